@@ -1,0 +1,653 @@
+"""The analyte catalog: what each lab test is, how it is coded, and which units it accepts.
+
+Facts here (LOINC codes, molar masses) come from the project's facts table, which names its
+sources; each entry repeats the source so that the catalog can be reviewed on its own.
+Plausibility bounds are *not* clinical thresholds: they are generous guards, chosen by
+labinterp, beyond which a value is taken to be an entry or unit error. Each says why.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+from labinterp._errors import (
+    DimensionError,
+    ImplausibleValueError,
+    InvalidValueError,
+    MissingMolarMassError,
+    UnknownAnalyteError,
+    UnknownUnitError,
+    did_you_mean,
+)
+from labinterp._units import (
+    Dimension,
+    conversion_factor,
+    dimension_of,
+    is_close,
+    normalize_unit,
+)
+
+__all__ = [
+    "ANALYTES",
+    "Analyte",
+    "AnalyteId",
+    "LoincCode",
+    "MolarMass",
+    "PlausibleRange",
+    "ResolvedUnit",
+    "get_analyte",
+    "loinc_check_digit_ok",
+    "resolve_analyte_id",
+]
+
+AnalyteId = Literal[
+    "ferritin",
+    "transferrin_saturation",
+    "iron",
+    "tibc",
+    "transferrin",
+    "hemoglobin",
+    "mcv",
+    "rdw",
+    "reticulocytes",
+    "reticulocytes_absolute",
+    "vitamin_b12",
+    "methylmalonic_acid",
+    "homocysteine",
+    "folate",
+    "crp",
+    "esr",
+]
+
+_FACTS = "labinterp facts table (Part C), compiled 2026-11-21"
+
+
+@dataclass(frozen=True, slots=True)
+class LoincCode:
+    """A LOINC code with its long common name and the kind of quantity it reports."""
+
+    code: str
+    long_name: str
+    property: str  # LOINC property: MCnc (mass), SCnc (substance), NFr, EntVol, Vel ...
+
+
+@dataclass(frozen=True, slots=True)
+class MolarMass:
+    """The molar mass used where this analyte's mass and substance units meet."""
+
+    grams_per_mole: float
+    substance: str
+    source: str
+    uncertain: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PlausibleRange:
+    """Values outside ``[low, high]`` (canonical unit) are refused as impossible."""
+
+    low: float
+    high: float
+    reasoning: str
+    low_exclusive: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedUnit:
+    """A unit as written, resolved once for one analyte."""
+
+    written: str
+    ucum: str
+    dimension: Dimension
+    to_canonical: float
+
+
+@dataclass(frozen=True, slots=True)
+class Analyte:
+    """One lab test in the catalog."""
+
+    id: str
+    display_name: str
+    aliases: tuple[str, ...]
+    loinc: tuple[LoincCode, ...]
+    canonical_unit: str
+    dimensions: frozenset[Dimension]
+    common_units: tuple[str, ...]
+    plausible: PlausibleRange
+    molar_mass: MolarMass | None = None
+    note: str = ""
+    _resolved: dict[str, ResolvedUnit] = field(
+        default_factory=dict, repr=False, compare=False, hash=False
+    )
+
+    def resolve_unit(self, written: str) -> ResolvedUnit:
+        """Resolve a unit spelling for this analyte (cached per spelling)."""
+        hit = self._resolved.get(written)
+        if hit is not None:
+            return hit
+        resolved = self._resolve_unit(written)
+        self._resolved[written] = resolved
+        return resolved
+
+    def _resolve_unit(self, written: str) -> ResolvedUnit:
+        try:
+            code = normalize_unit(written, field=self.id)
+        except UnknownUnitError as exc:
+            accepted = ", ".join(self.common_units)
+            suggestion = _closest_unit(written, self.common_units)
+            hint = f"; did you mean {suggestion!r}?" if suggestion else ""
+            raise type(exc)(
+                f"{self.id}: unknown unit {written!r}; accepted units for {self.display_name} "
+                f"include {accepted}{hint}",
+                field=self.id,
+                unit=written,
+                expected=accepted,
+                suggestion=suggestion,
+            ) from None
+        dim = dimension_of(code)
+        if dim not in self.dimensions:
+            expected = " or ".join(
+                f"{_a(d)} (e.g. {self._example_unit(d)})" for d in sorted(self.dimensions)
+            )
+            extra = _WRONG_DIMENSION_HINTS.get((self.id, dim), "")
+            raise DimensionError(
+                f"{self.id}: unit {written!r} is {_a(dim)}; {self.display_name} is expected as "
+                f"{expected}{extra}",
+                field=self.id,
+                unit=written,
+                expected=expected,
+            )
+        if dim is not dimension_of(self.canonical_unit) and self.molar_mass is None:
+            raise MissingMolarMassError(
+                f"{self.id}: unit {written!r} is {_a(dim)}, but labinterp knows no agreed molar "
+                f"mass for {self.display_name}; give the value in "
+                f"{self._example_unit(dimension_of(self.canonical_unit))}",
+                field=self.id,
+                unit=written,
+                expected=str(dimension_of(self.canonical_unit)),
+            )
+        mm = self.molar_mass.grams_per_mole if self.molar_mass else None
+        factor = conversion_factor(code, self.canonical_unit, mm)
+        return ResolvedUnit(written=written, ucum=code, dimension=dim, to_canonical=factor)
+
+    def _example_unit(self, dim: Dimension) -> str:
+        for unit in self.common_units:
+            if dimension_of(normalize_unit(unit)) is dim:
+                return unit
+        return self.canonical_unit  # pragma: no cover - every dimension has a common unit
+
+    def check_value(self, value: float, resolved: ResolvedUnit) -> float:
+        """Validate a value in ``resolved`` units and return it in the canonical unit."""
+        if type(value) is not float and (isinstance(value, bool) or not isinstance(value, int)):
+            raise InvalidValueError(
+                f"{self.id}: value {value!r} is not a number",
+                field=self.id,
+                value=value,
+                unit=resolved.written,
+                expected="a finite, non-negative number",
+            )
+        if not math.isfinite(value) or value < 0:
+            what = "negative" if value < 0 else "not finite"
+            raise InvalidValueError(
+                f"{self.id}: value {value!r} {resolved.written} is {what}; expected a finite, "
+                "non-negative number",
+                field=self.id,
+                value=value,
+                unit=resolved.written,
+                expected="a finite, non-negative number",
+            )
+        canonical = value * resolved.to_canonical
+        if not self.is_plausible(canonical):
+            raise self._implausible(value, resolved, canonical)
+        return canonical
+
+    def is_plausible(self, canonical: float) -> bool:
+        p = self.plausible
+        above_low = canonical > p.low if p.low_exclusive else (
+            canonical >= p.low or is_close(canonical, p.low)
+        )
+        return above_low and (canonical <= p.high or is_close(canonical, p.high))
+
+    def _implausible(
+        self, value: float, resolved: ResolvedUnit, canonical: float
+    ) -> ImplausibleValueError:
+        p = self.plausible
+        bounds = f"{p.low:g}-{p.high:g} {self.canonical_unit}"
+        candidates = []
+        for unit in self.common_units:
+            other = self.resolve_unit(unit)
+            if other.ucum == resolved.ucum:
+                continue
+            if self.is_plausible(value * other.to_canonical):
+                candidates.append(unit)
+        hint = f"; did you mean {candidates[0]}?" if candidates else ""
+        same = resolved.ucum == self.canonical_unit
+        shown = "" if same else f" (= {canonical:g} {self.canonical_unit})"
+        return ImplausibleValueError(
+            f"{self.id}: {value:g} {resolved.written}{shown} is outside what a living patient "
+            f"can have ({bounds}){hint}",
+            field=self.id,
+            value=value,
+            unit=resolved.written,
+            expected=bounds,
+            suggestion=candidates[0] if candidates else None,
+        )
+
+
+_MASS = Dimension.MASS_CONCENTRATION
+_SUBST = Dimension.SUBSTANCE_CONCENTRATION
+
+
+def _a(dim: Dimension) -> str:
+    return f"{'an' if dim.value[0] in 'aeiou' else 'a'} {dim.value}"
+
+
+_WRONG_DIMENSION_HINTS: dict[tuple[str, Dimension], str] = {
+    ("rdw", Dimension.ENTITIC_VOLUME): (
+        "; a width in fL is RDW-SD, a different measure from RDW-CV (%), and is not converted"
+    ),
+    ("reticulocytes", Dimension.NUMBER_CONCENTRATION): (
+        "; an absolute count belongs to 'reticulocytes_absolute'"
+    ),
+    ("reticulocytes_absolute", Dimension.FRACTION): (
+        "; a percentage of red cells belongs to 'reticulocytes'"
+    ),
+    ("transferrin", _SUBST): "; no molar mass is agreed for transferrin (sources give 79-81 kDa)",
+    ("crp", _SUBST): "; no molar mass is agreed for CRP (sources give 100-115 kDa)",
+    ("hemoglobin", Dimension.NUMBER_CONCENTRATION): (
+        "; note that 'G/L' means giga (10^9) per litre; for grams per litre write 'g/L'"
+    ),
+}
+
+
+def _closest_unit(written: str, units: tuple[str, ...]) -> str | None:
+    # Compare case-insensitively so that 'Mmol/L' finds 'mmol/L'; the suggestion is only shown.
+    lowered = {u.lower(): u for u in units}
+    cleaned = written.strip().replace("\u00b5", "u").replace("\u03bc", "u").lower()
+    if cleaned in lowered:
+        return lowered[cleaned]
+    match = did_you_mean(cleaned, lowered)
+    return lowered[match] if match else None
+
+
+def _catalog() -> tuple[Analyte, ...]:
+    return (
+        Analyte(
+            id="ferritin",
+            display_name="ferritin",
+            aliases=("ferr", "serum_ferritin", "ferritin_serum"),
+            loinc=(
+                LoincCode("2276-4", "Ferritin [Mass/volume] in Serum or Plasma", "MCnc"),
+                LoincCode("14723-1", "Ferritin [Moles/volume] in Serum or Plasma", "SCnc"),
+            ),
+            canonical_unit="ug/L",
+            dimensions=frozenset({_MASS, _SUBST}),
+            common_units=("ug/L", "ng/mL", "mg/L", "pmol/L"),
+            molar_mass=MolarMass(
+                445_000.0,
+                "ferritin (apoferritin shell, about 445 kDa)",
+                "implied by MSD Manual Professional, 'Anemia of chronic disease' "
+                "(100 ng/mL = 224.7 pmol/L) and MIRACUM loinc-conversion (factor 0.445); "
+                "molar ferritin reporting is rare",
+                uncertain=True,
+            ),
+            plausible=PlausibleRange(
+                0.0, 1_000_000.0,
+                "ferritin can reach the tens of thousands of ug/L in hyperferritinaemic "
+                "syndromes; 10^6 ug/L leaves a wide margin above any reported value",
+            ),
+        ),
+        Analyte(
+            id="transferrin_saturation",
+            display_name="transferrin saturation",
+            aliases=("tsat", "tfsat", "tf_sat", "iron_saturation", "transferrin_sat"),
+            loinc=(
+                LoincCode(
+                    "2502-3", "Iron saturation [Mass Fraction] in Serum or Plasma", "MFr"
+                ),
+                LoincCode(
+                    "14801-5", "Iron saturation [Molar fraction] in Serum or Plasma", "SFr"
+                ),
+            ),
+            canonical_unit="%",
+            dimensions=frozenset({Dimension.FRACTION}),
+            common_units=("%", "1"),
+            plausible=PlausibleRange(
+                0.0, 100.0, "a saturation cannot exceed 100 % of binding capacity"
+            ),
+            note="Some European labs report a fraction (0.15) instead of a percentage (15 %): "
+            "write the unit '1' for a fraction.",
+        ),
+        Analyte(
+            id="iron",
+            display_name="serum iron",
+            aliases=("fe", "serum_iron", "iron_serum", "s_iron"),
+            loinc=(
+                LoincCode("2498-4", "Iron [Mass/volume] in Serum or Plasma", "MCnc"),
+                LoincCode("14798-3", "Iron [Moles/volume] in Serum or Plasma", "SCnc"),
+            ),
+            canonical_unit="umol/L",
+            dimensions=frozenset({_MASS, _SUBST}),
+            common_units=("umol/L", "ug/dL", "mg/L", "ug/L"),
+            molar_mass=MolarMass(55.845, "iron (Fe)", f"{_FACTS}; IUPAC atomic weight"),
+            plausible=PlausibleRange(
+                0.0, 400.0,
+                "400 umol/L (about 2200 ug/dL) is several times the levels reported in severe "
+                "acute iron poisoning",
+            ),
+        ),
+        Analyte(
+            id="tibc",
+            display_name="total iron-binding capacity",
+            aliases=("total_iron_binding_capacity", "iron_binding_capacity"),
+            loinc=(
+                LoincCode(
+                    "2500-7", "Iron binding capacity [Mass/volume] in Serum or Plasma", "MCnc"
+                ),
+                LoincCode(
+                    "14800-7", "Iron binding capacity [Moles/volume] in Serum or Plasma", "SCnc"
+                ),
+            ),
+            canonical_unit="umol/L",
+            dimensions=frozenset({_MASS, _SUBST}),
+            common_units=("umol/L", "ug/dL", "mg/L"),
+            molar_mass=MolarMass(
+                55.845, "iron (Fe) that transferrin can bind", f"{_FACTS}; IUPAC atomic weight"
+            ),
+            plausible=PlausibleRange(
+                0.0, 250.0,
+                "250 umol/L (about 1400 ug/dL) is about three times the top of usual reference "
+                "intervals",
+            ),
+        ),
+        Analyte(
+            id="transferrin",
+            display_name="transferrin",
+            aliases=("tf", "trf", "serum_transferrin"),
+            loinc=(
+                LoincCode("3034-6", "Transferrin [Mass/volume] in Serum or Plasma", "MCnc"),
+                LoincCode("22674-6", "Transferrin [Moles/volume] in Serum or Plasma", "SCnc"),
+            ),
+            canonical_unit="g/L",
+            dimensions=frozenset({_MASS}),
+            common_units=("g/L", "mg/dL"),
+            plausible=PlausibleRange(
+                0.0, 15.0, "15 g/L is about four times the top of usual reference intervals"
+            ),
+            note="No molar mass is agreed (sources give 79-81 kDa), so umol/L is refused.",
+        ),
+        Analyte(
+            id="hemoglobin",
+            display_name="hemoglobin",
+            aliases=("hgb", "hb", "haemoglobin", "hemoglobin_blood"),
+            loinc=(
+                LoincCode("718-7", "Hemoglobin [Mass/volume] in Blood", "MCnc"),
+                LoincCode("59260-0", "Hemoglobin [Moles/volume] in Blood", "SCnc"),
+            ),
+            canonical_unit="g/dL",
+            dimensions=frozenset({_MASS, _SUBST}),
+            common_units=("g/dL", "g/L", "mmol/L"),
+            molar_mass=MolarMass(
+                16_114.5,
+                "hemoglobin monomer Hb(Fe), one quarter of the 64 458 g/mol tetramer",
+                f"{_FACTS}; 1 g/dL = 0.6206 mmol/L, as used by labs reporting mmol/L",
+            ),
+            plausible=PlausibleRange(
+                1.0, 26.0,
+                "values under 1 g/dL or over 26 g/dL are far outside reported survivable "
+                "extremes and are taken as unit mix-ups (g/L for g/dL is the common one)",
+            ),
+        ),
+        Analyte(
+            id="mcv",
+            display_name="mean corpuscular volume",
+            aliases=("mean_corpuscular_volume", "mean_cell_volume"),
+            loinc=(
+                LoincCode("787-2", "MCV [Entitic volume] by Automated count", "EntVol"),
+                LoincCode("30428-7", "MCV [Entitic volume]", "EntVol"),
+            ),
+            canonical_unit="fL",
+            dimensions=frozenset({Dimension.ENTITIC_VOLUME}),
+            common_units=("fL", "um3"),
+            plausible=PlausibleRange(
+                30.0, 200.0,
+                "red cells smaller than 30 fL or larger than 200 fL are outside reported "
+                "extremes of microcytosis and macrocytosis",
+            ),
+        ),
+        Analyte(
+            id="rdw",
+            display_name="red cell distribution width (RDW-CV)",
+            aliases=("rdw_cv", "red_cell_distribution_width", "rdwcv"),
+            loinc=(
+                LoincCode(
+                    "788-0", "Erythrocyte distribution width [Ratio] by Automated count", "Rto"
+                ),
+            ),
+            canonical_unit="%",
+            dimensions=frozenset({Dimension.FRACTION}),
+            common_units=("%",),
+            plausible=PlausibleRange(
+                0.0, 60.0, "a coefficient of variation over 60 % is not seen in red cell sizing"
+            ),
+            note="RDW-SD (LOINC 21000-5, fL) is a different measure and is not accepted here.",
+        ),
+        Analyte(
+            id="reticulocytes",
+            display_name="reticulocytes (% of red cells)",
+            aliases=("retic", "retics", "reticulocyte_percent", "retic_pct", "reticulocyte"),
+            loinc=(
+                LoincCode(
+                    "17849-1", "Reticulocytes/Erythrocytes in Blood by Automated count", "NFr"
+                ),
+                LoincCode("4679-7", "Reticulocytes/Erythrocytes in Blood", "NFr"),
+                LoincCode("31112-6", "Reticulocytes/Erythrocytes in Blood by Manual", "NFr"),
+            ),
+            canonical_unit="%",
+            dimensions=frozenset({Dimension.FRACTION}),
+            common_units=("%", "1"),
+            plausible=PlausibleRange(0.0, 100.0, "a share of red cells cannot exceed 100 %"),
+        ),
+        Analyte(
+            id="reticulocytes_absolute",
+            display_name="reticulocytes (absolute count)",
+            aliases=("retic_abs", "absolute_reticulocyte_count", "reticulocyte_count", "arc"),
+            loinc=(
+                LoincCode(
+                    "60474-4", "Reticulocytes [#/volume] in Blood by Automated count", "NCnc"
+                ),
+                LoincCode("14196-0", "Reticulocytes [#/volume] in Blood", "NCnc"),
+            ),
+            canonical_unit="10*9/L",
+            dimensions=frozenset({Dimension.NUMBER_CONCENTRATION}),
+            common_units=("10*9/L", "10*3/uL", "10*12/L"),
+            plausible=PlausibleRange(
+                0.0, 2000.0,
+                "2000 x 10^9/L is several times the counts of brisk haemolytic responses",
+            ),
+        ),
+        Analyte(
+            id="vitamin_b12",
+            display_name="vitamin B12 (cobalamin)",
+            aliases=("b12", "cobalamin", "vit_b12", "vitb12", "serum_b12", "cyanocobalamin"),
+            loinc=(
+                LoincCode(
+                    "2132-9", "Cobalamin (Vitamin B12) [Mass/volume] in Serum or Plasma", "MCnc"
+                ),
+                LoincCode(
+                    "14685-2",
+                    "Cobalamin (Vitamin B12) [Moles/volume] in Serum or Plasma",
+                    "SCnc",
+                ),
+            ),
+            canonical_unit="pmol/L",
+            dimensions=frozenset({_MASS, _SUBST}),
+            common_units=("pmol/L", "pg/mL", "ng/L"),
+            molar_mass=MolarMass(
+                1355.37,
+                "cyanocobalamin",
+                f"{_FACTS}; NICE 2024 pairs 180 ng/L with 133 pmol/L; NHANES uses 1355.4",
+            ),
+            plausible=PlausibleRange(
+                0.0, 50_000.0,
+                "50 000 pmol/L is far above the levels seen even during high-dose injections",
+            ),
+            note="The code 14685-3 that circulates for serum B12 fails the LOINC check digit; "
+            "16695-9 is B12 in whole blood, not serum.",
+        ),
+        Analyte(
+            id="methylmalonic_acid",
+            display_name="methylmalonic acid",
+            aliases=("mma", "methylmalonate", "methylmalonic"),
+            loinc=(
+                LoincCode("13964-2", "Methylmalonate [Moles/volume] in Serum or Plasma", "SCnc"),
+            ),
+            canonical_unit="nmol/L",
+            dimensions=frozenset({_MASS, _SUBST}),
+            common_units=("nmol/L", "umol/L", "ug/L"),
+            molar_mass=MolarMass(118.09, "methylmalonic acid (C4H6O4)", _FACTS),
+            plausible=PlausibleRange(
+                0.0, 10_000_000.0,
+                "inborn methylmalonic acidaemias reach thousands of umol/L; 10^7 nmol/L "
+                "(10 mmol/L) leaves a margin",
+            ),
+        ),
+        Analyte(
+            id="homocysteine",
+            display_name="homocysteine (total)",
+            aliases=("hcy", "thcy", "total_homocysteine", "homocystein"),
+            loinc=(
+                LoincCode("13965-9", "Homocysteine [Moles/volume] in Serum or Plasma", "SCnc"),
+                LoincCode("2428-1", "Homocysteine [Mass/volume] in Serum or Plasma", "MCnc"),
+            ),
+            canonical_unit="umol/L",
+            dimensions=frozenset({_MASS, _SUBST}),
+            common_units=("umol/L", "mg/L"),
+            molar_mass=MolarMass(135.18, "homocysteine (C4H9NO2S)", _FACTS),
+            plausible=PlausibleRange(
+                0.0, 1000.0,
+                "classical homocystinuria gives a few hundred umol/L; 1000 leaves a margin",
+            ),
+        ),
+        Analyte(
+            id="folate",
+            display_name="folate (serum)",
+            aliases=("folic_acid", "serum_folate", "folate_serum", "folacin"),
+            loinc=(
+                LoincCode("2284-8", "Folate [Mass/volume] in Serum or Plasma", "MCnc"),
+                LoincCode("14732-2", "Folate [Moles/volume] in Serum or Plasma", "SCnc"),
+            ),
+            canonical_unit="nmol/L",
+            dimensions=frozenset({_MASS, _SUBST}),
+            common_units=("nmol/L", "ng/mL", "ug/L"),
+            molar_mass=MolarMass(
+                441.40,
+                "folic acid",
+                f"{_FACTS}; WHO pairs 3 ng/mL with 6.8 nmol/L; NHANES uses a factor of 2.265",
+            ),
+            plausible=PlausibleRange(
+                0.0, 2000.0,
+                "serum folate with heavy supplementation stays in the low hundreds of nmol/L",
+            ),
+            note="Serum folate only; red cell folate (LOINC 2283-0) is a different test.",
+        ),
+        Analyte(
+            id="crp",
+            display_name="C-reactive protein",
+            aliases=("c_reactive_protein", "hscrp", "hs_crp", "creactive_protein"),
+            loinc=(
+                LoincCode("1988-5", "C reactive protein [Mass/volume] in Serum or Plasma", "MCnc"),
+                LoincCode(
+                    "30522-7",
+                    "C reactive protein [Mass/volume] in Serum or Plasma by High sensitivity "
+                    "method",
+                    "MCnc",
+                ),
+            ),
+            canonical_unit="mg/L",
+            dimensions=frozenset({_MASS}),
+            common_units=("mg/L", "mg/dL"),
+            plausible=PlausibleRange(
+                0.0, 1000.0, "CRP in overwhelming sepsis stays in the hundreds of mg/L"
+            ),
+            note="US labs often report mg/dL (x10 for mg/L). No agreed molar mass (100-115 kDa).",
+        ),
+        Analyte(
+            id="esr",
+            display_name="erythrocyte sedimentation rate",
+            aliases=("sed_rate", "erythrocyte_sedimentation_rate", "westergren", "bsg", "bsr"),
+            loinc=(
+                LoincCode(
+                    "4537-7", "Erythrocyte sedimentation rate by Westergren method", "Vel"
+                ),
+                LoincCode("30341-2", "Erythrocyte sedimentation rate", "Vel"),
+            ),
+            canonical_unit="mm/h",
+            dimensions=frozenset({Dimension.SEDIMENTATION_RATE}),
+            common_units=("mm/h",),
+            plausible=PlausibleRange(
+                0.0, 200.0, "a Westergren tube is 200 mm tall, so the column cannot fall more"
+            ),
+        ),
+    )
+
+
+ANALYTES: Mapping[str, Analyte] = MappingProxyType({a.id: a for a in _catalog()})
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[\s\-.]+", "_", name.strip().lower())
+
+
+_ALIASES: Mapping[str, str] = MappingProxyType(
+    {
+        **{_key(alias): a.id for a in ANALYTES.values() for alias in a.aliases},
+        **{a.id: a.id for a in ANALYTES.values()},
+    }
+)
+
+
+def resolve_analyte_id(name: str) -> str:
+    """Map an id or alias (any case, spaces or hyphens) to the analyte id."""
+    found = _ALIASES.get(name)
+    if found is not None:
+        return found
+    if isinstance(name, str):
+        found = _ALIASES.get(_key(name))
+        if found is not None:
+            return found
+    suggestion = did_you_mean(_key(name), _ALIASES) if isinstance(name, str) else None
+    target = _ALIASES[suggestion] if suggestion else None
+    hint = f"did you mean {target!r}?" if target else f"known analytes: {', '.join(ANALYTES)}"
+    raise UnknownAnalyteError(
+        f"unknown analyte {name!r}; {hint}",
+        field="analyte",
+        value=name,
+        expected="an analyte id or alias",
+        suggestion=target,
+    )
+
+
+def get_analyte(name: str) -> Analyte:
+    """The catalog entry for an id or alias."""
+    return ANALYTES[resolve_analyte_id(name)]
+
+
+def loinc_check_digit_ok(code: str) -> bool:
+    """Check a LOINC code's mod-10 check digit (the LOINC variant of Luhn)."""
+    match = re.fullmatch(r"(\d{1,7})-(\d)", code)
+    if not match:
+        return False
+    body, check = match.group(1), int(match.group(2))
+    total = 0
+    for position, char in enumerate(reversed(body)):
+        digit = int(char)
+        if position % 2 == 0:
+            digit *= 2
+            digit = digit // 10 + digit % 10
+        total += digit
+    return (10 - total % 10) % 10 == check

@@ -1,0 +1,518 @@
+"""Typed, validated measurements and panels.
+
+A :class:`Measurement` keeps the value *as the report gave it* (value, unit, comparator) and
+the value in the analyte's canonical unit, computed once when it is built. A :class:`Panel`
+holds any subset of the catalog plus the patient context the thresholds depend on.
+
+Both are frozen pydantic models. Validation problems surface as :class:`LabinterpError`
+subclasses, not as pydantic's ``ValidationError``, so callers catch one family of errors.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar, cast
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
+
+from labinterp._analytes import ANALYTES, Analyte, resolve_analyte_id
+from labinterp._errors import (
+    InvalidValueError,
+    LabinterpError,
+    PanelError,
+    UnknownAnalyteError,
+    did_you_mean,
+)
+from labinterp._units import is_close
+
+__all__ = [
+    "Comparator",
+    "Measurement",
+    "Panel",
+    "ReferenceInterval",
+    "Sex",
+    "parse_measurement_text",
+]
+
+Comparator = Literal["<", "<=", ">", ">="]
+_M = TypeVar("_M", bound=BaseModel)
+Sex = Literal["female", "male"]
+
+_COMPARATORS: Mapping[str, Comparator] = {
+    "<": "<",
+    "<=": "<=",
+    ">": ">",
+    ">=": ">=",
+    "\u2264": "<=",
+    "\u2265": ">=",
+}
+_TEXT = re.compile(
+    r"^\s*(?P<cmp><=|>=|<|>|\u2264|\u2265)?\s*"
+    r"(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)"
+    r"\s*(?P<unit>.*?)\s*$"
+)
+_COMMA_DECIMAL = re.compile(r"^\s*[<>=\u2264\u2265]*\s*\d+,\d")
+
+
+def _unwrap(exc: ValidationError, fallback: type[LabinterpError], model: str) -> LabinterpError:
+    """Turn pydantic's error into the LabinterpError that caused it, or a typed summary."""
+    for err in exc.errors():
+        original = (err.get("ctx") or {}).get("error")
+        if isinstance(original, LabinterpError):
+            return original
+    err = exc.errors()[0]
+    where = ".".join(str(part) for part in err["loc"]) or model
+    return fallback(
+        f"{model}.{where}: {err['msg'][0].lower()}{err['msg'][1:]} (got {err.get('input')!r})",
+        field=where,
+        value=err.get("input"),
+        expected=err["msg"],
+    )
+
+
+class _Frozen(BaseModel):
+    """Frozen model whose constructors raise LabinterpError subclasses."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    _error_type: ClassVar[type[LabinterpError]] = InvalidValueError
+    _model_name: ClassVar[str | None] = None  # the name errors use; defaults to the class
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise _unwrap(exc, self._error_type, self._model_name or type(self).__name__) from None
+
+    @classmethod
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
+        try:
+            return super().model_validate(obj, *args, **kwargs)
+        except ValidationError as exc:
+            raise _unwrap(exc, cls._error_type, cls._model_name or cls.__name__) from None
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, *args: Any,
+                            **kwargs: Any) -> Self:
+        try:
+            return super().model_validate_json(json_data, *args, **kwargs)
+        except ValidationError as exc:
+            raise _unwrap(exc, cls._error_type, cls._model_name or cls.__name__) from None
+
+
+class ReferenceInterval(_Frozen):
+    """A laboratory's own reference interval for one result, in its own unit.
+
+    Either bound may be missing (``<5`` style intervals). Bounds are inclusive, as labs print
+    them; the canonical bounds are computed when the owning :class:`Measurement` is built.
+    """
+
+    low: float | None = None
+    high: float | None = None
+    unit: str
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.low is None and self.high is None:
+            raise InvalidValueError(
+                "reference_interval: give at least one of low or high",
+                field="reference_interval",
+                expected="low and/or high",
+            )
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise InvalidValueError(
+                f"reference_interval: low {self.low:g} is above high {self.high:g} "
+                f"{self.unit}",
+                field="reference_interval",
+                value=(self.low, self.high),
+                unit=self.unit,
+                expected="low <= high",
+            )
+        return self
+
+
+class Measurement(_Frozen):
+    """One lab result: an analyte, a value and the unit the report used.
+
+    ``comparator`` marks a censored result (``"<5"`` means the true value is below 5).
+    ``canonical_value`` is the value (or the censoring bound) in ``canonical_unit``.
+    """
+
+    analyte: str
+    value: float = Field(allow_inf_nan=True)
+    unit: str
+    comparator: Comparator | None = None
+    reference_interval: ReferenceInterval | None = None
+    canonical_value: float = Field(
+        default=math.nan,
+        allow_inf_nan=True,
+        description="The value (or censoring bound) in canonical_unit; computed, never trusted "
+        "from input (a given value must agree with the computed one).",
+    )
+    canonical_unit: str = Field(default="", description="The analyte's canonical unit.")
+
+    _ri_canonical: tuple[float | None, float | None] | None = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _analyte_id(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and isinstance(data.get("analyte"), str):
+            data = {**data, "analyte": resolve_analyte_id(data["analyte"])}
+        return data
+
+    @model_validator(mode="after")
+    def _convert(self) -> Self:
+        analyte = ANALYTES[self.analyte]
+        canonical = analyte.check_value(self.value, analyte.resolve_unit(self.unit))
+        given = self.canonical_value
+        if "canonical_value" in self.model_fields_set and not (
+            math.isfinite(given) and is_close(given, canonical)
+        ):
+            raise InvalidValueError(
+                f"{self.analyte}: canonical_value {given!r} does not match {self.value:g} "
+                f"{self.unit} = {canonical!r} {analyte.canonical_unit}",
+                field=f"{self.analyte}.canonical_value",
+                value=given,
+                unit=analyte.canonical_unit,
+                expected=repr(canonical),
+            )
+        if self.canonical_unit not in ("", analyte.canonical_unit):
+            raise InvalidValueError(
+                f"{self.analyte}: canonical_unit {self.canonical_unit!r} is not "
+                f"{analyte.canonical_unit!r}",
+                field=f"{self.analyte}.canonical_unit",
+                value=self.canonical_unit,
+                expected=analyte.canonical_unit,
+            )
+        self.__dict__["canonical_value"] = canonical
+        self.__dict__["canonical_unit"] = analyte.canonical_unit
+        if self.reference_interval is not None:
+            self._ri_canonical = _canonical_interval(analyte, self.reference_interval)
+        return self
+
+    @property
+    def canonical_reference_interval(self) -> tuple[float | None, float | None] | None:
+        """The lab's reference interval (low, high) in the canonical unit, if one was given."""
+        return self._ri_canonical
+
+    @property
+    def is_censored(self) -> bool:
+        return self.comparator is not None
+
+    @classmethod
+    def parse(cls, analyte: str, text: str) -> Measurement:
+        """Build from report text such as ``"12 ng/mL"`` or ``"<5 ug/L"``."""
+        analyte_id = resolve_analyte_id(analyte)
+        comparator, value, unit = parse_measurement_text(analyte_id, text)
+        return _build(ANALYTES[analyte_id], value, unit, comparator)
+
+    def __str__(self) -> str:
+        return f"{self.analyte} {self.comparator or ''}{self.value:g} {self.unit}"
+
+
+def parse_measurement_text(field: str, text: str) -> tuple[Comparator | None, float, str]:
+    """Split ``"<7 g/dL"`` into comparator, value and unit (the unit is not checked here)."""
+    match = _TEXT.match(text) if isinstance(text, str) else None
+    if match is None or match.group("unit").startswith(","):
+        hint = ""
+        if isinstance(text, str) and _COMMA_DECIMAL.match(text):
+            hint = "; write the decimal separator as '.' (a ',' may be a thousands separator)"
+        raise InvalidValueError(
+            f"{field}: cannot read {text!r} as a value with a unit, such as '12 ng/mL' or "
+            f"'<5 ug/L'{hint}",
+            field=field,
+            value=text,
+            expected="'<number> <unit>' with an optional <, <=, > or >=",
+        )
+    unit = match.group("unit")
+    if not unit:
+        raise InvalidValueError(
+            f"{field}: {text!r} has no unit; write it as e.g. "
+            f"'{match.group('num')} {ANALYTES[field].canonical_unit}' "
+            "(labinterp never assumes a unit)",
+            field=field,
+            value=text,
+            expected=f"a unit such as {', '.join(ANALYTES[field].common_units)}",
+            suggestion=ANALYTES[field].canonical_unit,
+        )
+    cmp_text = match.group("cmp")
+    return (_COMPARATORS[cmp_text] if cmp_text else None), float(match.group("num")), unit
+
+
+def _canonical_interval(
+    analyte: Analyte, ri: ReferenceInterval
+) -> tuple[float | None, float | None]:
+    resolved = analyte.resolve_unit(ri.unit)
+    low = None if ri.low is None else analyte.check_value(ri.low, resolved)
+    high = None if ri.high is None else analyte.check_value(ri.high, resolved)
+    return low, high
+
+
+def _fast_construct(cls: type[_M], values: dict[str, Any], private: dict[str, Any] | None) -> _M:
+    """Assemble an already-validated model without pydantic's per-call validation.
+
+    This is what ``model_construct`` does, minus its generality; it keeps building a
+    15-analyte panel well under 100 us. Only values that this module has validated reach it.
+    """
+    obj = cls.__new__(cls)
+    _set(obj, "__dict__", values)
+    _set(obj, "__pydantic_fields_set__", set(values))
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", private)
+    return obj
+
+
+_set = object.__setattr__
+
+
+def _build(
+    analyte: Analyte,
+    value: float,
+    unit: str,
+    comparator: Comparator | None,
+) -> Measurement:
+    """Validated construction of a measurement without a reference interval (the hot path)."""
+    canonical = analyte.check_value(value, analyte.resolve_unit(unit))
+    return _fast_construct(
+        Measurement,
+        {
+            "analyte": analyte.id,
+            "value": float(value),
+            "unit": unit,
+            "comparator": comparator,
+            "reference_interval": None,
+            "canonical_value": canonical,
+            "canonical_unit": analyte.canonical_unit,
+        },
+        {"_ri_canonical": None},
+    )
+
+
+def _measurement_from(analyte: Analyte, raw: object) -> Measurement:
+    """Accept a Measurement, report text, or a mapping with value/unit/comparator."""
+    if isinstance(raw, Measurement):
+        if raw.analyte != analyte.id:
+            raise PanelError(
+                f"{analyte.id}: the measurement given is for {raw.analyte!r}",
+                field=analyte.id,
+                value=str(raw),
+                expected=f"a {analyte.id} measurement",
+            )
+        return raw
+    if isinstance(raw, str):
+        comparator, value, unit = parse_measurement_text(analyte.id, raw)
+        return _build(analyte, value, unit, comparator)
+    if isinstance(raw, Mapping):
+        data = dict(raw)
+        if data.get("analyte") is not None:
+            data["analyte"] = resolve_analyte_id(data["analyte"])
+        if data.pop("analyte", analyte.id) != analyte.id:
+            raise PanelError(
+                f"{analyte.id}: the mapping given is for {raw['analyte']!r}",
+                field=analyte.id,
+                value=dict(raw),
+                expected=f"a {analyte.id} measurement",
+            )
+        unknown = set(data) - _MEASUREMENT_KEYS
+        if unknown or "value" not in data or "unit" not in data:
+            raise InvalidValueError(
+                f"{analyte.id}: expected a mapping with 'value' and 'unit' (and optionally "
+                f"'comparator', 'reference_interval'), got keys {sorted(map(str, raw))}",
+                field=analyte.id,
+                value=dict(raw),
+                expected="{'value': number, 'unit': str}",
+            )
+        if isinstance(data["value"], str):
+            comparator, value, unit = parse_measurement_text(
+                analyte.id, f"{data['value']} {data['unit']}"
+            )
+            data.update(value=value, comparator=data.get("comparator") or comparator)
+        return Measurement(analyte=analyte.id, **data)
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        raise InvalidValueError(
+            f"{analyte.id}: value {raw!r} has no unit; give '{raw} "
+            f"{analyte.canonical_unit}' or {{'value': {raw}, 'unit': ...}} "
+            "(labinterp never assumes a unit)",
+            field=analyte.id,
+            value=raw,
+            expected=f"a unit such as {', '.join(analyte.common_units)}",
+            suggestion=analyte.canonical_unit,
+        )
+    raise InvalidValueError(
+        f"{analyte.id}: cannot read {raw!r} as a measurement",
+        field=analyte.id,
+        value=raw,
+        expected="text like '12 ng/mL', a {'value', 'unit'} mapping, or a Measurement",
+    )
+
+
+_CONTEXT_FIELDS = ("sex", "age", "pregnant", "trimester")
+_MEASUREMENT_KEYS = frozenset(
+    {"value", "unit", "comparator", "reference_interval", "canonical_value", "canonical_unit"}
+)
+Age = Annotated[float, Field(ge=0, le=130, description="age in years")]
+Trimester = Literal[1, 2, 3]
+
+
+class _Context(_Frozen):
+    """The patient context alone, validated on the fast path of :meth:`Panel.from_mapping`."""
+
+    _error_type: ClassVar[type[LabinterpError]] = PanelError
+    _model_name: ClassVar[str | None] = "Panel"
+
+    sex: Sex | None = None
+    age: Age | None = None
+    pregnant: bool | None = None
+    trimester: Trimester | None = None
+
+
+def _check_context(sex: Sex | None, pregnant: bool | None, trimester: int | None) -> None:
+    if pregnant and sex == "male":
+        raise PanelError(
+            "pregnant is true but sex is 'male'",
+            field="pregnant",
+            value=True,
+            expected="pregnant only with sex 'female' or unknown sex",
+        )
+    if trimester is not None and pregnant is not True:
+        raise PanelError(
+            f"trimester {trimester} is given but pregnant is {pregnant!r}; set pregnant=True "
+            "as well (labinterp does not infer it)",
+            field="trimester",
+            value=trimester,
+            expected="pregnant=True",
+        )
+
+
+def _normalise_mapping(data: Mapping[Any, Any]) -> dict[str, Any]:
+    """Resolve aliases to ids and raw values to measurements; context keys pass through."""
+    out: dict[str, Any] = {}
+    for key, raw in data.items():
+        if key in _CONTEXT_FIELDS:
+            out[key] = raw
+            continue
+        if not isinstance(key, str):
+            raise PanelError(f"panel keys must be strings, got {key!r}", field=str(key))
+        try:
+            analyte_id = resolve_analyte_id(key)
+        except UnknownAnalyteError as exc:
+            context_hint = did_you_mean(key, _CONTEXT_FIELDS)
+            if context_hint:
+                raise UnknownAnalyteError(
+                    f"unknown panel key {key!r}; did you mean {context_hint!r}?",
+                    field=key,
+                    value=key,
+                    suggestion=context_hint,
+                ) from None
+            raise exc from None
+        if analyte_id in out:
+            raise PanelError(
+                f"{analyte_id} is given twice (once as {key!r})",
+                field=analyte_id,
+                value=key,
+                expected="each analyte once",
+            )
+        out[analyte_id] = None if raw is None else _measurement_from(ANALYTES[analyte_id], raw)
+    return out
+
+
+class Panel(_Frozen):
+    """Any subset of the catalog's analytes, plus the patient context.
+
+    Build it with keyword arguments (ids or aliases), :meth:`from_mapping` or
+    :meth:`from_json`. Values may be report text (``"12 ng/mL"``, ``"<7 g/dL"``), a mapping
+    ``{"value": 180, "unit": "pg/mL"}`` or a :class:`Measurement`. Context: ``sex``
+    (``"female"``/``"male"``), ``age`` in years, ``pregnant`` and, when known, ``trimester``.
+    Nothing is assumed for context left out; rules that depend on it say so in their result.
+    """
+
+    _error_type: ClassVar[type[LabinterpError]] = PanelError
+
+    ferritin: Measurement | None = None
+    transferrin_saturation: Measurement | None = None
+    iron: Measurement | None = None
+    tibc: Measurement | None = None
+    transferrin: Measurement | None = None
+    hemoglobin: Measurement | None = None
+    mcv: Measurement | None = None
+    rdw: Measurement | None = None
+    reticulocytes: Measurement | None = None
+    reticulocytes_absolute: Measurement | None = None
+    vitamin_b12: Measurement | None = None
+    methylmalonic_acid: Measurement | None = None
+    homocysteine: Measurement | None = None
+    folate: Measurement | None = None
+    crp: Measurement | None = None
+    esr: Measurement | None = None
+
+    sex: Sex | None = None
+    age: Age | None = None
+    pregnant: bool | None = None
+    trimester: Trimester | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _normalise(cls, data: Any) -> Any:
+        return _normalise_mapping(data) if isinstance(data, Mapping) else data
+
+    @model_validator(mode="after")
+    def _context(self) -> Self:
+        _check_context(self.sex, self.pregnant, self.trimester)
+        return self
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Panel:
+        """Build from a mapping of analyte names (ids or aliases) and context keys."""
+        if not isinstance(data, Mapping):
+            raise PanelError(
+                f"a panel mapping must be a dict, got {type(data).__name__}",
+                value=data,
+                expected="a mapping of analyte names to values",
+            )
+        values = _normalise_mapping(data)
+        context = {k: values.pop(k) for k in _CONTEXT_FIELDS if k in values}
+        if context:
+            checked = _Context.model_validate(context)
+            _check_context(checked.sex, checked.pregnant, checked.trimester)
+            context = checked.__dict__
+        return _fast_construct(cls, {**_EMPTY_PANEL, **values, **context}, None)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Panel:
+        """Build from the JSON form of :meth:`from_mapping`'s input."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise PanelError(
+                f"panel JSON is not valid: {exc.msg} at line {exc.lineno} column {exc.colno}",
+                value=exc.doc[max(exc.pos - 20, 0) : exc.pos + 20],
+                expected="a JSON object",
+            ) from None
+        return cls.from_mapping(data)
+
+    @property
+    def measurements(self) -> dict[str, Measurement]:
+        """The measurements present, in catalog order."""
+        return {
+            name: m for name in ANALYTES if (m := cast(Measurement | None, getattr(self, name)))
+        }
+
+    def canonical_values(self) -> dict[str, float]:
+        """Each present analyte's value in its canonical unit."""
+        return {name: m.canonical_value for name, m in self.measurements.items()}
+
+    def get(self, analyte: str) -> Measurement | None:
+        """The measurement for an id or alias, or ``None`` when absent."""
+        return cast(Measurement | None, getattr(self, resolve_analyte_id(analyte)))
+
+
+_EMPTY_PANEL: dict[str, Any] = dict.fromkeys(Panel.model_fields)

@@ -1,0 +1,310 @@
+"""Unit spellings, dimensions and conversion factors.
+
+Two steps, each cached:
+
+1. *Spelling*: a unit as a lab report writes it (``µg/l``, ``mcg/dL``, ``mm/hr``, ``G/L``) is
+   mapped to one UCUM code from a closed list. Nothing is guessed by changing case: an all-caps
+   spelling is only read through UCUM's own case-insensitive forms, and ``G/L`` is giga per litre
+   (a cell count), never grams.
+2. *Factor*: a pair of UCUM codes (plus a molar mass where mass and amount of substance meet) is
+   resolved by pint to one float, once, under a lock. Conversions after that are a dictionary
+   lookup and a multiplication, so they are fast and thread-safe, and pint's slow parser and
+   non-thread-safe contexts never sit on a hot path (no contexts are used at all).
+
+Floats that went through a factor are compared with :func:`is_close`, never with ``==``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from enum import StrEnum
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from labinterp._errors import DimensionError, MissingMolarMassError, UnknownUnitError
+
+if TYPE_CHECKING:
+    import pint
+
+__all__ = [
+    "REL_TOL",
+    "Dimension",
+    "conversion_factor",
+    "dimension_of",
+    "is_close",
+    "known_units",
+    "normalize_unit",
+]
+
+#: Relative tolerance for comparing values that went through a conversion factor. Factors are
+#: exact decimal ratios or molar masses given to 5-6 significant figures; 1e-9 is far below any
+#: reported precision and far above double-precision rounding (about 1e-16 per operation).
+REL_TOL = 1e-9
+
+
+def is_close(a: float, b: float) -> bool:
+    """True when two converted values are equal within :data:`REL_TOL`."""
+    return math.isclose(a, b, rel_tol=REL_TOL, abs_tol=1e-12)
+
+
+class Dimension(StrEnum):
+    """The kinds of quantity lab results come in."""
+
+    MASS_CONCENTRATION = "mass concentration"
+    SUBSTANCE_CONCENTRATION = "substance concentration"
+    NUMBER_CONCENTRATION = "number concentration"
+    ENTITIC_VOLUME = "entitic volume"
+    FRACTION = "fraction"
+    SEDIMENTATION_RATE = "sedimentation rate"
+
+
+# --- the closed list of UCUM codes ------------------------------------------------------------
+
+_MASS_PREFIXES = ("", "m", "u", "n", "p")
+_SUBSTANCE_PREFIXES = ("", "m", "u", "n", "p", "f")
+_VOLUME_DENOMINATORS = ("L", "dL", "mL", "uL")
+
+
+def _build_known() -> dict[str, Dimension]:
+    known: dict[str, Dimension] = {}
+    for den in _VOLUME_DENOMINATORS:
+        for p in _MASS_PREFIXES:
+            known[f"{p}g/{den}"] = Dimension.MASS_CONCENTRATION
+        for p in _SUBSTANCE_PREFIXES:
+            known[f"{p}mol/{den}"] = Dimension.SUBSTANCE_CONCENTRATION
+    for code in ("10*9/L", "10*3/uL", "10*12/L", "10*6/uL", "10*3/mm3", "/nL", "/uL", "/L"):
+        known[code] = Dimension.NUMBER_CONCENTRATION
+    known["fL"] = Dimension.ENTITIC_VOLUME
+    known["um3"] = Dimension.ENTITIC_VOLUME
+    known["%"] = Dimension.FRACTION
+    known["1"] = Dimension.FRACTION
+    known["mm/h"] = Dimension.SEDIMENTATION_RATE
+    return known
+
+
+_KNOWN: dict[str, Dimension] = _build_known()
+
+# Spellings seen on real reports and LIS exports that are not UCUM codes (or are UCUM codes we
+# prefer to write another way). Keys are compared exactly, after whitespace is removed and the
+# micro sign is written as "u". Sources: MIRACUM loinc-conversion synonyms.tsv and a German lab
+# unit mapper, as collected in the project's facts table.
+_SYNONYMS: dict[str, str] = {
+    # sedimentation rate
+    "mm/hr": "mm/h",
+    "mm/Hr": "mm/h",
+    "mm/1h": "mm/h",
+    "mm/1hr": "mm/h",
+    "mm/hour": "mm/h",
+    "MM/HR": "mm/h",
+    "MM/H": "mm/h",
+    # cell counts per volume; G = giga, T = tera, K = thousand per microlitre
+    "10^9/L": "10*9/L",
+    "x10^9/L": "10*9/L",
+    "x10*9/L": "10*9/L",
+    "x10E9/L": "10*9/L",
+    "10E9/L": "10*9/L",
+    "G/L": "10*9/L",
+    "G/l": "10*9/L",
+    "Giga/L": "10*9/L",
+    "Giga/l": "10*9/L",
+    "GPt/l": "10*9/L",
+    "GPt/L": "10*9/L",
+    "/nl": "/nL",
+    "10^3/uL": "10*3/uL",
+    "x10^3/uL": "10*3/uL",
+    "x10*3/uL": "10*3/uL",
+    "K/uL": "10*3/uL",
+    "k/uL": "10*3/uL",
+    "thou/uL": "10*3/uL",
+    "Tsd/uL": "10*3/uL",
+    "10^3/mm3": "10*3/mm3",
+    "10^12/L": "10*12/L",
+    "x10^12/L": "10*12/L",
+    "x10*12/L": "10*12/L",
+    "T/L": "10*12/L",
+    "T/l": "10*12/L",
+    "Tera/l": "10*12/L",
+    "Tera/L": "10*12/L",
+    "TPt/l": "10*12/L",
+    "TPt/L": "10*12/L",
+    "10^6/uL": "10*6/uL",
+    "x10^6/uL": "10*6/uL",
+    "M/uL": "10*6/uL",
+    # hemoglobin written with its substance in the unit
+    "gm/dL": "g/dL",
+    "gHb/dL": "g/dL",
+    "g{Hb}/dL": "g/dL",
+    "gm/L": "g/L",
+    # entitic volume
+    "fl": "fL",
+    "FL": "fL",
+    "cuum": "um3",
+    "um^3": "um3",
+    # fractions
+    "percent": "%",
+    "pct": "%",
+    "{ratio}": "1",
+    "ratio": "1",
+    "fraction": "1",
+    "L/L": "1",
+}
+
+_WHITESPACE = re.compile(r"\s+")
+_MICRO = str.maketrans({"\u00b5": "u", "\u03bc": "u", "\u00d7": "x"})
+# "mcg", "mcmol" and "mcL" use "mc" for micro; only at the start of a unit term.
+_MC_MICRO = re.compile(r"(?<![A-Za-z])mc(?=g|mol|L|l)")
+_MC_MICRO_CAPS = re.compile(r"(?<![A-Za-z])MC(?=G|MOL|L)")
+# A lower-case litre after the slash: "ng/ml", "umol/l", "10*3/ul". UCUM has both "l" and "L";
+# rewriting only this token never touches a prefix or another unit's case.
+_LOWER_LITRE = re.compile(r"/([dmun]?)l$")
+
+
+def _caps_forms() -> dict[str, str]:
+    # UCUM's case-insensitive forms are the upper-cased codes (M = milli, U = micro, G = gram,
+    # L = litre), except hour ("HR"). Explicit synonyms above win, so "G/L" stays giga per litre.
+    forms: dict[str, str] = {}
+    for code in _KNOWN:
+        upper = code.upper()
+        if upper != code and upper not in _SYNONYMS:
+            forms[upper] = code
+    return forms
+
+
+_CAPS: dict[str, str] = _caps_forms()
+
+
+def known_units() -> dict[str, Dimension]:
+    """Every UCUM code labinterp accepts, with its dimension."""
+    return dict(_KNOWN)
+
+
+@cache
+def _normalize_cached(raw: str) -> str | None:
+    s = _WHITESPACE.sub("", raw).translate(_MICRO)
+    if s in _KNOWN:
+        return s
+    if s in _SYNONYMS:
+        return _SYNONYMS[s]
+    s = _MC_MICRO.sub("u", s)
+    s = _MC_MICRO_CAPS.sub("U", s)
+    s = _LOWER_LITRE.sub(r"/\1L", s)
+    if s in _KNOWN:
+        return s
+    if s in _SYNONYMS:
+        return _SYNONYMS[s]
+    if s == s.upper() and s in _CAPS:
+        return _CAPS[s]
+    return None
+
+
+def normalize_unit(raw: str, *, field: str = "unit") -> str:
+    """Map a unit as a report writes it to labinterp's UCUM code.
+
+    Raises :class:`UnknownUnitError` for a spelling outside the closed list.
+    """
+    if not isinstance(raw, str):
+        raise UnknownUnitError(
+            f"{field}: unit must be a string such as 'ug/L', got {raw!r}",
+            field=field,
+            value=raw,
+            expected="a unit string",
+        )
+    code = _normalize_cached(raw)
+    if code is None:
+        raise UnknownUnitError(
+            f"{field}: unknown unit {raw!r}; expected a UCUM code such as 'ug/L', 'umol/L', "
+            "'g/dL', 'fL', '%', '10*9/L' or 'mm/h'",
+            field=field,
+            unit=raw,
+            expected="a known lab unit",
+        )
+    return code
+
+
+def dimension_of(code: str) -> Dimension:
+    """The dimension of a normalised UCUM code."""
+    return _KNOWN[code]
+
+
+# --- pint, behind a lock ------------------------------------------------------------------------
+
+_PINT_LOCK = threading.Lock()
+_POWER_OF_TEN = re.compile(r"^10\*(\d+)/(.+)$")
+
+
+@cache
+def _registry() -> pint.UnitRegistry[Any]:
+    import pint
+
+    return pint.UnitRegistry(cache_folder=None)
+
+
+def _pint_expression(code: str) -> str:
+    """Rewrite a UCUM code into something pint parses with the same meaning."""
+    if code == "%":
+        return "percent"
+    if code == "1":
+        return "dimensionless"
+    if code == "um3":
+        return "um**3"
+    if code == "mm/h":
+        return "millimeter / hour"
+    if code.startswith("/"):
+        return f"1{code}"
+    match = _POWER_OF_TEN.match(code)
+    if match:
+        return f"1e{match.group(1)} / {match.group(2)}"
+    return code
+
+
+def pint_quantity(code: str) -> pint.Quantity[Any]:
+    """One of ``code`` as a pint quantity (exposed for tests that check factors against pint)."""
+    with _PINT_LOCK:
+        return _registry().Quantity(1.0, _pint_expression(code))
+
+
+_FACTORS: dict[tuple[str, str, float | None], float] = {}
+
+
+def conversion_factor(from_code: str, to_code: str, molar_mass: float | None = None) -> float:
+    """The factor ``f`` with ``value[to_code] = f * value[from_code]``.
+
+    ``molar_mass`` (g/mol) is needed only when one side is a mass and the other an amount of
+    substance concentration; it is ignored otherwise.
+    """
+    key = (from_code, to_code, molar_mass)
+    found = _FACTORS.get(key)
+    if found is not None:
+        return found
+    factor = _compute_factor(from_code, to_code, molar_mass)
+    # A race here computes the same float twice; the dictionary write itself is atomic.
+    _FACTORS[key] = factor
+    return factor
+
+
+def _compute_factor(from_code: str, to_code: str, molar_mass: float | None) -> float:
+    src, dst = dimension_of(from_code), dimension_of(to_code)
+    crossing = {src, dst} == {Dimension.MASS_CONCENTRATION, Dimension.SUBSTANCE_CONCENTRATION}
+    if src != dst and not crossing:
+        raise DimensionError(
+            f"cannot convert {from_code!r} ({src}) to {to_code!r} ({dst})",
+            unit=from_code,
+            expected=str(dst),
+        )
+    if crossing and molar_mass is None:
+        raise MissingMolarMassError(
+            f"converting {from_code!r} ({src}) to {to_code!r} ({dst}) needs a molar mass; "
+            "pass analyte=... for an analyte whose molar mass is known",
+            unit=from_code,
+            expected="an analyte with a molar mass",
+            suggestion="analyte=",
+        )
+    with _PINT_LOCK:
+        ureg = _registry()
+        q = ureg.Quantity(1.0, _pint_expression(from_code))
+        if crossing and molar_mass is not None:
+            mm = ureg.Quantity(molar_mass, "g/mol")
+            q = q * mm if src is Dimension.SUBSTANCE_CONCENTRATION else q / mm
+        return float(q.to(_pint_expression(to_code)).magnitude)
