@@ -9,6 +9,7 @@ not advise treatment.
 
 from labinterp._analytes import ANALYTES, Analyte, LoincCode, MolarMass, PlausibleRange
 from labinterp._convert import convert
+from labinterp._engine import interpret
 from labinterp._errors import (
     DimensionError,
     ImplausibleValueError,
@@ -21,7 +22,11 @@ from labinterp._errors import (
     UnknownAnalyteError,
     UnknownUnitError,
 )
+from labinterp._findings import AnalyteFlag, Interpretation, PackRef, PatternFinding
+from labinterp._packs import Pack, bundled_pack_names, default_pack, extend_pack, load_pack
 from labinterp._panel import Measurement, Panel, ReferenceInterval
+from labinterp._render import render_text
+from labinterp._rules import CriterionResult, CutoffUsed, Outcome
 from labinterp._units import REL_TOL, Dimension
 
 __version__ = "0.1.0"
@@ -30,22 +35,36 @@ __all__ = [
     "ANALYTES",
     "REL_TOL",
     "Analyte",
+    "AnalyteFlag",
+    "CriterionResult",
+    "CutoffUsed",
     "Dimension",
     "DimensionError",
     "ImplausibleValueError",
+    "Interpretation",
     "InvalidValueError",
     "LabinterpError",
     "LoincCode",
     "Measurement",
     "MissingMolarMassError",
     "MolarMass",
+    "Outcome",
+    "Pack",
     "PackError",
+    "PackRef",
     "Panel",
     "PanelError",
+    "PatternFinding",
     "PlausibleRange",
     "ReferenceInterval",
     "UnitError",
     "UnknownAnalyteError",
     "UnknownUnitError",
+    "bundled_pack_names",
     "convert",
+    "default_pack",
+    "extend_pack",
+    "interpret",
+    "load_pack",
+    "render_text",
 ]

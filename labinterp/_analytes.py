@@ -207,8 +207,10 @@ class Analyte:
 
     def is_plausible(self, canonical: float) -> bool:
         p = self.plausible
-        above_low = canonical > p.low if p.low_exclusive else (
-            canonical >= p.low or is_close(canonical, p.low)
+        above_low = (
+            canonical > p.low
+            if p.low_exclusive
+            else (canonical >= p.low or is_close(canonical, p.low))
         )
         return above_low and (canonical <= p.high or is_close(canonical, p.high))
 
@@ -296,7 +298,8 @@ def _catalog() -> tuple[Analyte, ...]:
                 uncertain=True,
             ),
             plausible=PlausibleRange(
-                0.0, 1_000_000.0,
+                0.0,
+                1_000_000.0,
                 "ferritin can reach the tens of thousands of ug/L in hyperferritinaemic "
                 "syndromes; 10^6 ug/L leaves a wide margin above any reported value",
             ),
@@ -306,12 +309,8 @@ def _catalog() -> tuple[Analyte, ...]:
             display_name="transferrin saturation",
             aliases=("tsat", "tfsat", "tf_sat", "iron_saturation", "transferrin_sat"),
             loinc=(
-                LoincCode(
-                    "2502-3", "Iron saturation [Mass Fraction] in Serum or Plasma", "MFr"
-                ),
-                LoincCode(
-                    "14801-5", "Iron saturation [Molar fraction] in Serum or Plasma", "SFr"
-                ),
+                LoincCode("2502-3", "Iron saturation [Mass Fraction] in Serum or Plasma", "MFr"),
+                LoincCode("14801-5", "Iron saturation [Molar fraction] in Serum or Plasma", "SFr"),
             ),
             canonical_unit="%",
             dimensions=frozenset({Dimension.FRACTION}),
@@ -335,7 +334,8 @@ def _catalog() -> tuple[Analyte, ...]:
             common_units=("umol/L", "ug/dL", "mg/L", "ug/L"),
             molar_mass=MolarMass(55.845, "iron (Fe)", f"{_FACTS}; IUPAC atomic weight"),
             plausible=PlausibleRange(
-                0.0, 400.0,
+                0.0,
+                400.0,
                 "400 umol/L (about 2200 ug/dL) is several times the levels reported in severe "
                 "acute iron poisoning",
             ),
@@ -359,7 +359,8 @@ def _catalog() -> tuple[Analyte, ...]:
                 55.845, "iron (Fe) that transferrin can bind", f"{_FACTS}; IUPAC atomic weight"
             ),
             plausible=PlausibleRange(
-                0.0, 250.0,
+                0.0,
+                250.0,
                 "250 umol/L (about 1400 ug/dL) is about three times the top of usual reference "
                 "intervals",
             ),
@@ -397,7 +398,8 @@ def _catalog() -> tuple[Analyte, ...]:
                 f"{_FACTS}; 1 g/dL = 0.6206 mmol/L, as used by labs reporting mmol/L",
             ),
             plausible=PlausibleRange(
-                1.0, 26.0,
+                1.0,
+                26.0,
                 "values under 1 g/dL or over 26 g/dL are far outside reported survivable "
                 "extremes and are taken as unit mix-ups (g/L for g/dL is the common one)",
             ),
@@ -414,7 +416,8 @@ def _catalog() -> tuple[Analyte, ...]:
             dimensions=frozenset({Dimension.ENTITIC_VOLUME}),
             common_units=("fL", "um3"),
             plausible=PlausibleRange(
-                30.0, 200.0,
+                30.0,
+                200.0,
                 "red cells smaller than 30 fL or larger than 200 fL are outside reported "
                 "extremes of microcytosis and macrocytosis",
             ),
@@ -466,7 +469,8 @@ def _catalog() -> tuple[Analyte, ...]:
             dimensions=frozenset({Dimension.NUMBER_CONCENTRATION}),
             common_units=("10*9/L", "10*3/uL", "10*12/L"),
             plausible=PlausibleRange(
-                0.0, 2000.0,
+                0.0,
+                2000.0,
                 "2000 x 10^9/L is several times the counts of brisk haemolytic responses",
             ),
         ),
@@ -493,7 +497,8 @@ def _catalog() -> tuple[Analyte, ...]:
                 f"{_FACTS}; NICE 2024 pairs 180 ng/L with 133 pmol/L; NHANES uses 1355.4",
             ),
             plausible=PlausibleRange(
-                0.0, 50_000.0,
+                0.0,
+                50_000.0,
                 "50 000 pmol/L is far above the levels seen even during high-dose injections",
             ),
             note="The code 14685-3 that circulates for serum B12 fails the LOINC check digit; "
@@ -511,7 +516,8 @@ def _catalog() -> tuple[Analyte, ...]:
             common_units=("nmol/L", "umol/L", "ug/L"),
             molar_mass=MolarMass(118.09, "methylmalonic acid (C4H6O4)", _FACTS),
             plausible=PlausibleRange(
-                0.0, 10_000_000.0,
+                0.0,
+                10_000_000.0,
                 "inborn methylmalonic acidaemias reach thousands of umol/L; 10^7 nmol/L "
                 "(10 mmol/L) leaves a margin",
             ),
@@ -529,7 +535,8 @@ def _catalog() -> tuple[Analyte, ...]:
             common_units=("umol/L", "mg/L"),
             molar_mass=MolarMass(135.18, "homocysteine (C4H9NO2S)", _FACTS),
             plausible=PlausibleRange(
-                0.0, 1000.0,
+                0.0,
+                1000.0,
                 "classical homocystinuria gives a few hundred umol/L; 1000 leaves a margin",
             ),
         ),
@@ -550,7 +557,8 @@ def _catalog() -> tuple[Analyte, ...]:
                 f"{_FACTS}; WHO pairs 3 ng/mL with 6.8 nmol/L; NHANES uses a factor of 2.265",
             ),
             plausible=PlausibleRange(
-                0.0, 2000.0,
+                0.0,
+                2000.0,
                 "serum folate with heavy supplementation stays in the low hundreds of nmol/L",
             ),
             note="Serum folate only; red cell folate (LOINC 2283-0) is a different test.",
@@ -581,9 +589,7 @@ def _catalog() -> tuple[Analyte, ...]:
             display_name="erythrocyte sedimentation rate",
             aliases=("sed_rate", "erythrocyte_sedimentation_rate", "westergren", "bsg", "bsr"),
             loinc=(
-                LoincCode(
-                    "4537-7", "Erythrocyte sedimentation rate by Westergren method", "Vel"
-                ),
+                LoincCode("4537-7", "Erythrocyte sedimentation rate by Westergren method", "Vel"),
                 LoincCode("30341-2", "Erythrocyte sedimentation rate", "Vel"),
             ),
             canonical_unit="mm/h",

@@ -54,8 +54,15 @@ class LabinterpError(Exception):
         # Errors cross process boundaries in batch work (multiprocessing, Dask); keep the parts.
         return (
             _rebuild,
-            (type(self), self.message, self.field, self.value, self.unit, self.expected,
-             self.suggestion),
+            (
+                type(self),
+                self.message,
+                self.field,
+                self.value,
+                self.unit,
+                self.expected,
+                self.suggestion,
+            ),
         )
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "Panel",
     "ReferenceInterval",
     "Sex",
+    "fast_construct",
     "parse_measurement_text",
 ]
 
@@ -101,8 +102,9 @@ class _Frozen(BaseModel):
             raise _unwrap(exc, cls._error_type, cls._model_name or cls.__name__) from None
 
     @classmethod
-    def model_validate_json(cls, json_data: str | bytes | bytearray, *args: Any,
-                            **kwargs: Any) -> Self:
+    def model_validate_json(
+        cls, json_data: str | bytes | bytearray, *args: Any, **kwargs: Any
+    ) -> Self:
         try:
             return super().model_validate_json(json_data, *args, **kwargs)
         except ValidationError as exc:
@@ -130,8 +132,7 @@ class ReferenceInterval(_Frozen):
             )
         if self.low is not None and self.high is not None and self.low > self.high:
             raise InvalidValueError(
-                f"reference_interval: low {self.low:g} is above high {self.high:g} "
-                f"{self.unit}",
+                f"reference_interval: low {self.low:g} is above high {self.high:g} {self.unit}",
                 field="reference_interval",
                 value=(self.low, self.high),
                 unit=self.unit,
@@ -161,6 +162,7 @@ class Measurement(_Frozen):
     canonical_unit: str = Field(default="", description="The analyte's canonical unit.")
 
     _ri_canonical: tuple[float | None, float | None] | None = PrivateAttr(default=None)
+    _interval: tuple[float, bool, float, bool] = PrivateAttr(default=(0.0, True, 0.0, True))
 
     @model_validator(mode="before")
     @classmethod
@@ -195,6 +197,7 @@ class Measurement(_Frozen):
             )
         self.__dict__["canonical_value"] = canonical
         self.__dict__["canonical_unit"] = analyte.canonical_unit
+        self._interval = _interval(canonical, self.comparator)
         if self.reference_interval is not None:
             self._ri_canonical = _canonical_interval(analyte, self.reference_interval)
         return self
@@ -202,7 +205,24 @@ class Measurement(_Frozen):
     @property
     def canonical_reference_interval(self) -> tuple[float | None, float | None] | None:
         """The lab's reference interval (low, high) in the canonical unit, if one was given."""
-        return self._ri_canonical
+        # Read the private slot directly: pydantic's private __getattr__ is slow on a hot path.
+        private = self.__pydantic_private__
+        return private.get("_ri_canonical") if private else None
+
+    @property
+    def canonical_interval(self) -> tuple[float, bool, float, bool]:
+        """The values this result allows, canonical: (low, low_inclusive, high, high_inclusive).
+
+        An exact result is a single point; ``<5`` is ``0 <= x < 5``; ``>2000`` is open above.
+        """
+        private = self.__pydantic_private__
+        assert private is not None
+        return private["_interval"]  # type: ignore[no-any-return]
+
+    @property
+    def as_given(self) -> str:
+        """The result as the report wrote it, e.g. ``<5 ng/mL``."""
+        return f"{self.comparator or ''}{self.value:g} {self.unit}"
 
     @property
     def is_censored(self) -> bool:
@@ -248,6 +268,18 @@ def parse_measurement_text(field: str, text: str) -> tuple[Comparator | None, fl
     return (_COMPARATORS[cmp_text] if cmp_text else None), float(match.group("num")), unit
 
 
+def _interval(v: float, comparator: Comparator | None) -> tuple[float, bool, float, bool]:
+    if comparator is None:
+        return (v, True, v, True)
+    if comparator == "<":
+        return (0.0, True, v, False)
+    if comparator == "<=":
+        return (0.0, True, v, True)
+    if comparator == ">":
+        return (v, False, math.inf, False)
+    return (v, True, math.inf, False)
+
+
 def _canonical_interval(
     analyte: Analyte, ri: ReferenceInterval
 ) -> tuple[float | None, float | None]:
@@ -257,7 +289,7 @@ def _canonical_interval(
     return low, high
 
 
-def _fast_construct(cls: type[_M], values: dict[str, Any], private: dict[str, Any] | None) -> _M:
+def fast_construct(cls: type[_M], values: dict[str, Any], private: dict[str, Any] | None) -> _M:
     """Assemble an already-validated model without pydantic's per-call validation.
 
     This is what ``model_construct`` does, minus its generality; it keeps building a
@@ -282,7 +314,7 @@ def _build(
 ) -> Measurement:
     """Validated construction of a measurement without a reference interval (the hot path)."""
     canonical = analyte.check_value(value, analyte.resolve_unit(unit))
-    return _fast_construct(
+    return fast_construct(
         Measurement,
         {
             "analyte": analyte.id,
@@ -293,7 +325,7 @@ def _build(
             "canonical_value": canonical,
             "canonical_unit": analyte.canonical_unit,
         },
-        {"_ri_canonical": None},
+        {"_ri_canonical": None, "_interval": _interval(canonical, comparator)},
     )
 
 
@@ -484,7 +516,7 @@ class Panel(_Frozen):
             checked = _Context.model_validate(context)
             _check_context(checked.sex, checked.pregnant, checked.trimester)
             context = checked.__dict__
-        return _fast_construct(cls, {**_EMPTY_PANEL, **values, **context}, None)
+        return fast_construct(cls, {**_EMPTY_PANEL, **values, **context}, None)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Panel:

@@ -1,0 +1,107 @@
+"""The command line: ``labinterp interpret``, ``normalize``, ``packs`` and ``schema``.
+
+Bad input exits with status 2 and the error's message on stderr, nothing on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from labinterp._engine import interpret
+from labinterp._errors import LabinterpError
+from labinterp._packs import bundled_pack_names, load_pack, pack_json_schema
+from labinterp._panel import Panel
+from labinterp._render import render_panel_text, render_text
+
+__all__ = ["main"]
+
+
+def _read_panel(path: str) -> Panel:
+    if path == "-":
+        return Panel.from_json(sys.stdin.read())
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LabinterpError(f"{path}: cannot read panel file: {exc.strerror}") from None
+    return Panel.from_json(text)
+
+
+def _schema_text() -> str:
+    return json.dumps(pack_json_schema(), indent=2, sort_keys=True) + "\n"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="labinterp",
+        description="Educational interpretation of anemia-related lab results. "
+        "Not a diagnosis; not treatment advice.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("interpret", help="interpret a panel (JSON file, or - for stdin)")
+    p.add_argument("file")
+    p.add_argument("--pack", help="a bundled pack name or a pack file (default: default)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--brief", action="store_true", help="text: labels only, no traces")
+
+    n = sub.add_parser("normalize", help="print a panel's values in canonical units")
+    n.add_argument("file")
+    n.add_argument("--format", choices=("text", "json"), default="text")
+
+    sub.add_parser("packs", help="list the bundled packs")
+
+    s = sub.add_parser("schema", help="print the JSON Schema for pack files")
+    s.add_argument("--check", metavar="FILE", help="exit 1 if FILE differs from the schema")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "interpret":
+            result = interpret(_read_panel(args.file), pack=args.pack)
+            out = (
+                result.to_json() + "\n"
+                if args.format == "json"
+                else render_text(result, verbose=not args.brief)
+            )
+        elif args.command == "normalize":
+            panel = _read_panel(args.file)
+            out = (
+                json.dumps(panel.canonical_values(), indent=2) + "\n"
+                if args.format == "json"
+                else render_panel_text(panel)
+            )
+        elif args.command == "packs":
+            lines = []
+            for name in bundled_pack_names():
+                pack = load_pack(name)
+                lines.append(f"{name:<24} {pack.version:<10} {pack.title}")
+            out = "\n".join(lines) + "\n"
+        else:
+            schema = _schema_text()
+            if args.check:
+                current = Path(args.check).read_text(encoding="utf-8")
+                if current != schema:
+                    print(
+                        f"{args.check} is out of date; regenerate it with "
+                        f"'labinterp schema > {args.check}'",
+                        file=sys.stderr,
+                    )
+                    return 1
+                out = f"{args.check} is current\n"
+            else:
+                out = schema
+    except LabinterpError as exc:
+        print(f"labinterp: error: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(out)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,303 @@
+"""``interpret``: a panel and a pack in, an :class:`Interpretation` out. Pure and deterministic."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from labinterp._analytes import ANALYTES
+from labinterp._findings import (
+    AnalyteFlag,
+    FlagName,
+    HL7Code,
+    Interpretation,
+    PackRef,
+    PatternFinding,
+    Status,
+)
+from labinterp._packs import Pack, default_pack, load_pack
+from labinterp._panel import Measurement, Panel, fast_construct
+from labinterp._rules import (
+    Band,
+    CompiledPack,
+    CompiledPattern,
+    CriterionResult,
+    Facts,
+    Outcome,
+    RangeUsed,
+    compile_pack,
+    flag_bands,
+    match_when,
+    test_band,
+)
+
+__all__ = ["interpret"]
+
+_STATUS: Mapping[Outcome, Status] = {
+    Outcome.HELD: "consistent",
+    Outcome.FAILED: "not_consistent",
+    Outcome.UNDECIDED: "indeterminate",
+}
+_CONTEXT_WORDS = {
+    "sex": "sex",
+    "pregnant": "whether the person is pregnant",
+    "trimester": "the trimester",
+    "age": "age",
+    "inflammation": "whether inflammation is present",
+}
+
+
+class _CompiledCache:
+    """Compiled packs, keyed by the pack object (packs are immutable). A bounded memo."""
+
+    def __init__(self, size: int = 16) -> None:
+        self._items: OrderedDict[int, tuple[Pack, CompiledPack]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._size = size
+
+    def get(self, pack: Pack) -> CompiledPack:
+        with self._lock:
+            hit = self._items.get(id(pack))
+            if hit is not None and hit[0] is pack:
+                self._items.move_to_end(id(pack))
+                return hit[1]
+        compiled = compile_pack(pack)
+        with self._lock:
+            self._items[id(pack)] = (pack, compiled)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return compiled
+
+
+_COMPILED = _CompiledCache()
+
+
+def _resolve_pack(pack: Pack | str | Path | None) -> Pack:
+    if pack is None:
+        return default_pack()
+    if isinstance(pack, Pack):
+        return pack
+    return load_pack(pack)
+
+
+def interpret(
+    panel: Panel | Mapping[str, Any], *, pack: Pack | str | Path | None = None
+) -> Interpretation:
+    """Interpret a panel against a threshold pack (the default pack when ``pack`` is None).
+
+    ``panel`` may be a :class:`Panel` or the mapping :meth:`Panel.from_mapping` accepts.
+    ``pack`` may be a :class:`Pack`, a bundled pack name or a path to a pack file.
+    """
+    if not isinstance(panel, Panel):
+        panel = Panel.from_mapping(panel)
+    chosen = _resolve_pack(pack)
+    compiled = _COMPILED.get(chosen)
+    facts = _facts(panel, chosen)
+    assumptions: list[str] = []
+    outside = _outside_population(panel, chosen, assumptions)
+
+    findings: list[PatternFinding] = []
+    for cp in compiled.patterns:
+        if outside is not None:
+            result = CriterionResult("all", repr(cp.rule), Outcome.UNDECIDED, reason=outside)
+            supporting: tuple[CriterionResult, ...] = ()
+        else:
+            result = cp.rule.evaluate(facts)
+            supporting = tuple(r.evaluate(facts) for r in cp.supporting)
+        facts.patterns[cp.id] = result
+        findings.append(_finding(cp, result, supporting))
+
+    flags = tuple(_flag(obs, compiled, facts) for obs in facts.values.values())
+    return fast_construct(
+        Interpretation,
+        {
+            "pack": PackRef(
+                name=chosen.name,
+                version=chosen.version,
+                title=chosen.title,
+                extends=chosen.extends,
+            ),
+            "patterns": tuple(findings),
+            "flags": flags,
+            "assumptions": tuple(assumptions),
+            "disclaimer": " ".join(chosen.disclaimer.split()),
+        },
+        None,
+    )
+
+
+def _facts(panel: Panel, pack: Pack) -> Facts:
+    values = panel.measurements
+    # A male patient is not pregnant: a fact of the context, not an assumption.
+    pregnant = False if panel.sex == "male" and panel.pregnant is None else panel.pregnant
+    return Facts(
+        values=values,
+        sex=panel.sex,
+        pregnant=pregnant,
+        trimester=panel.trimester,
+        age=panel.age,
+        use_lab_reference_intervals=pack.use_lab_reference_intervals,
+        inflammation_pattern=pack.inflammation_pattern,
+    )
+
+
+def _outside_population(panel: Panel, pack: Pack, assumptions: list[str]) -> str | None:
+    pop = pack.population
+    if pop.age_min is None and pop.age_max is None:
+        return None
+    if panel.age is None:
+        assumptions.append(f"age was not given; the pack's thresholds are for {pop.description}")
+        return None
+    if (pop.age_min is not None and panel.age < pop.age_min) or (
+        pop.age_max is not None and panel.age >= pop.age_max
+    ):
+        return f"age {panel.age:g} years is outside this pack's population ({pop.description})"
+    return None
+
+
+def _describe_missing(analytes: Sequence[str], context: Sequence[str]) -> str:
+    words = [ANALYTES[a].display_name for a in analytes]
+    words += [_CONTEXT_WORDS.get(c, c) for c in context]
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _finding(
+    cp: CompiledPattern, result: CriterionResult, supporting: tuple[CriterionResult, ...]
+) -> PatternFinding:
+    status = _STATUS[result.outcome]
+    undecided = result.outcome is Outcome.UNDECIDED
+    missing_a = result.missing_analytes if undecided else ()
+    missing_c = result.missing_context if undecided else ()
+    label = cp.labels[status]
+    if undecided:
+        missing = _describe_missing(missing_a, missing_c)
+        reason = next((leaf.reason for leaf in result.leaves() if leaf.reason), None)
+        label += (
+            f" cannot be decided without {missing}"
+            if missing
+            else f" cannot be decided from these results ({reason or 'undecided'})"
+        )
+    decisive: tuple[str, ...] = ()
+    if undecided:
+        names = [ANALYTES[a].display_name for a in missing_a]
+        decisive = tuple(dict.fromkeys([*names, *cp.decisive_tests]))
+    return PatternFinding(
+        id=cp.id,
+        kind=cp.kind,  # type: ignore[arg-type]
+        name=cp.label,
+        status=status,
+        label=label,
+        criteria=result,
+        supporting=supporting,
+        missing_analytes=missing_a,
+        missing_context=missing_c,
+        decisive_tests=decisive,
+        nearest_cutoff=_nearest(result),
+        description=cp.description,
+        note=cp.note,
+    )
+
+
+def _nearest(result: CriterionResult) -> str | None:
+    best: tuple[float, CriterionResult] | None = None
+    for leaf in result.leaves():
+        if leaf.margin is None or leaf.observed is None or not leaf.cutoffs:
+            continue
+        cut = leaf.cutoffs[0]
+        edge = leaf.observed.canonical_value / cut.to_canonical - leaf.margin
+        relative = abs(leaf.margin) / abs(edge) if edge else abs(leaf.margin)
+        if best is None or relative < best[0]:
+            best = (relative, leaf)
+    if best is None:
+        return None
+    leaf = best[1]
+    assert leaf.observed is not None
+    assert leaf.margin is not None
+    side = "below" if leaf.margin < 0 else "above"
+    if leaf.margin == 0:
+        side = "at"
+    return (
+        f"{leaf.rule}: {leaf.observed.as_given} is {abs(leaf.margin):.3g} "
+        f"{leaf.margin_unit} {side} the cut-off; it {leaf.would_change}"
+    )
+
+
+# --- flags --------------------------------------------------------------------------------------
+
+_FLAG_OF: Mapping[HL7Code, FlagName] = {
+    "LL": "critically low",
+    "L": "low",
+    "N": "normal",
+    "H": "high",
+    "HH": "critically high",
+}
+
+
+def _code(obs: Measurement, bands: Sequence[tuple[str, Band]]) -> HL7Code | None:
+    lo, lo_incl, hi, hi_incl = obs.canonical_interval
+    for code, band in bands:
+        if test_band(lo, lo_incl, hi, hi_incl, band) is Outcome.HELD:
+            return code  # type: ignore[return-value]
+    return None
+
+
+def _flag(obs: Measurement, compiled: CompiledPack, facts: Facts) -> AnalyteFlag:
+    unit = obs.canonical_unit
+    lab = obs.canonical_reference_interval
+    if facts.use_lab_reference_intervals and lab is not None:
+        code = _code(obs, flag_bands(lab[0], lab[1], None, None))
+        return AnalyteFlag(
+            obs.analyte,
+            obs,
+            _FLAG_OF[code] if code else "undetermined",
+            code,
+            lab[0],
+            lab[1],
+            unit,
+            "the laboratory's own reference interval",
+        )
+    ranges: Sequence[RangeUsed] = compiled.ranges.get(obs.analyte, ())
+    if not ranges:
+        return AnalyteFlag(obs.analyte, obs, "no reference interval", None, None, None, unit, None)
+    codes: list[HL7Code | None] = []
+    chosen: list[RangeUsed] = []
+    unknown: set[str] = set()
+    for r in ranges:
+        applies, missing = match_when(r.when, facts)
+        if applies is False:
+            continue
+        chosen.append(r)
+        unknown.update(missing)
+        codes.append(_code(obs, r.bands))
+    if not chosen:
+        return AnalyteFlag(obs.analyte, obs, "no reference interval", None, None, None, unit, None)
+    first = codes[0]
+    if first is not None and all(c == first for c in codes):
+        r = chosen[0]
+        same = len(chosen) == 1
+        return AnalyteFlag(
+            obs.analyte,
+            obs,
+            _FLAG_OF[first],
+            first,
+            r.low if same else None,
+            r.high if same else None,
+            unit,
+            r.source,
+        )
+    return AnalyteFlag(
+        obs.analyte,
+        obs,
+        "undetermined",
+        None,
+        None,
+        None,
+        unit,
+        chosen[0].source,
+        tuple(sorted(unknown)),
+    )

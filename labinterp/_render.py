@@ -1,0 +1,104 @@
+"""Renderers: views of an :class:`Interpretation`. They read findings; they decide nothing.
+
+Only plain text exists so far (JSON is ``Interpretation.to_json``); Markdown and HTML views
+for learners and clinicians will sit beside it and take the same data.
+"""
+
+from __future__ import annotations
+
+from labinterp._analytes import ANALYTES
+from labinterp._findings import AnalyteFlag, Interpretation, PatternFinding
+from labinterp._panel import Measurement, Panel
+from labinterp._rules import CriterionResult, Outcome
+
+__all__ = ["render_panel_text", "render_text"]
+
+_MARK = {"consistent": "[+]", "not_consistent": "[-]", "indeterminate": "[?]"}
+_OUTCOME = {Outcome.HELD: "holds", Outcome.FAILED: "does not hold", Outcome.UNDECIDED: "undecided"}
+
+
+def _value(m: Measurement) -> str:
+    shown = m.as_given
+    if ANALYTES[m.analyte].resolve_unit(m.unit).ucum != m.canonical_unit:
+        shown += f" (= {m.comparator or ''}{m.canonical_value:.4g} {m.canonical_unit})"
+    return shown
+
+
+def _criterion_lines(result: CriterionResult, depth: int) -> list[str]:
+    pad = "    " * depth
+    if result.kind in ("all", "any", "not"):
+        head = {"all": "all of:", "any": "any of:", "not": "not:"}[result.kind]
+        lines = [f"{pad}{head} {_OUTCOME[result.outcome]}"]
+        for child in result.children:
+            lines += _criterion_lines(child, depth + 1)
+        return lines
+    if result.kind == "pattern":
+        return [f"{pad}{result.rule}: {_OUTCOME[result.outcome]}"]
+    observed = _value(result.observed) if result.observed else "not measured"
+    lines = [f"{pad}{result.rule}: {observed} -> {_OUTCOME[result.outcome]}"]
+    if len(result.cutoffs) == 1:
+        cut = result.cutoffs[0]
+        lines.append(f"{pad}    source: {cut.source} [{cut.confidence}]")
+    else:
+        for cut, outcome in zip(result.cutoffs, result.cutoff_outcomes, strict=False):
+            lines.append(
+                f"{pad}    if {cut.applies_to}: {cut.rule} {_OUTCOME[outcome]} "
+                f"(source: {cut.source})"
+            )
+    if result.would_change:
+        lines.append(
+            f"{pad}    margin {result.margin:+.3g} {result.margin_unit}; {result.would_change}"
+        )
+    if result.reason and result.outcome is Outcome.UNDECIDED:
+        lines.append(f"{pad}    {result.reason}")
+    return lines
+
+
+def _pattern_lines(finding: PatternFinding) -> list[str]:
+    lines = [f"{_MARK[finding.status]} {finding.label}"]
+    lines += _criterion_lines(finding.criteria, 2)
+    if finding.decisive_tests:
+        lines.append(f"        would help decide: {', '.join(finding.decisive_tests)}")
+    for support in finding.supporting:
+        if support.outcome is Outcome.HELD:
+            lines.append(f"        supporting: {support.rule}")
+    return lines
+
+
+def _flag_line(flag: AnalyteFlag) -> str:
+    name = ANALYTES[flag.analyte].display_name
+    code = f" {flag.code}" if flag.code else ""
+    where = f" ({flag.interval_source})" if flag.interval_source else ""
+    extra = f"; depends on {', '.join(flag.missing_context)}" if flag.missing_context else ""
+    return f"  {name}: {_value(flag.observed)} -> {flag.flag}{code}{where}{extra}"
+
+
+def render_text(interp: Interpretation, *, verbose: bool = True) -> str:
+    """A plain-text report: patterns with their traces, flags, assumptions, disclaimer."""
+    lines = [f"labinterp - pack {interp.pack.name} {interp.pack.version}", ""]
+    lines.append("Patterns")
+    for finding in interp.patterns:
+        lines += (
+            _pattern_lines(finding) if verbose else [f"{_MARK[finding.status]} {finding.label}"]
+        )
+    lines += ["", "Results against reference intervals"]
+    lines += [_flag_line(flag) for flag in interp.flags] or ["  (no results)"]
+    if interp.assumptions:
+        lines += ["", "Assumptions"]
+        lines += [f"  - {a}" for a in interp.assumptions]
+    lines += ["", f"Note: {interp.disclaimer}"]
+    return "\n".join(lines) + "\n"
+
+
+def render_panel_text(panel: Panel) -> str:
+    """Each value as given and in its canonical unit."""
+    lines = []
+    for name, m in panel.measurements.items():
+        lines.append(
+            f"{name:<24} {m.as_given:<16} -> {m.comparator or ''}{m.canonical_value:.6g} "
+            f"{m.canonical_unit}"
+        )
+    context = {k: getattr(panel, k) for k in ("sex", "age", "pregnant", "trimester")}
+    given = ", ".join(f"{k}={v}" for k, v in context.items() if v is not None)
+    lines.append(f"context: {given or 'none given'}")
+    return "\n".join(lines) + "\n"
