@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from labinterp._rules import (
     Facts,
     Outcome,
     RangeUsed,
+    Rule,
     compile_pack,
     flag_bands,
     match_when,
@@ -50,21 +52,46 @@ _CONTEXT_WORDS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """A compiled pack plus what every interpretation of it shares."""
+
+    rules: CompiledPack
+    pack_ref: PackRef
+    disclaimer: str
+
+    @property
+    def patterns(self) -> tuple[CompiledPattern, ...]:
+        return self.rules.patterns
+
+    @property
+    def pattern_rules(self) -> Mapping[str, Rule]:
+        return self.rules.pattern_rules
+
+    @property
+    def ranges(self) -> Mapping[str, tuple[RangeUsed, ...]]:
+        return self.rules.ranges
+
+
 class _CompiledCache:
     """Compiled packs, keyed by the pack object (packs are immutable). A bounded memo."""
 
     def __init__(self, size: int = 16) -> None:
-        self._items: OrderedDict[int, tuple[Pack, CompiledPack]] = OrderedDict()
+        self._items: OrderedDict[int, tuple[Pack, _Compiled]] = OrderedDict()
         self._lock = threading.Lock()
         self._size = size
 
-    def get(self, pack: Pack) -> CompiledPack:
+    def get(self, pack: Pack) -> _Compiled:
         with self._lock:
             hit = self._items.get(id(pack))
             if hit is not None and hit[0] is pack:
                 self._items.move_to_end(id(pack))
                 return hit[1]
-        compiled = compile_pack(pack)
+        compiled = _Compiled(
+            compile_pack(pack),
+            PackRef(name=pack.name, version=pack.version, title=pack.title, extends=pack.extends),
+            " ".join(pack.disclaimer.split()),
+        )
         with self._lock:
             self._items[id(pack)] = (pack, compiled)
             while len(self._items) > self._size:
@@ -95,41 +122,40 @@ def interpret(
         panel = Panel.from_mapping(panel)
     chosen = _resolve_pack(pack)
     compiled = _COMPILED.get(chosen)
-    facts = _facts(panel, chosen)
+    facts = _facts(panel, chosen, compiled)
     assumptions: list[str] = []
     outside = _outside_population(panel, chosen, assumptions)
 
-    findings: list[PatternFinding] = []
+    outcomes = facts.outcomes
     for cp in compiled.patterns:
-        if outside is not None:
-            result = CriterionResult("all", repr(cp.rule), Outcome.UNDECIDED, reason=outside)
-            supporting: tuple[CriterionResult, ...] = ()
-        else:
-            result = cp.rule.evaluate(facts)
-            supporting = tuple(r.evaluate(facts) for r in cp.supporting)
-        facts.patterns[cp.id] = result
-        findings.append(_finding(cp, result, supporting))
+        outcomes[cp.id] = Outcome.UNDECIDED if outside else cp.rule.decide(facts)
+    statuses = {cp.id: _STATUS[outcomes[cp.id]] for cp in compiled.patterns}
 
-    flags = tuple(_flag(obs, compiled, facts) for obs in facts.values.values())
+    def materialise() -> tuple[tuple[PatternFinding, ...], tuple[AnalyteFlag, ...]]:
+        findings = []
+        for cp in compiled.patterns:
+            if outside is not None:
+                result = CriterionResult("all", cp.rule.text, Outcome.UNDECIDED, reason=outside)
+                supporting: tuple[CriterionResult, ...] = ()
+            else:
+                result = facts.trace(cp.id)
+                supporting = tuple(r.evaluate(facts) for r in cp.supporting)
+            findings.append(_finding(cp, result, supporting))
+        flags = tuple(_flag(m, compiled, facts) for m in facts.values.values())
+        return tuple(findings), flags
+
     return fast_construct(
         Interpretation,
         {
-            "pack": PackRef(
-                name=chosen.name,
-                version=chosen.version,
-                title=chosen.title,
-                extends=chosen.extends,
-            ),
-            "patterns": tuple(findings),
-            "flags": flags,
+            "pack": compiled.pack_ref,
             "assumptions": tuple(assumptions),
-            "disclaimer": " ".join(chosen.disclaimer.split()),
+            "disclaimer": compiled.disclaimer,
         },
-        None,
+        {"_statuses": statuses, "_materialise": materialise, "_built": None},
     )
 
 
-def _facts(panel: Panel, pack: Pack) -> Facts:
+def _facts(panel: Panel, pack: Pack, compiled: _Compiled) -> Facts:
     values = panel.measurements
     # A male patient is not pregnant: a fact of the context, not an assumption.
     pregnant = False if panel.sex == "male" and panel.pregnant is None else panel.pregnant
@@ -141,6 +167,7 @@ def _facts(panel: Panel, pack: Pack) -> Facts:
         age=panel.age,
         use_lab_reference_intervals=pack.use_lab_reference_intervals,
         inflammation_pattern=pack.inflammation_pattern,
+        pattern_rules=compiled.pattern_rules,
     )
 
 
@@ -246,7 +273,7 @@ def _code(obs: Measurement, bands: Sequence[tuple[str, Band]]) -> HL7Code | None
     return None
 
 
-def _flag(obs: Measurement, compiled: CompiledPack, facts: Facts) -> AnalyteFlag:
+def _flag(obs: Measurement, compiled: _Compiled, facts: Facts) -> AnalyteFlag:
     unit = obs.canonical_unit
     lab = obs.canonical_reference_interval
     if facts.use_lab_reference_intervals and lab is not None:

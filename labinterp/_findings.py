@@ -7,10 +7,11 @@ each label. Renderers (text today; Markdown and HTML later) are views of this da
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PrivateAttr, computed_field
 
 from labinterp._panel import Measurement
 from labinterp._rules import CriterionResult
@@ -83,16 +84,68 @@ class PackRef(BaseModel):
     extends: str | None = None
 
 
+_Materialise = Callable[[], tuple[tuple[PatternFinding, ...], tuple[AnalyteFlag, ...]]]
+
+
+def _nothing() -> tuple[tuple[PatternFinding, ...], tuple[AnalyteFlag, ...]]:
+    return (), ()
+
+
 class Interpretation(BaseModel):
-    """The answer to :func:`labinterp.interpret`: pattern findings, flags and their traces."""
+    """The answer to :func:`labinterp.interpret`: pattern findings, flags and their traces.
+
+    Every status is decided when the interpretation is made. The findings with their traces
+    (``patterns``) and the flags are built on first access, by the same rule objects that
+    decided the statuses, and a finding whose trace disagrees with its decided status is an
+    internal error. Serialisation (``model_dump``, ``to_json``) includes both.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     pack: PackRef
-    patterns: tuple[PatternFinding, ...]
-    flags: tuple[AnalyteFlag, ...]
     assumptions: tuple[str, ...]
     disclaimer: str
+
+    _statuses: dict[str, Status] = PrivateAttr(default_factory=dict)
+    _materialise: _Materialise = PrivateAttr(default=_nothing)
+    _built: tuple[tuple[PatternFinding, ...], tuple[AnalyteFlag, ...]] | None = PrivateAttr(
+        default=None
+    )
+
+    def _findings(self) -> tuple[tuple[PatternFinding, ...], tuple[AnalyteFlag, ...]]:
+        private = self.__pydantic_private__
+        assert private is not None
+        built = private["_built"]
+        if built is None:
+            # Deterministic, so two threads racing here build equal values.
+            built = private["_materialise"]()
+            private["_built"] = built
+        return built  # type: ignore[no-any-return]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def patterns(self) -> tuple[PatternFinding, ...]:
+        """Every pattern of the pack, in evaluation order, with its trace."""
+        return self._findings()[0]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def flags(self) -> tuple[AnalyteFlag, ...]:
+        """Each measured analyte against its reference interval."""
+        return self._findings()[1]
+
+    def statuses(self) -> dict[str, Status]:
+        """Each pattern id with its status, in evaluation order (no trace is built)."""
+        private = self.__pydantic_private__
+        assert private is not None
+        return dict(private["_statuses"])
+
+    def status(self, pattern_id: str) -> Status:
+        """One pattern's status (no trace is built)."""
+        statuses = self.statuses()
+        if pattern_id not in statuses:
+            raise KeyError(f"no pattern {pattern_id!r}; known: {', '.join(statuses)}")
+        return statuses[pattern_id]
 
     def pattern(self, pattern_id: str) -> PatternFinding:
         """The finding for one pattern id."""
@@ -101,10 +154,6 @@ class Interpretation(BaseModel):
                 return finding
         known = ", ".join(f.id for f in self.patterns)
         raise KeyError(f"no pattern {pattern_id!r} in this interpretation; known: {known}")
-
-    def statuses(self) -> dict[str, Status]:
-        """Each pattern id with its status, in evaluation order."""
-        return {f.id: f.status for f in self.patterns}
 
     def flag(self, analyte: str) -> AnalyteFlag | None:
         for f in self.flags:
@@ -115,3 +164,11 @@ class Interpretation(BaseModel):
     def to_json(self, *, indent: int | None = 2) -> str:
         """Deterministic JSON: the same input gives byte-identical output."""
         return self.model_dump_json(indent=indent)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Interpretation):
+            return NotImplemented
+        return self.model_dump() == other.model_dump()
+
+    def __hash__(self) -> int:
+        return hash(self.to_json(indent=None))

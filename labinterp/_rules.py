@@ -186,7 +186,11 @@ class CriterionResult:
 
 @dataclass(slots=True)
 class Facts:
-    """What the rules see: observed values, context, and patterns decided so far."""
+    """What the rules see: observed values, context, and the patterns decided so far.
+
+    ``outcomes`` holds each pattern's decided outcome; ``trace`` explains a pattern on demand
+    (memoised), with the same rule objects that decided it.
+    """
 
     values: Mapping[str, Measurement]
     sex: str | None
@@ -194,11 +198,35 @@ class Facts:
     trimester: int | None
     age: float | None
     use_lab_reference_intervals: bool
-    patterns: dict[str, CriterionResult] = field(default_factory=dict)
     inflammation_pattern: str | None = None
+    pattern_rules: Mapping[str, Rule] = field(default_factory=dict)
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    traces: dict[str, CriterionResult] = field(default_factory=dict)
+
+    def trace(self, pattern_id: str) -> CriterionResult:
+        found = self.traces.get(pattern_id)
+        if found is None:
+            found = self.pattern_rules[pattern_id].evaluate(self)
+            if found.outcome is not self.outcomes[pattern_id]:  # pragma: no cover - a bug
+                raise AssertionError(
+                    f"internal error: {pattern_id} was decided {self.outcomes[pattern_id]} "
+                    f"but explains as {found.outcome}"
+                )
+            self.traces[pattern_id] = found
+        return found
 
 
 class Rule(Protocol):
+    """A criterion: ``decide`` gives the outcome alone (fast); ``evaluate`` adds the trace.
+
+    Both run the same comparisons, so an explanation always agrees with its decision.
+    """
+
+    @property
+    def text(self) -> str: ...
+
+    def decide(self, facts: Facts) -> Outcome: ...
+
     def evaluate(self, facts: Facts) -> CriterionResult: ...
 
 
@@ -240,7 +268,7 @@ def match_when(when: When, facts: Facts) -> tuple[_Tri, tuple[str, ...]]:
         ):
             return False, ()
     if when.inflammation is not None and facts.inflammation_pattern is not None:
-        inflamed = facts.patterns[facts.inflammation_pattern].outcome
+        inflamed = facts.outcomes[facts.inflammation_pattern]
         if inflamed is Outcome.UNDECIDED:
             unknown.append("inflammation")
         elif (inflamed is Outcome.HELD) != when.inflammation:
@@ -276,7 +304,7 @@ def _missing_for_context(
     """Split unknown context into context keys and the analytes that would settle them."""
     analytes: tuple[str, ...] = ()
     if "inflammation" in unknown and facts.inflammation_pattern is not None:
-        analytes = facts.patterns[facts.inflammation_pattern].missing_analytes
+        analytes = facts.trace(facts.inflammation_pattern).missing_analytes
     context = tuple(sorted(k for k in unknown if k != "inflammation"))
     if "inflammation" in unknown and not analytes:
         context = tuple(sorted((*context, "inflammation")))
@@ -322,7 +350,21 @@ def _margin(obs: Measurement, cut: CutoffUsed) -> float:
     return (v - edge) / cut.to_canonical
 
 
-def _leaf(
+def _decide_leaf(analyte: str, cutoffs: tuple[CutoffUsed, ...], facts: Facts) -> Outcome:
+    """The outcome of a leaf without its trace; the same steps as :func:`_explain_leaf`."""
+    obs = facts.values.get(analyte)
+    if obs is None:
+        return Outcome.UNDECIDED
+    lo, lo_incl, hi, hi_incl = obs.canonical_interval
+    if len(cutoffs) == 1 and cutoffs[0].when is _ALWAYS:
+        return test_band(lo, lo_incl, hi, hi_incl, cutoffs[0].band)
+    chosen, _ = _candidates(cutoffs, facts)
+    if not chosen:
+        return Outcome.UNDECIDED
+    return _agree([test_band(lo, lo_incl, hi, hi_incl, c.band) for c in chosen])
+
+
+def _explain_leaf(
     kind: Literal["threshold", "reference"],
     rule: str,
     analyte: str,
@@ -407,14 +449,24 @@ class ThresholdRule:
     threshold_id: str
     analyte: str
     cutoffs: tuple[CutoffUsed, ...]
+    text: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        text = (
+            self.cutoffs[0].rule
+            if len(self.cutoffs) == 1
+            else f"{self.analyte} {self.threshold_id} (cut-off by context)"
+        )
+        object.__setattr__(self, "text", text)
 
     def __repr__(self) -> str:
-        if len(self.cutoffs) == 1:
-            return self.cutoffs[0].rule
-        return f"{self.analyte} {self.threshold_id} (by context)"
+        return self.text
+
+    def decide(self, facts: Facts) -> Outcome:
+        return _decide_leaf(self.analyte, self.cutoffs, facts)
 
     def evaluate(self, facts: Facts) -> CriterionResult:
-        return _leaf("threshold", repr(self), self.analyte, self.cutoffs, facts)
+        return _explain_leaf("threshold", self.text, self.analyte, self.cutoffs, facts)
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -424,12 +476,16 @@ class ReferencePositionRule:
     analyte: str
     position: Literal["below", "within", "above"]
     pack_cutoffs: tuple[CutoffUsed, ...]
-    ranges_text: str
+    text: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", f"{self.analyte} {self.position} its reference interval")
 
     def __repr__(self) -> str:
-        return f"{self.analyte} {self.position} its reference interval"
+        return self.text
 
-    def evaluate(self, facts: Facts) -> CriterionResult:
+    def _cutoffs(self, facts: Facts) -> tuple[tuple[CutoffUsed, ...], str | None]:
+        """The lab's interval when the result carries one (and the pack allows it)."""
         obs = facts.values.get(self.analyte)
         if (
             obs is not None
@@ -438,26 +494,32 @@ class ReferencePositionRule:
         ):
             cut = _lab_cutoff(self.analyte, self.position, obs)
             if cut is None:
-                return CriterionResult(
-                    "reference",
-                    repr(self),
-                    Outcome.UNDECIDED,
-                    self.analyte,
-                    obs,
-                    reason=f"the lab's reference interval has no bound for '{self.position}'",
-                )
-            return _leaf("reference", repr(self), self.analyte, (cut,), facts)
+                return (), f"the lab's reference interval has no bound for '{self.position}'"
+            return (cut,), None
         if not self.pack_cutoffs:
+            return (), "neither the lab nor this pack gives a reference interval"
+        return self.pack_cutoffs, None
+
+    def decide(self, facts: Facts) -> Outcome:
+        cutoffs, problem = self._cutoffs(facts)
+        if problem is not None:
+            return Outcome.UNDECIDED
+        return _decide_leaf(self.analyte, cutoffs, facts)
+
+    def evaluate(self, facts: Facts) -> CriterionResult:
+        cutoffs, problem = self._cutoffs(facts)
+        if problem is not None:
+            obs = facts.values.get(self.analyte)
             return CriterionResult(
                 "reference",
-                repr(self),
+                self.text,
                 Outcome.UNDECIDED,
                 self.analyte,
                 obs,
                 missing_analytes=() if obs else (self.analyte,),
-                reason="neither the lab nor this pack gives a reference interval",
+                reason=problem,
             )
-        return _leaf("reference", repr(self), self.analyte, self.pack_cutoffs, facts)
+        return _explain_leaf("reference", self.text, self.analyte, cutoffs, facts)
 
 
 def _lab_cutoff(analyte: str, position: str, obs: Measurement) -> CutoffUsed | None:
@@ -509,22 +571,32 @@ class PatternIs:
     """Another pattern is consistent."""
 
     pattern_id: str
+    text: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", f"pattern {self.pattern_id}")
 
     def __repr__(self) -> str:
-        return f"pattern {self.pattern_id}"
+        return self.text
+
+    def decide(self, facts: Facts) -> Outcome:
+        return facts.outcomes[self.pattern_id]
 
     def evaluate(self, facts: Facts) -> CriterionResult:
-        other = facts.patterns[self.pattern_id]
+        outcome = facts.outcomes[self.pattern_id]
+        if outcome is not Outcome.UNDECIDED:
+            return CriterionResult("pattern", self.text, outcome)
+        other = facts.trace(self.pattern_id)
         return CriterionResult(
             "pattern",
-            repr(self),
-            other.outcome,
-            missing_analytes=other.missing_analytes if other.outcome is Outcome.UNDECIDED else (),
-            missing_context=other.missing_context if other.outcome is Outcome.UNDECIDED else (),
+            self.text,
+            outcome,
+            missing_analytes=other.missing_analytes,
+            missing_context=other.missing_context,
         )
 
 
-# --- composition --------------------------------------------------------------------------------
+# --- composition: Kleene's three-valued and, or, not ------------------------------------------
 
 
 def _union(results: Iterable[CriterionResult]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -536,52 +608,85 @@ def _union(results: Iterable[CriterionResult]) -> tuple[tuple[str, ...], tuple[s
     return tuple(analytes), tuple(context)
 
 
+def _kleene_all(outcomes: Iterable[Outcome]) -> Outcome:
+    result = Outcome.HELD
+    for o in outcomes:
+        if o is Outcome.FAILED:
+            return Outcome.FAILED
+        if o is Outcome.UNDECIDED:
+            result = Outcome.UNDECIDED
+    return result
+
+
+def _kleene_any(outcomes: Iterable[Outcome]) -> Outcome:
+    result = Outcome.FAILED
+    for o in outcomes:
+        if o is Outcome.HELD:
+            return Outcome.HELD
+        if o is Outcome.UNDECIDED:
+            result = Outcome.UNDECIDED
+    return result
+
+
+def _composite(
+    kind: Literal["all", "any"],
+    text: str,
+    outcome: Outcome,
+    results: tuple[CriterionResult, ...],
+) -> CriterionResult:
+    if outcome is not Outcome.UNDECIDED:
+        return CriterionResult(kind, text, outcome, children=results)
+    analytes, context = _union(r for r in results if r.outcome is Outcome.UNDECIDED)
+    return CriterionResult(
+        kind,
+        text,
+        outcome,
+        missing_analytes=analytes,
+        missing_context=context,
+        children=results,
+    )
+
+
 @dataclass(frozen=True, slots=True, repr=False)
 class All:
+    """Every rule holds (false as soon as one fails; undecided if none fails but one is)."""
+
     rules: tuple[Rule, ...]
+    text: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", "all(" + ", ".join(r.text for r in self.rules) + ")")
 
     def __repr__(self) -> str:
-        return "all(" + ", ".join(map(repr, self.rules)) + ")"
+        return self.text
+
+    def decide(self, facts: Facts) -> Outcome:
+        return _kleene_all(r.decide(facts) for r in self.rules)
 
     def evaluate(self, facts: Facts) -> CriterionResult:
         results = tuple(r.evaluate(facts) for r in self.rules)
-        if any(r.outcome is Outcome.FAILED for r in results):
-            return CriterionResult("all", repr(self), Outcome.FAILED, children=results)
-        if all(r.outcome is Outcome.HELD for r in results):
-            return CriterionResult("all", repr(self), Outcome.HELD, children=results)
-        analytes, context = _union(r for r in results if r.outcome is Outcome.UNDECIDED)
-        return CriterionResult(
-            "all",
-            repr(self),
-            Outcome.UNDECIDED,
-            missing_analytes=analytes,
-            missing_context=context,
-            children=results,
-        )
+        return _composite("all", self.text, _kleene_all(r.outcome for r in results), results)
 
 
 @dataclass(frozen=True, slots=True, repr=False)
 class Any:
+    """At least one rule holds (undecided if none holds but one is undecided)."""
+
     rules: tuple[Rule, ...]
+    text: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", "any(" + ", ".join(r.text for r in self.rules) + ")")
 
     def __repr__(self) -> str:
-        return "any(" + ", ".join(map(repr, self.rules)) + ")"
+        return self.text
+
+    def decide(self, facts: Facts) -> Outcome:
+        return _kleene_any(r.decide(facts) for r in self.rules)
 
     def evaluate(self, facts: Facts) -> CriterionResult:
         results = tuple(r.evaluate(facts) for r in self.rules)
-        if any(r.outcome is Outcome.HELD for r in results):
-            return CriterionResult("any", repr(self), Outcome.HELD, children=results)
-        if all(r.outcome is Outcome.FAILED for r in results):
-            return CriterionResult("any", repr(self), Outcome.FAILED, children=results)
-        analytes, context = _union(r for r in results if r.outcome is Outcome.UNDECIDED)
-        return CriterionResult(
-            "any",
-            repr(self),
-            Outcome.UNDECIDED,
-            missing_analytes=analytes,
-            missing_context=context,
-            children=results,
-        )
+        return _composite("any", self.text, _kleene_any(r.outcome for r in results), results)
 
 
 _NEGATE = {
@@ -594,15 +699,22 @@ _NEGATE = {
 @dataclass(frozen=True, slots=True, repr=False)
 class Not:
     rule: Rule
+    text: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", f"not({self.rule.text})")
 
     def __repr__(self) -> str:
-        return f"not({self.rule!r})"
+        return self.text
+
+    def decide(self, facts: Facts) -> Outcome:
+        return _NEGATE[self.rule.decide(facts)]
 
     def evaluate(self, facts: Facts) -> CriterionResult:
         inner = self.rule.evaluate(facts)
         return CriterionResult(
             "not",
-            repr(self),
+            self.text,
             _NEGATE[inner.outcome],
             missing_analytes=inner.missing_analytes,
             missing_context=inner.missing_context,
@@ -760,6 +872,10 @@ class CompiledPack:
     thresholds: Mapping[str, ThresholdRule]
     ranges: Mapping[str, tuple[RangeUsed, ...]]
     patterns: tuple[CompiledPattern, ...]
+    pattern_rules: Mapping[str, Rule] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pattern_rules", {p.id: p.rule for p in self.patterns})
 
 
 def compile_pack(pack: Pack) -> CompiledPack:
@@ -814,7 +930,6 @@ def compile_pack(pack: Pack) -> CompiledPack:
                     ref.analyte,
                     ref.position,
                     _range_cutoffs(ranges.get(ref.analyte, ()), ref.position),
-                    "",
                 )
             case PatternRef(pattern=pid):
                 return PatternIs(pid)
