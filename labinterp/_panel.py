@@ -18,9 +18,11 @@ from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar, cast
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
+    StrictBool,
     ValidationError,
     model_validator,
 )
@@ -367,7 +369,16 @@ def _measurement_from(analyte: Analyte, raw: object) -> Measurement:
             comparator, value, unit = parse_measurement_text(
                 analyte.id, f"{data['value']} {data['unit']}"
             )
-            data.update(value=value, comparator=data.get("comparator") or comparator)
+            given = data.get("comparator")
+            if given is not None and comparator is not None and given != comparator:
+                raise InvalidValueError(
+                    f"{analyte.id}: value {data['value']!r} and comparator {given!r} disagree",
+                    field=analyte.id,
+                    value=data["value"],
+                    unit=str(data["unit"]),
+                    expected="one comparator",
+                )
+            data.update(value=value, comparator=given or comparator)
         return Measurement(analyte=analyte.id, **data)
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         raise InvalidValueError(
@@ -391,7 +402,16 @@ _CONTEXT_FIELDS = ("sex", "age", "pregnant", "trimester")
 _MEASUREMENT_KEYS = frozenset(
     {"value", "unit", "comparator", "reference_interval", "canonical_value", "canonical_unit"}
 )
-Age = Annotated[float, Field(ge=0, le=130, description="age in years")]
+def _no_bool(value: Any) -> Any:
+    # pydantic reads True as 1.0; an age of "True" is a data error, not a one-year-old.
+    if isinstance(value, bool):
+        raise ValueError("expected a number of years, not a boolean")
+    return value
+
+
+Age = Annotated[
+    float, BeforeValidator(_no_bool), Field(ge=0, le=130, description="age in years")
+]
 Trimester = Literal[1, 2, 3]
 
 
@@ -403,7 +423,7 @@ class _Context(_Frozen):
 
     sex: Sex | None = None
     age: Age | None = None
-    pregnant: bool | None = None
+    pregnant: StrictBool | None = None
     trimester: Trimester | None = None
 
 
@@ -457,6 +477,18 @@ def _normalise_mapping(data: Mapping[Any, Any]) -> dict[str, Any]:
     return out
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """JSON keeps the last of two equal keys silently; a panel refuses them."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise PanelError(
+                f"panel JSON gives {key!r} twice", field=key, expected="each key once"
+            )
+        out[key] = value
+    return out
+
+
 class Panel(_Frozen):
     """Any subset of the catalog's analytes, plus the patient context.
 
@@ -488,7 +520,7 @@ class Panel(_Frozen):
 
     sex: Sex | None = None
     age: Age | None = None
-    pregnant: bool | None = None
+    pregnant: StrictBool | None = None
     trimester: Trimester | None = None
 
     @model_validator(mode="before")
@@ -522,7 +554,12 @@ class Panel(_Frozen):
     def from_json(cls, text: str | bytes) -> Panel:
         """Build from the JSON form of :meth:`from_mapping`'s input."""
         try:
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=_unique_keys)
+        except UnicodeDecodeError as exc:
+            raise PanelError(
+                f"panel JSON is not valid UTF-8 text: {exc.reason} at byte {exc.start}",
+                expected="a UTF-8 JSON object",
+            ) from None
         except json.JSONDecodeError as exc:
             raise PanelError(
                 f"panel JSON is not valid: {exc.msg} at line {exc.lineno} column {exc.colno}",

@@ -20,7 +20,7 @@ import math
 import re
 import threading
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from labinterp._errors import DimensionError, MissingMolarMassError, UnknownUnitError
@@ -74,7 +74,10 @@ def _build_known() -> dict[str, Dimension]:
             known[f"{p}g/{den}"] = Dimension.MASS_CONCENTRATION
         for p in _SUBSTANCE_PREFIXES:
             known[f"{p}mol/{den}"] = Dimension.SUBSTANCE_CONCENTRATION
-    for code in ("10*9/L", "10*3/uL", "10*12/L", "10*6/uL", "10*3/mm3", "/nL", "/uL", "/L"):
+    for power in (3, 6, 9, 12):
+        for den in ("L", "uL"):
+            known[f"10*{power}/{den}"] = Dimension.NUMBER_CONCENTRATION
+    for code in ("10*3/mm3", "/nL", "/uL", "/L"):
         known[code] = Dimension.NUMBER_CONCENTRATION
     known["fL"] = Dimension.ENTITIC_VOLUME
     known["um3"] = Dimension.ENTITIC_VOLUME
@@ -180,7 +183,7 @@ def known_units() -> dict[str, Dimension]:
     return dict(_KNOWN)
 
 
-@cache
+@lru_cache(maxsize=4096)  # bounded: a batch of junk spellings must not grow memory forever
 def _normalize_cached(raw: str) -> str | None:
     s = _WHITESPACE.sub("", raw).translate(_MICRO)
     if s in _KNOWN:
@@ -247,8 +250,8 @@ def _pint_expression(code: str) -> str:
         return "percent"
     if code == "1":
         return "dimensionless"
-    if code == "um3":
-        return "um**3"
+    if code.endswith("m3"):  # um3, mm3: UCUM writes the power as a digit, pint as **
+        code = code[:-1] + "**3"
     if code == "mm/h":
         return "millimeter / hour"
     if code.startswith("/"):
@@ -260,9 +263,14 @@ def _pint_expression(code: str) -> str:
 
 
 def pint_quantity(code: str) -> pint.Quantity[Any]:
-    """One of ``code`` as a pint quantity (exposed for tests that check factors against pint)."""
+    """One of ``code`` as a pint quantity (exposed for tests that check factors against pint).
+
+    Parsed as an expression, since ``10*9/L`` carries a scale (``1e9 / L``) that pint does not
+    accept inside a unit.
+    """
     with _PINT_LOCK:
-        return _registry().Quantity(1.0, _pint_expression(code))
+        quantity: pint.Quantity[Any] = _registry().parse_expression(_pint_expression(code)) * 1.0
+    return quantity
 
 
 _FACTORS: dict[tuple[str, str, float | None], float] = {}
@@ -301,10 +309,10 @@ def _compute_factor(from_code: str, to_code: str, molar_mass: float | None) -> f
             expected="an analyte with a molar mass",
             suggestion="analyte=",
         )
+    q = pint_quantity(from_code)
+    target = pint_quantity(to_code)
     with _PINT_LOCK:
-        ureg = _registry()
-        q = ureg.Quantity(1.0, _pint_expression(from_code))
         if crossing and molar_mass is not None:
-            mm = ureg.Quantity(molar_mass, "g/mol")
+            mm = _registry().Quantity(molar_mass, "g/mol")
             q = q * mm if src is Dimension.SUBSTANCE_CONCENTRATION else q / mm
-        return float(q.to(_pint_expression(to_code)).magnitude)
+        return float((q / target).to("dimensionless").magnitude)

@@ -199,7 +199,7 @@ BOTH = {Dimension.MASS_CONCENTRATION, Dimension.SUBSTANCE_CONCENTRATION}
 
 @pytest.mark.parametrize("analyte", list(ANALYTES.values()), ids=list(ANALYTES))
 def test_mass_and_substance_analytes_have_a_molar_mass(analyte: Analyte) -> None:
-    if BOTH <= analyte.dimensions:
+    if analyte.dimensions >= BOTH:
         assert analyte.molar_mass is not None
         assert analyte.molar_mass.grams_per_mole > 0
         assert analyte.molar_mass.source.strip()

@@ -11,6 +11,7 @@ Sources, licenses and selection rules are listed in tests/data/README.md.
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -32,10 +33,6 @@ NHANES_ROWS_PER_ANALYTE = 150
 PREFIX = "[munpfkdc]?"
 # One term of a lab unit: prefixed g/mol/L/l/[IU]/[iU], hour, percent or 10*N, optional exponent.
 LAB_TERM = re.compile(rf"(?:{PREFIX}(?:g|mol|L|l|\[IU\]|\[iU\])|h|%|10\*[+-]?\d+)(?:[+-]?\d+)?")
-# Simple lab concentrations and counts in the common-units list.
-COMMON_LAB_CODE = re.compile(
-    rf"{PREFIX}g/{PREFIX}L|{PREFIX}mol/{PREFIX}L|10\*[+-]?\d+/u?L|fL|%|mm/h"
-)
 
 
 def spread_rows(frame: pd.DataFrame, n: int) -> pd.DataFrame:
@@ -117,12 +114,11 @@ def is_lab_unit(unit: str) -> bool:
     return bool(terms) and all(LAB_TERM.fullmatch(term) for term in terms)
 
 
-def common_lab_units(shared: Path) -> pd.DataFrame:
-    units = pd.read_csv(
-        shared / "ucum" / "common_ucum_units_v1.5.csv", dtype=str, keep_default_na=False
-    )
-    keep = units["ucum_code"].map(lambda code: COMMON_LAB_CODE.fullmatch(code) is not None)
-    return units.loc[keep, ["ucum_code", "description"]]
+def copy_common_units(shared: Path) -> None:
+    # The UCUM license allows copies only unmodified, so the whole file is copied as is.
+    src = shared / "ucum" / "common_ucum_units_v1.5.csv"
+    shutil.copyfile(src, OUT / src.name)
+    print(f"{src.name}: copied unmodified")
 
 
 def write(frame: pd.DataFrame, name: str) -> None:
@@ -136,7 +132,7 @@ def main(shared: Path) -> None:
     validation, conversions = ucum_functional(shared)
     write(validation, "ucum_functional_lab_units.csv")
     write(conversions, "ucum_functional_conversions.csv")
-    write(common_lab_units(shared), "ucum_common_lab_units.csv")
+    copy_common_units(shared)
 
 
 if __name__ == "__main__":
