@@ -402,6 +402,8 @@ _CONTEXT_FIELDS = ("sex", "age", "pregnant", "trimester")
 _MEASUREMENT_KEYS = frozenset(
     {"value", "unit", "comparator", "reference_interval", "canonical_value", "canonical_unit"}
 )
+
+
 def _no_bool(value: Any) -> Any:
     # pydantic reads True as 1.0; an age of "True" is a data error, not a one-year-old.
     if isinstance(value, bool):
@@ -409,9 +411,7 @@ def _no_bool(value: Any) -> Any:
     return value
 
 
-Age = Annotated[
-    float, BeforeValidator(_no_bool), Field(ge=0, le=130, description="age in years")
-]
+Age = Annotated[float, BeforeValidator(_no_bool), Field(ge=0, le=130, description="age in years")]
 Trimester = Literal[1, 2, 3]
 
 
@@ -482,9 +482,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise PanelError(
-                f"panel JSON gives {key!r} twice", field=key, expected="each key once"
-            )
+            raise PanelError(f"panel JSON gives {key!r} twice", field=key, expected="each key once")
         out[key] = value
     return out
 

@@ -39,9 +39,7 @@ COVERED = _covered_codes()
 
 def test_the_table_has_the_lab_units_we_expect() -> None:
     # Guards the selection itself: a regex that silently matched nothing would test nothing.
-    assert {"ug/L", "ng/mL", "pg/mL", "g/dL", "umol/L", "mmol/L", "fL", "%", "mm/h"} <= set(
-        COVERED
-    )
+    assert {"ug/L", "ng/mL", "pg/mL", "g/dL", "umol/L", "mmol/L", "fL", "%", "mm/h"} <= set(COVERED)
     assert len(COVERED) >= 25
 
 
