@@ -24,10 +24,16 @@ def _read_panel(path: str) -> Panel:
     if path == "-":
         return Panel.from_json(sys.stdin.read())
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = Path(path).read_bytes()
     except OSError as exc:
         raise LabinterpError(f"{path}: cannot read panel file: {exc.strerror}") from None
-    return Panel.from_json(text)
+    try:
+        return Panel.from_json(data)
+    except LabinterpError as exc:
+        # Name the file for errors about the document as a whole (not valid JSON or UTF-8).
+        if exc.field is None:
+            raise type(exc)(f"{path}: {exc}", expected=exc.expected) from None
+        raise
 
 
 def _schema_text() -> str:
@@ -85,7 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             schema = _schema_text()
             if args.check:
-                current = Path(args.check).read_text(encoding="utf-8")
+                try:
+                    current = Path(args.check).read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as exc:
+                    raise LabinterpError(f"{args.check}: cannot read schema file: {exc}") from None
                 if current != schema:
                     print(
                         f"{args.check} is out of date; regenerate it with "

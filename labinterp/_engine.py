@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from labinterp._analytes import ANALYTES
+from labinterp._analytes import ANALYTES, resolve_analyte_id
+from labinterp._errors import LabinterpError
 from labinterp._findings import (
     AnalyteFlag,
     FlagName,
@@ -212,7 +213,7 @@ def _finding(
     decisive: tuple[str, ...] = ()
     if undecided:
         names = [ANALYTES[a].display_name for a in missing_a]
-        decisive = tuple(dict.fromkeys([*names, *cp.decisive_tests]))
+        decisive = tuple(dict.fromkeys([*names, *map(_test_name, cp.decisive_tests)]))
     return PatternFinding(
         id=cp.id,
         kind=cp.kind,  # type: ignore[arg-type]
@@ -230,6 +231,14 @@ def _finding(
     )
 
 
+def _test_name(name: str) -> str:
+    """A pack's suggested test, by the catalog's display name when it is an analyte."""
+    try:
+        return ANALYTES[resolve_analyte_id(name)].display_name
+    except LabinterpError:
+        return name
+
+
 def _nearest(result: CriterionResult) -> str | None:
     best: tuple[float, CriterionResult] | None = None
     for leaf in result.leaves():
@@ -245,12 +254,14 @@ def _nearest(result: CriterionResult) -> str | None:
     leaf = best[1]
     assert leaf.observed is not None
     assert leaf.margin is not None
-    side = "below" if leaf.margin < 0 else "above"
+    edge = leaf.observed.canonical_value / leaf.cutoffs[0].to_canonical - leaf.margin
+    where = f"the cut-off at {edge:g} {leaf.margin_unit}"
     if leaf.margin == 0:
-        side = "at"
+        return f"{leaf.rule}: {leaf.observed.as_given} is at {where}; it {leaf.would_change}"
+    side = "below" if leaf.margin < 0 else "above"
     return (
         f"{leaf.rule}: {leaf.observed.as_given} is {abs(leaf.margin):.3g} "
-        f"{leaf.margin_unit} {side} the cut-off; it {leaf.would_change}"
+        f"{leaf.margin_unit} {side} {where}; it {leaf.would_change}"
     )
 
 
@@ -315,7 +326,7 @@ def _flag(obs: Measurement, compiled: _Compiled, facts: Facts) -> AnalyteFlag:
             r.low if same else None,
             r.high if same else None,
             unit,
-            r.source,
+            r.critical_source if first in ("LL", "HH") and r.critical_source else r.source,
         )
     return AnalyteFlag(
         obs.analyte,

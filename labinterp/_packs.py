@@ -51,6 +51,8 @@ __all__ = [
 ]
 
 SCHEMA_VERSION: Literal[1] = 1
+# Cut-off values must be real numbers: YAML's .nan and .inf would make a rule meaningless.
+Finite = Annotated[float, Field(allow_inf_nan=False)]
 Confidence = Literal["verified", "established", "uncertain"]
 Comparator = Literal["<", "<=", ">", ">="]
 
@@ -105,8 +107,8 @@ class When(_Strict):
 class Interval(_Strict):
     """A band with explicit inclusivity at each end."""
 
-    low: float
-    high: float
+    low: Finite
+    high: Finite
     low_inclusive: bool
     high_inclusive: bool
 
@@ -122,10 +124,13 @@ class Cutoff(_Strict):
 
     when: When = Field(default_factory=When)
     comparator: Comparator | None = None
-    value: float | None = None
+    value: Finite | None = None
     interval: Interval | None = None
     unit: str
     source: str | None = Field(default=None, description="overrides the threshold's source")
+    confidence: Confidence | None = Field(
+        default=None, description="overrides the threshold's confidence"
+    )
     note: str = ""
 
     @model_validator(mode="after")
@@ -152,13 +157,32 @@ class ReferenceIntervalSpec(_Strict):
     """A population reference interval (both ends inclusive, as labs print them)."""
 
     when: When = Field(default_factory=When)
-    low: float | None = None
-    high: float | None = None
-    critical_low: float | None = None
-    critical_high: float | None = None
+    low: Finite | None = None
+    high: Finite | None = None
+    critical_low: Finite | None = None
+    critical_high: Finite | None = None
+    critical_source: str | None = Field(
+        default=None, description="the source of the critical limits, when it differs"
+    )
     unit: str
     source: str | None = None
     note: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.low is None and self.high is None:
+            raise ValueError("give at least one of 'low' and 'high'")
+        if self.low is not None and self.high is not None and self.low >= self.high:
+            raise ValueError(f"low ({self.low:g}) must be below high ({self.high:g})")
+        if self.critical_low is not None and self.low is not None and self.critical_low > self.low:
+            raise ValueError("critical_low must not be above low")
+        if (
+            self.critical_high is not None
+            and self.high is not None
+            and self.critical_high < self.high
+        ):
+            raise ValueError("critical_high must not be below high")
+        return self
 
 
 class ReferenceSpec(_Strict):
@@ -368,21 +392,25 @@ def _format_validation(path: Path, exc: ValidationError) -> PackError:
 
 
 def load_pack(path: str | Path) -> Pack:
-    """Load and validate a pack file (or a bundled pack by name, such as ``"default"``)."""
+    """Load and validate a pack file (or a bundled pack by name, such as ``"default"``).
+
+    Bundled packs are loaded once and shared; a file is read again on every call, since it
+    may have changed.
+    """
     p = Path(path)
     if not p.suffix and not p.exists() and isinstance(path, str):
         bundled = bundled_packs_dir() / f"{path}.yaml"
-        if not bundled.is_file():
-            hint = did_you_mean(path, bundled_pack_names())
-            raise PackError(
-                f"no bundled pack named {path!r}"
-                + (f"; did you mean {hint!r}?" if hint else "")
-                + f" (bundled: {', '.join(bundled_pack_names())})",
-                field="pack",
-                value=path,
-                suggestion=hint,
-            )
-        p = bundled
+        if bundled.is_file():
+            return _load_bundled(path)
+        hint = did_you_mean(path, bundled_pack_names())
+        raise PackError(
+            f"no bundled pack named {path!r}"
+            + (f"; did you mean {hint!r}?" if hint else "")
+            + f" (bundled: {', '.join(bundled_pack_names())})",
+            field="pack",
+            value=path,
+            suggestion=hint,
+        )
     return _load_path(p.resolve())
 
 
@@ -469,6 +497,10 @@ def _cross_reference_problems(pack: Pack) -> Iterator[str]:
         for i, ri in enumerate(ref.intervals):
             yield from _unit_problems(f"{where}.intervals[{i}].unit", aid, ri.unit)
             yield from _source_problems(f"{where}.intervals[{i}]", pack, ri.source or ref.source)
+            if ri.critical_source is not None:
+                yield from _source_problems(
+                    f"{where}.intervals[{i}].critical", pack, ri.critical_source
+                )
     if pack.inflammation_pattern and pack.inflammation_pattern not in pack.patterns:
         yield f"inflammation_pattern: no pattern named {pack.inflammation_pattern!r}"
     for pid, pattern in pack.patterns.items():

@@ -87,33 +87,34 @@ class Band:
 def test_band(lo: float, lo_incl: bool, hi: float, hi_incl: bool, band: Band) -> Outcome:
     """Where the observed interval ``lo..hi`` lies relative to ``band``.
 
-    Written out flat: this runs for every criterion of every panel.
+    Written out flat: this runs for every criterion of every panel. An infinite end (a ``>``
+    result) is never "equal within tolerance" to a finite edge.
     """
     low, high = band.low, band.high
     # Every observed value clears the low edge, and the high edge.
     if low == -INF:
         ok_low = True
-    elif abs(lo - low) <= REL_TOL * max(abs(lo), abs(low)):
+    elif lo != INF and abs(lo - low) <= REL_TOL * max(abs(lo), abs(low)):
         ok_low = band.low_inclusive or not lo_incl
     else:
         ok_low = lo > low
     if ok_low:
         if high == INF:
             return Outcome.HELD
-        if abs(hi - high) <= REL_TOL * max(abs(hi), abs(high)):
+        if hi != INF and abs(hi - high) <= REL_TOL * max(abs(hi), abs(high)):
             if band.high_inclusive or not hi_incl:
                 return Outcome.HELD
         elif hi < high:
             return Outcome.HELD
     # No observed value reaches the low edge, or none stays under the high edge.
     if low != -INF:
-        if abs(hi - low) <= REL_TOL * max(abs(hi), abs(low)):
+        if hi != INF and abs(hi - low) <= REL_TOL * max(abs(hi), abs(low)):
             if not band.low_inclusive or not hi_incl:
                 return Outcome.FAILED
         elif hi < low:
             return Outcome.FAILED
     if high != INF:
-        if abs(lo - high) <= REL_TOL * max(abs(lo), abs(high)):
+        if lo != INF and abs(lo - high) <= REL_TOL * max(abs(lo), abs(high)):
             if not band.high_inclusive or not lo_incl:
                 return Outcome.FAILED
         elif lo > high:
@@ -298,6 +299,36 @@ def _candidates(
 _NOTHING: set[str] = set()  # never mutated: callers only read the unknown set
 
 
+_WHEN_KEYS: Mapping[str, tuple[str, ...]] = {
+    "sex": ("sex",),
+    "pregnant": ("pregnant",),
+    "trimester": ("trimester",),
+    "age": ("age_min", "age_max"),
+    "inflammation": ("inflammation",),
+}
+
+
+def _deciding(
+    chosen: Sequence[CutoffUsed], outcomes: Sequence[Outcome], unknown: set[str]
+) -> set[str]:
+    """The unknown context keys that separate cut-offs with different outcomes.
+
+    Hemoglobin 12.5 g/dL with no context differs between the male and the female cut-offs,
+    so sex is named; pregnancy is not, since every female cut-off gives the same answer.
+    """
+    needed: set[str] = set()
+    for i, (a, oa) in enumerate(zip(chosen, outcomes, strict=True)):
+        for b, ob in zip(chosen[i + 1 :], outcomes[i + 1 :], strict=True):
+            if oa is ob:
+                continue
+            for key in unknown:
+                va = tuple(getattr(a.when, f) for f in _WHEN_KEYS[key])
+                vb = tuple(getattr(b.when, f) for f in _WHEN_KEYS[key])
+                if va != vb and all(x is not None for x in (*va, *vb)):
+                    needed.add(key)
+    return needed or set(unknown)
+
+
 def _missing_for_context(
     unknown: set[str], facts: Facts
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -347,6 +378,8 @@ def _margin(obs: Measurement, cut: CutoffUsed) -> float:
         edge = low
     else:
         edge = high
+    if abs(v - edge) <= REL_TOL * max(abs(v), abs(edge)):
+        return 0.0  # equal within tolerance: rounding noise is not a distance
     return (v - edge) / cut.to_canonical
 
 
@@ -398,7 +431,7 @@ def _explain_leaf(
     outcome = _agree(outcomes)
     if outcome is Outcome.UNDECIDED:
         if len(set(outcomes)) > 1 and unknown:
-            analytes, context = _missing_for_context(unknown, facts)
+            analytes, context = _missing_for_context(_deciding(chosen, outcomes, unknown), facts)
             return CriterionResult(
                 kind,
                 rule,
@@ -779,8 +812,8 @@ def _cutoff_used(
         canonical_unit=entry.canonical_unit,
         source=source.citation(),
         source_id=source_id,
-        confidence=confidence,
-        note=" ".join(part for part in (note.strip(), cut.note.strip()) if part),
+        confidence=cut.confidence or confidence,
+        note=" ".join(" ".join(part.split()) for part in (note, cut.note) if part.strip()),
         band=band,
         to_canonical=factor,
         when=_canonical_when(cut.when),
@@ -803,6 +836,7 @@ class RangeUsed:
     confidence: str
     to_canonical: float
     bands: tuple[tuple[str, Band], ...] = ()  # (HL7 code, band), tested in this order
+    critical_source: str | None = None
 
 
 def flag_bands(
@@ -917,6 +951,7 @@ def compile_pack(pack: Pack) -> CompiledPack:
                     ref.confidence,
                     factor,
                     flag_bands(low, high, crit_low, crit_high),
+                    pack.sources[ri.critical_source].citation() if ri.critical_source else None,
                 )
             )
         ranges[aid] = tuple(items)

@@ -1,0 +1,265 @@
+"""The command line: output on stdout, errors on stderr with exit status 2."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from _engine_helpers import EXAMPLE_PANEL, PACK_NAMES, SCHEMA_FILE, pack
+
+from labinterp._cli import main
+
+DISCLAIMER = " ".join(pack("default").disclaimer.split())
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_interpret_prints_a_text_report(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "interpret", str(EXAMPLE_PANEL))
+    assert code == 0
+    assert err == ""
+    assert "[+] consistent with iron deficiency" in out
+    assert "ferritin < 30 ug/L: 12 ng/mL (= 12 ug/L) -> holds" in out
+    assert DISCLAIMER in out
+    assert out.startswith("labinterp - pack default ")
+
+
+def test_interpret_brief_prints_labels_only(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "interpret", str(EXAMPLE_PANEL), "--brief")
+    assert code == 0
+    assert "consistent with iron deficiency" in out
+    assert "source:" not in out
+    assert DISCLAIMER in out
+
+
+def test_interpret_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "interpret", str(EXAMPLE_PANEL), "--format", "json")
+    assert code == 0
+    assert err == ""
+    data = json.loads(out)
+    assert data["pack"]["name"] == "default"
+    statuses = {p["id"]: p["status"] for p in data["patterns"]}
+    assert statuses["iron_deficiency"] == "consistent"
+    assert set(statuses) == set(pack("default").patterns)
+    assert data["disclaimer"] == DISCLAIMER
+
+
+def test_interpret_json_is_deterministic(capsys: pytest.CaptureFixture[str]) -> None:
+    first = run_cli(capsys, "interpret", str(EXAMPLE_PANEL), "--format", "json")
+    second = run_cli(capsys, "interpret", str(EXAMPLE_PANEL), "--format", "json")
+    assert first == second
+
+
+def test_interpret_reads_stdin(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(EXAMPLE_PANEL.read_text(encoding="utf-8")))
+    code, out, _ = run_cli(capsys, "interpret", "-", "--brief")
+    assert code == 0
+    assert "consistent with iron deficiency" in out
+
+
+@pytest.mark.parametrize("name", PACK_NAMES)
+def test_interpret_with_a_bundled_pack(capsys: pytest.CaptureFixture[str], name: str) -> None:
+    code, out, err = run_cli(capsys, "interpret", str(EXAMPLE_PANEL), "--pack", name)
+    assert code == 0
+    assert err == ""
+    assert out.startswith(f"labinterp - pack {name} ")
+    assert " ".join(pack(name).disclaimer.split()) in out
+
+
+def test_interpret_with_who_pack_changes_the_answer(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    panel = tmp_path / "panel.json"
+    panel.write_text(json.dumps({"ferritin": "50 ug/L", "crp": "40 mg/L", "tsat": "25 %"}))
+    code, out, _ = run_cli(
+        capsys, "interpret", str(panel), "--pack", "who_2020_ferritin", "--format", "json"
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["pack"]["name"] == "who_2020_ferritin"
+    iron = next(p for p in data["patterns"] if p["id"] == "iron_deficiency")
+    assert iron["status"] == "consistent"
+    code, out, _ = run_cli(capsys, "interpret", str(panel), "--format", "json")
+    iron = next(p for p in json.loads(out)["patterns"] if p["id"] == "iron_deficiency")
+    assert iron["status"] == "not_consistent"
+
+
+def test_interpret_with_a_pack_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    child = tmp_path / "child.yaml"
+    child.write_text(
+        "name: stricter\nversion: '0.1'\nextends: default\ntitle: Stricter\n"
+        "thresholds:\n  ferritin_iron_deficiency:\n    analyte: ferritin\n"
+        "    source: seed_backache_anemia\n    confidence: uncertain\n"
+        "    cutoffs:\n      - {comparator: '<', value: 45, unit: ug/L}\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run_cli(capsys, "interpret", str(EXAMPLE_PANEL), "--pack", str(child))
+    assert code == 0
+    assert out.startswith("labinterp - pack stricter 0.1")
+
+
+def test_unknown_analyte_exits_2_with_a_suggestion(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    panel = tmp_path / "bad.json"
+    panel.write_text(json.dumps({"ferritn": "12 ng/mL", "tsat": "9 %"}))
+    code, out, err = run_cli(capsys, "interpret", str(panel))
+    assert code == 2
+    assert out == ""
+    assert err.startswith("labinterp: error: ")
+    assert "'ferritn'" in err
+    assert "did you mean 'ferritin'?" in err
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        ("{not json", "panel JSON is not valid"),
+        ("[1, 2]", "must be a dict"),
+        ('{"ferritin": 12}', "has no unit"),
+        ('{"ferritin": "12 fL"}', "fL"),
+        ('{"hb": "130 g/dL"}', "did you mean"),
+        ('{"sex": "male", "pregnant": true}', "pregnant"),
+    ],
+    ids=["json", "not_mapping", "no_unit", "wrong_unit", "implausible", "bad_context"],
+)
+def test_bad_panels_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: str, needle: str
+) -> None:
+    panel = tmp_path / "bad.json"
+    panel.write_text(content, encoding="utf-8")
+    code, out, err = run_cli(capsys, "interpret", str(panel))
+    assert code == 2
+    assert out == ""
+    assert needle in err
+
+
+def test_missing_panel_file_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    missing = tmp_path / "missing.json"
+    code, out, err = run_cli(capsys, "interpret", str(missing))
+    assert code == 2
+    assert out == ""
+    assert str(missing) in err
+    assert "cannot read panel file" in err
+
+
+def test_panel_file_that_is_not_utf8_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    panel = tmp_path / "latin1.json"
+    panel.write_bytes('{"iron": "35 \u00b5g/dL"}'.encode("latin-1"))
+    code, out, err = run_cli(capsys, "interpret", str(panel))
+    assert code == 2
+    assert out == ""
+    assert str(panel) in err
+
+
+def test_unknown_pack_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "interpret", str(EXAMPLE_PANEL), "--pack", "who_2020")
+    assert code == 2
+    assert out == ""
+    assert "no bundled pack named 'who_2020'" in err
+
+
+def test_bad_pack_file_exits_2_naming_the_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nversion: '1'\nextends: default\ncolour: red\n", encoding="utf-8")
+    code, out, err = run_cli(capsys, "interpret", str(EXAMPLE_PANEL), "--pack", str(bad))
+    assert code == 2
+    assert out == ""
+    assert str(bad) in err
+    assert "colour" in err
+
+
+def test_normalize_prints_canonical_values(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "normalize", str(EXAMPLE_PANEL))
+    assert code == 0
+    assert err == ""
+    lines = {line.split()[0]: line for line in out.splitlines()}
+    assert lines["ferritin"].endswith("-> 12 ug/L")
+    assert lines["iron"].endswith("-> 6.26735 umol/L")
+    assert lines["vitamin_b12"].endswith("-> 302.5 pmol/L")
+    assert "35 \u00b5g/dL" in lines["iron"]
+    assert out.rstrip().endswith("context: sex=female, age=34.0, pregnant=False")
+
+
+def test_normalize_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "normalize", str(EXAMPLE_PANEL), "--format", "json")
+    assert code == 0
+    values = json.loads(out)
+    assert values["ferritin"] == pytest.approx(12.0)
+    assert values["iron"] == pytest.approx(6.26735, rel=1e-5)
+    assert values["esr"] == pytest.approx(14.0)
+
+
+def test_normalize_bad_panel_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    panel = tmp_path / "bad.json"
+    panel.write_text('{"ferritn": "12 ng/mL"}', encoding="utf-8")
+    code, out, err = run_cli(capsys, "normalize", str(panel))
+    assert (code, out) == (2, "")
+    assert "did you mean 'ferritin'?" in err
+
+
+def test_schema_check_of_the_committed_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "schema", "--check", str(SCHEMA_FILE))
+    assert code == 0
+    assert err == ""
+    assert "is current" in out
+
+
+def test_schema_prints_the_committed_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "schema")
+    assert code == 0
+    assert out == SCHEMA_FILE.read_text(encoding="utf-8")
+
+
+def test_schema_check_of_a_stale_file_exits_1(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    stale = tmp_path / "pack.schema.json"
+    stale.write_text("{}\n", encoding="utf-8")
+    code, out, err = run_cli(capsys, "schema", "--check", str(stale))
+    assert code == 1
+    assert out == ""
+    assert "out of date" in err
+
+
+def test_schema_check_of_a_missing_file_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    missing = tmp_path / "missing.json"
+    code, out, err = run_cli(capsys, "schema", "--check", str(missing))
+    assert code == 2
+    assert out == ""
+    assert str(missing) in err
+
+
+def test_packs_lists_the_bundled_packs(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "packs")
+    assert code == 0
+    assert err == ""
+    lines = out.splitlines()
+    assert [line.split()[0] for line in lines] == list(PACK_NAMES)
+    for line, name in zip(lines, PACK_NAMES, strict=True):
+        assert pack(name).version in line
+        assert pack(name).title in line
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    # argparse reports usage errors by raising SystemExit(2), not by returning.
+    with pytest.raises(SystemExit) as info:
+        main(["interpret"])
+    assert info.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "usage:" in err
