@@ -74,6 +74,7 @@ class LoincCode:
     code: str
     long_name: str
     property: str  # LOINC property: MCnc (mass), SCnc (substance), NFr, EntVol, Vel ...
+    uncertain: bool = False  # seen in one codebase only, or checked by its check digit only
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +219,11 @@ class Analyte:
         self, value: float, resolved: ResolvedUnit, canonical: float
     ) -> ImplausibleValueError:
         p = self.plausible
-        bounds = f"{p.low:g}-{p.high:g} {self.canonical_unit}"
+        bounds = (
+            f"above {p.low:g} and up to {p.high:g} {self.canonical_unit}"
+            if p.low_exclusive
+            else f"{p.low:g}-{p.high:g} {self.canonical_unit}"
+        )
         candidates = []
         for unit in self.common_units:
             other = self.resolve_unit(unit)
@@ -291,7 +296,7 @@ def _catalog() -> tuple[Analyte, ...]:
             common_units=("ug/L", "ng/mL", "mg/L", "pmol/L"),
             molar_mass=MolarMass(
                 445_000.0,
-                "ferritin (apoferritin shell, about 445 kDa)",
+                "ferritin (about 445 kDa, implied by published conversion factors)",
                 "implied by MSD Manual Professional, 'Anemia of chronic disease' "
                 "(100 ng/mL = 224.7 pmol/L) and MIRACUM loinc-conversion (factor 0.445); "
                 "molar ferritin reporting is rare",
@@ -300,8 +305,8 @@ def _catalog() -> tuple[Analyte, ...]:
             plausible=PlausibleRange(
                 0.0,
                 1_000_000.0,
-                "ferritin can reach the tens of thousands of ug/L in hyperferritinaemic "
-                "syndromes; 10^6 ug/L leaves a wide margin above any reported value",
+                "ferritin can exceed 100 000 ug/L in haemophagocytic syndromes; 10^6 ug/L is "
+                "a guard against unit slips, not a clinical limit",
             ),
         ),
         Analyte(
@@ -310,13 +315,22 @@ def _catalog() -> tuple[Analyte, ...]:
             aliases=("tsat", "tfsat", "tf_sat", "iron_saturation", "transferrin_sat"),
             loinc=(
                 LoincCode("2502-3", "Iron saturation [Mass Fraction] in Serum or Plasma", "MFr"),
-                LoincCode("14801-5", "Iron saturation [Molar fraction] in Serum or Plasma", "SFr"),
+                LoincCode(
+                    "14801-5",
+                    "Iron saturation [Molar fraction] in Serum or Plasma",
+                    "SFr",
+                    uncertain=True,
+                ),
             ),
             canonical_unit="%",
             dimensions=frozenset({Dimension.FRACTION}),
             common_units=("%", "1"),
             plausible=PlausibleRange(
-                0.0, 100.0, "a saturation cannot exceed 100 % of binding capacity"
+                0.0,
+                200.0,
+                "a calculated saturation can pass 100 % when serum iron exceeds the binding "
+                "capacity (iron overload or poisoning); 200 % is a guard that still catches a "
+                "percentage written with the fraction unit ('15' with unit '1')",
             ),
             note="Some European labs report a fraction (0.15) instead of a percentage (15 %): "
             "write the unit '1' for a fraction.",
@@ -336,8 +350,8 @@ def _catalog() -> tuple[Analyte, ...]:
             plausible=PlausibleRange(
                 0.0,
                 400.0,
-                "400 umol/L (about 2200 ug/dL) is several times the levels reported in severe "
-                "acute iron poisoning",
+                "400 umol/L (about 2200 ug/dL) is a generous guard above the serum iron of "
+                "severe acute iron poisoning, which is reported in the hundreds of ug/dL",
             ),
         ),
         Analyte(
@@ -398,10 +412,11 @@ def _catalog() -> tuple[Analyte, ...]:
                 f"{_FACTS}; 1 g/dL = 0.6206 mmol/L, as used by labs reporting mmol/L",
             ),
             plausible=PlausibleRange(
-                1.0,
-                26.0,
-                "values under 1 g/dL or over 26 g/dL are far outside reported survivable "
-                "extremes and are taken as unit mix-ups (g/L for g/dL is the common one)",
+                0.0,
+                30.0,
+                "hemoglobin must be above zero; 30 g/dL is a guard above the highest values "
+                "of severe polycythaemia, so that g/L written as g/dL (120 'g/dL') is caught",
+                low_exclusive=True,
             ),
         ),
         Analyte(
@@ -410,7 +425,7 @@ def _catalog() -> tuple[Analyte, ...]:
             aliases=("mean_corpuscular_volume", "mean_cell_volume"),
             loinc=(
                 LoincCode("787-2", "MCV [Entitic volume] by Automated count", "EntVol"),
-                LoincCode("30428-7", "MCV [Entitic volume]", "EntVol"),
+                LoincCode("30428-7", "MCV [Entitic volume]", "EntVol", uncertain=True),
             ),
             canonical_unit="fL",
             dimensions=frozenset({Dimension.ENTITIC_VOLUME}),
@@ -498,8 +513,9 @@ def _catalog() -> tuple[Analyte, ...]:
             ),
             plausible=PlausibleRange(
                 0.0,
-                50_000.0,
-                "50 000 pmol/L is far above the levels seen even during high-dose injections",
+                10_000_000.0,
+                "hydroxocobalamin given as a cyanide antidote gives very high levels; "
+                "10^7 pmol/L is a guard against unit slips, not a clinical limit",
             ),
             note="The code 14685-3 that circulates for serum B12 fails the LOINC check digit; "
             "16695-9 is B12 in whole blood, not serum.",

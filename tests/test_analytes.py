@@ -321,7 +321,13 @@ def test_implausible_hemoglobin_suggests_g_per_l() -> None:
 def test_plausible_bounds_are_inclusive(analyte: Analyte) -> None:
     canonical = analyte.resolve_unit(analyte.canonical_unit)
     p = analyte.plausible
-    assert analyte.check_value(p.low, canonical) == pytest.approx(p.low)
+    if p.low_exclusive:
+        # An exclusive low bound (hemoglobin: above zero) refuses the bound itself.
+        with pytest.raises(ImplausibleValueError, match="above"):
+            analyte.check_value(p.low, canonical)
+        assert analyte.check_value(p.low + 1e-6, canonical) == pytest.approx(p.low + 1e-6)
+    else:
+        assert analyte.check_value(p.low, canonical) == pytest.approx(p.low)
     assert analyte.check_value(p.high, canonical) == pytest.approx(p.high)
     with pytest.raises(ImplausibleValueError):
         analyte.check_value(p.high * 1.001, canonical)
