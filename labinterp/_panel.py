@@ -243,6 +243,13 @@ class Measurement(_Frozen):
 
 def parse_measurement_text(field: str, text: str) -> tuple[Comparator | None, float, str]:
     """Split ``"<7 g/dL"`` into comparator, value and unit (the unit is not checked here)."""
+    if isinstance(text, str):
+        # Fast path for the common "12.5 ng/mL"; anything unusual goes through the regex.
+        head, sep, unit = text.strip().partition(" ")
+        if sep and head[:1].isdigit() and head.replace(".", "", 1).isdigit():
+            unit = unit.strip()
+            if unit and not unit.startswith(","):
+                return None, float(head), unit
     match = _TEXT.match(text) if isinstance(text, str) else None
     if match is None or match.group("unit").startswith(","):
         hint = ""
@@ -477,6 +484,19 @@ def _normalise_mapping(data: Mapping[Any, Any]) -> dict[str, Any]:
     return out
 
 
+def _plainly_valid(context: Mapping[str, Any]) -> bool:
+    """The everyday context that needs no coercion; anything else goes through pydantic."""
+    age = context.get("age")
+    return (
+        context.get("sex") in (None, "female", "male")
+        and (age is None or (type(age) in (int, float) and 0 <= age <= 130))
+        and context.get("pregnant") in (None, True, False)
+        and type(context.get("pregnant")) in (type(None), bool)
+        and context.get("trimester", None) in (None, 1, 2, 3)
+        and type(context.get("trimester")) in (type(None), int)
+    )
+
+
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """JSON keeps the last of two equal keys silently; a panel refuses them."""
     out: dict[str, Any] = {}
@@ -542,10 +562,12 @@ class Panel(_Frozen):
             )
         values = _normalise_mapping(data)
         context = {k: values.pop(k) for k in _CONTEXT_FIELDS if k in values}
+        if context and not _plainly_valid(context):
+            context = _Context.model_validate(context).__dict__
+        elif context.get("age") is not None:
+            context["age"] = float(context["age"])  # as pydantic would store it
         if context:
-            checked = _Context.model_validate(context)
-            _check_context(checked.sex, checked.pregnant, checked.trimester)
-            context = checked.__dict__
+            _check_context(context.get("sex"), context.get("pregnant"), context.get("trimester"))
         return fast_construct(cls, {**_EMPTY_PANEL, **values, **context}, None)
 
     @classmethod

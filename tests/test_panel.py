@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from labinterp import (
@@ -566,3 +568,35 @@ def test_pickled_errors_keep_field_and_suggestion() -> None:
 def test_panels_survive_pickling() -> None:
     panel = Panel.from_mapping(ISSUE_EXAMPLE)
     assert pickle.loads(pickle.dumps(panel)) == panel
+
+
+# from_mapping validates everyday context by hand (a fast path) and anything else through
+# pydantic; both routes must agree with the model's own validation.
+_CONTEXT_VALUES = st.fixed_dictionaries(
+    {},
+    optional={
+        "sex": st.sampled_from(["female", "male", "F", "", None, 1]),
+        "age": st.one_of(
+            st.none(),
+            st.booleans(),
+            st.integers(-5, 140),
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.just("34"),
+        ),
+        "pregnant": st.sampled_from([True, False, None, 0, 1, "yes"]),
+        "trimester": st.sampled_from([1, 2, 3, 0, 4, None, 2.0, True]),
+    },
+)
+
+
+@given(_CONTEXT_VALUES)
+def test_context_fast_path_agrees_with_pydantic(context: dict[str, Any]) -> None:
+    try:
+        expected: Panel | type[LabinterpError] = Panel(ferritin="12 ug/L", **context)
+    except LabinterpError as exc:
+        expected = type(exc)
+    try:
+        got: Panel | type[LabinterpError] = Panel.from_mapping({"ferritin": "12 ug/L", **context})
+    except LabinterpError as exc:
+        got = type(exc)
+    assert got == expected
