@@ -205,7 +205,7 @@ def report() -> str:
         "",
         f"Speed-up of `interpret(mapping)` over the naive baseline: **{naive / ours:.1f}x** "
         "(both parse the same strings and decide the same eleven patterns; the traces are "
-        "built on first access and cost the difference between the two `interpret` rows).",
+        "built on first access: compare `interpret(panel)` with `interpret(panel).patterns`).",
         "",
         f"Machine: {platform.machine()}, {platform.processor() or 'cpu n/a'}, "
         f"Python {platform.python_version()}, pint {pint.__version__}, "
