@@ -420,15 +420,19 @@ def _load_bundled(name: str) -> Pack:
 
 
 def _load_path(path: Path) -> Pack:
-    raw = _raw_with_parents(path)
+    return _validated(_raw_with_parents(path), path)
+
+
+def _validated(raw: Mapping[str, Any], where: Path) -> Pack:
+    """Validate the whole pack: its structure first, then every cross-reference."""
     try:
         pack = Pack.model_validate(raw)
     except ValidationError as exc:
-        raise _format_validation(path, exc) from None
+        raise _format_validation(where, exc) from None
     problems = list(_cross_reference_problems(pack))
     if problems:
         raise PackError(
-            f"{path}: the pack does not validate:\n" + "\n".join(f"  {p}" for p in problems),
+            f"{where}: the pack does not validate:\n" + "\n".join(f"  {p}" for p in problems),
             field=problems[0].split(":", 1)[0],
         )
     return pack
@@ -450,18 +454,7 @@ def extend_pack(base: Pack, changes: Mapping[str, Any]) -> Pack:
         )
     raw = base.model_dump(mode="json", by_alias=True)
     merged = _merge(raw, {**changes, "extends": base.name})
-    where = Path(f"<extend_pack {changes['name']}>")
-    try:
-        pack = Pack.model_validate(merged)
-    except ValidationError as exc:
-        raise _format_validation(where, exc) from None
-    problems = list(_cross_reference_problems(pack))
-    if problems:
-        raise PackError(
-            f"{where}: the pack does not validate:\n" + "\n".join(f"  {p}" for p in problems),
-            field=problems[0].split(":", 1)[0],
-        )
-    return pack
+    return _validated(merged, Path(f"<extend_pack {changes['name']}>"))
 
 
 def default_pack() -> Pack:

@@ -1,7 +1,6 @@
 """Shared helpers for the engine tests (cases, trace, laws, packs, CLI).
 
-Bundled packs are loaded once here and passed to ``interpret`` as :class:`Pack` objects:
-``interpret(..., pack="who_2020_ferritin")`` re-reads and re-compiles the YAML on every call.
+Bundled packs are loaded once here and passed to ``interpret`` as :class:`Pack` objects.
 """
 
 from __future__ import annotations

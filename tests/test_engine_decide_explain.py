@@ -1,0 +1,78 @@
+"""The law behind lazy traces: the status decided by ``interpret`` is always the outcome of
+the trace built later from the same rules, for any panel, context and pack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from _engine_helpers import PACK_NAMES, STATUS_OF_OUTCOME, pack
+from hypothesis import given
+from hypothesis import strategies as st
+
+import labinterp
+
+# Values in canonical units spanning every bundled cut-off, with room on both sides.
+_RANGES: dict[str, tuple[float, float, str]] = {
+    "ferritin": (1.0, 600.0, "ug/L"),
+    "transferrin_saturation": (1.0, 60.0, "%"),
+    "iron": (2.0, 40.0, "umol/L"),
+    "tibc": (20.0, 100.0, "umol/L"),
+    "hemoglobin": (4.0, 18.0, "g/dL"),
+    "mcv": (60.0, 120.0, "fL"),
+    "vitamin_b12": (50.0, 600.0, "pmol/L"),
+    "methylmalonic_acid": (100.0, 600.0, "nmol/L"),
+    "homocysteine": (5.0, 30.0, "umol/L"),
+    "folate": (2.0, 40.0, "nmol/L"),
+    "crp": (0.5, 50.0, "mg/L"),
+}
+
+
+@st.composite
+def _measurement(draw: st.DrawFn, analyte: str) -> dict[str, Any]:
+    low, high, unit = _RANGES[analyte]
+    value = draw(st.floats(low, high, allow_nan=False).map(lambda v: round(v, 1)))
+    comparator = draw(st.sampled_from([None, None, None, "<", ">", "<=", ">="]))
+    item: dict[str, Any] = {"value": value, "unit": unit}
+    if comparator:
+        item["comparator"] = comparator
+    if analyte in ("iron", "mcv") and draw(st.booleans()):
+        item["reference_interval"] = {"low": low * 1.5, "high": high * 0.8, "unit": unit}
+    return item
+
+
+@st.composite
+def _panels(draw: st.DrawFn) -> dict[str, Any]:
+    chosen = draw(st.sets(st.sampled_from(sorted(_RANGES))))
+    panel: dict[str, Any] = {a: draw(_measurement(a)) for a in sorted(chosen)}
+    sex = draw(st.sampled_from([None, "female", "male"]))
+    if sex:
+        panel["sex"] = sex
+    if sex != "male":
+        pregnant = draw(st.sampled_from([None, True, False]))
+        if pregnant is not None:
+            panel["pregnant"] = pregnant
+        if pregnant and draw(st.booleans()):
+            panel["trimester"] = draw(st.sampled_from([1, 2, 3]))
+    age = draw(st.sampled_from([None, 10, 40, 80]))
+    if age is not None:
+        panel["age"] = age
+    return panel
+
+
+@given(_panels(), st.sampled_from(PACK_NAMES))
+def test_decided_status_is_the_trace_outcome(panel: dict[str, Any], pack_name: str) -> None:
+    result = labinterp.interpret(panel, pack=pack(pack_name))
+    decided = result.statuses()
+    explained = {f.id: STATUS_OF_OUTCOME[f.criteria.outcome] for f in result.patterns}
+    assert explained == decided
+    assert {f.id: f.status for f in result.patterns} == decided
+
+
+@given(_panels())
+def test_indeterminate_patterns_name_what_is_missing_or_why(panel: dict[str, Any]) -> None:
+    for found in labinterp.interpret(panel, pack=pack()).patterns:
+        if found.status == "indeterminate":
+            assert "cannot be decided" in found.label
+        else:
+            assert found.missing_analytes == ()
+            assert found.missing_context == ()
