@@ -204,12 +204,23 @@ def _finding(
     label = cp.labels[status]
     if undecided:
         missing = _describe_missing(missing_a, missing_c)
-        reason = next((leaf.reason for leaf in result.leaves() if leaf.reason), None)
-        label += (
-            f" cannot be decided without {missing}"
-            if missing
-            else f" cannot be decided from these results ({reason or 'undecided'})"
+        # Undecided for a reason other than missing data (a censored result that straddles
+        # a cut-off, no cut-off for this context): say so, or the label would overpromise.
+        unsettled = "; ".join(
+            f"{leaf.rule}: {leaf.reason}"
+            for leaf in result.leaves()
+            if leaf.outcome is Outcome.UNDECIDED
+            and leaf.reason
+            and leaf.observed is not None
+            and not leaf.missing_analytes
+            and not leaf.missing_context
         )
+        if missing:
+            label += f" cannot be decided without {missing}"
+            label += f" (and {unsettled})" if unsettled else ""
+        else:
+            first = next((leaf.reason for leaf in result.leaves() if leaf.reason), "undecided")
+            label += f" cannot be decided from these results ({unsettled or first})"
     decisive: tuple[str, ...] = ()
     if undecided:
         names = [ANALYTES[a].display_name for a in missing_a]

@@ -418,3 +418,12 @@ def test_walk_visits_every_node() -> None:
     found = finding(adult(b12="250 ng/L", mma="300 nmol/L"), "b12_deficiency")
     kinds = [node.kind for node in walk(found.criteria)]
     assert kinds == ["any", "threshold", "all", "threshold", "threshold"]
+
+
+def test_label_says_when_a_censored_result_also_leaves_the_pattern_open() -> None:
+    # TSAT is missing, but even a low TSAT would not decide it: ferritin "<50" straddles 30.
+    found = finding(adult(ferritin="<50 ug/L"), "iron_deficiency")
+    assert found.status == "indeterminate"
+    assert found.label.startswith("iron deficiency cannot be decided without transferrin")
+    assert "ferritin < 30 ug/L" in found.label
+    assert "censored result <50 ug/L" in found.label
