@@ -191,7 +191,7 @@ def _describe_missing(analytes: Sequence[str], context: Sequence[str]) -> str:
     words += [_CONTEXT_WORDS.get(c, c) for c in context]
     if len(words) <= 1:
         return "".join(words)
-    return ", ".join(words[:-1]) + " or " + words[-1]
+    return ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _finding(
