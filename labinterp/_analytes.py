@@ -202,6 +202,10 @@ class Analyte:
                 expected="a finite, non-negative number",
             )
         canonical = value * resolved.to_canonical
+        if resolved.to_canonical != 1.0:
+            # 12 significant digits: 30 ng/mL reads 30 ug/L, not 30.000000000000004. The
+            # change is far below REL_TOL, so no comparison can tell the difference.
+            canonical = float(f"{canonical:.12g}")
         if not self.is_plausible(canonical):
             raise self._implausible(value, resolved, canonical)
         return canonical

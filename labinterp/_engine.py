@@ -149,6 +149,7 @@ def interpret(
         Interpretation,
         {
             "pack": compiled.pack_ref,
+            "panel": panel,
             "assumptions": tuple(assumptions),
             "disclaimer": compiled.disclaimer,
         },

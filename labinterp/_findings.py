@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, computed_field
 
-from labinterp._panel import Measurement
+from labinterp._panel import Measurement, Panel
 from labinterp._rules import CriterionResult
 
 __all__ = [
@@ -103,6 +103,7 @@ class Interpretation(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     pack: PackRef
+    panel: Panel
     assumptions: tuple[str, ...]
     disclaimer: str
 
