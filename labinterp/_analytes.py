@@ -210,6 +210,23 @@ class Analyte:
             raise self._implausible(value, resolved, canonical)
         return canonical
 
+    def check_censored(self, comparator: str | None, canonical: float, unit: str) -> None:
+        """A ``<`` result must leave room for a possible value above the plausible floor."""
+        low = self.plausible.low
+        empty = (comparator == "<" and (canonical <= low or is_close(canonical, low))) or (
+            comparator == "<=" and canonical < low and not is_close(canonical, low)
+        )
+        if empty:
+            raise InvalidValueError(
+                f"{self.id}: a result {comparator}{canonical:g} {self.canonical_unit} allows no "
+                f"possible value, since nothing lies below {low:g}; check the comparator and "
+                "the value",
+                field=self.id,
+                value=f"{comparator}{canonical:g}",
+                unit=unit,
+                expected=f"a bound above {low:g} {self.canonical_unit}",
+            )
+
     def is_plausible(self, canonical: float) -> bool:
         p = self.plausible
         above_low = (

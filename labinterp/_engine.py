@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from labinterp._rules import (
     RangeUsed,
     Rule,
     compile_pack,
+    deciding_context,
     flag_bands,
     match_when,
     test_band,
@@ -142,7 +143,7 @@ def interpret(
                 result = facts.trace(cp.id)
                 supporting = tuple(r.evaluate(facts) for r in cp.supporting)
             findings.append(_finding(cp, result, supporting))
-        flags = tuple(_flag(m, compiled, facts) for m in facts.values.values())
+        flags = tuple(_flag(m, compiled, facts, outside is not None) for m in facts.values.values())
         return tuple(findings), flags
 
     return fast_construct(
@@ -159,11 +160,13 @@ def interpret(
 
 def _facts(panel: Panel, pack: Pack, compiled: _Compiled) -> Facts:
     values = panel.measurements
-    # A male patient is not pregnant: a fact of the context, not an assumption.
+    # A male patient is not pregnant, and a pregnant patient is female: facts of the
+    # context, not assumptions.
     pregnant = False if panel.sex == "male" and panel.pregnant is None else panel.pregnant
+    sex = "female" if panel.sex is None and panel.pregnant is True else panel.sex
     return Facts(
         values=values,
-        sex=panel.sex,
+        sex=sex,
         pregnant=pregnant,
         trimester=panel.trimester,
         age=panel.age,
@@ -183,7 +186,11 @@ def _outside_population(panel: Panel, pack: Pack, assumptions: list[str]) -> str
     if (pop.age_min is not None and panel.age < pop.age_min) or (
         pop.age_max is not None and panel.age >= pop.age_max
     ):
-        return f"age {panel.age:g} years is outside this pack's population ({pop.description})"
+        assumptions.append(
+            f"age {panel.age:g} years is outside this pack's population; flags use only the "
+            "laboratory's own reference intervals"
+        )
+        return f"age {panel.age:g} years is outside this pack's population: {pop.description}"
     return None
 
 
@@ -296,26 +303,26 @@ def _code(obs: Measurement, bands: Sequence[tuple[str, Band]]) -> HL7Code | None
     return None
 
 
-def _flag(obs: Measurement, compiled: _Compiled, facts: Facts) -> AnalyteFlag:
+def _flag(obs: Measurement, compiled: _Compiled, facts: Facts, outside: bool) -> AnalyteFlag:
     unit = obs.canonical_unit
     lab = obs.canonical_reference_interval
     if facts.use_lab_reference_intervals and lab is not None:
         code = _code(obs, flag_bands(lab[0], lab[1], None, None))
-        return AnalyteFlag(
-            obs.analyte,
-            obs,
-            _FLAG_OF[code] if code else "undetermined",
-            code,
-            lab[0],
-            lab[1],
-            unit,
-            "the laboratory's own reference interval",
+        return _one_sided(
+            AnalyteFlag(
+                obs.analyte,
+                obs,
+                _FLAG_OF[code] if code else "undetermined",
+                code,
+                lab[0],
+                lab[1],
+                unit,
+                "the laboratory's own reference interval",
+            )
         )
-    ranges: Sequence[RangeUsed] = compiled.ranges.get(obs.analyte, ())
-    if not ranges:
-        return AnalyteFlag(obs.analyte, obs, "no reference interval", None, None, None, unit, None)
-    codes: list[HL7Code | None] = []
+    ranges: Sequence[RangeUsed] = () if outside else compiled.ranges.get(obs.analyte, ())
     chosen: list[RangeUsed] = []
+    codes: list[HL7Code | None] = []
     unknown: set[str] = set()
     for r in ranges:
         applies, missing = match_when(r.when, facts)
@@ -330,15 +337,19 @@ def _flag(obs: Measurement, compiled: _Compiled, facts: Facts) -> AnalyteFlag:
     if first is not None and all(c == first for c in codes):
         r = chosen[0]
         same = len(chosen) == 1
-        return AnalyteFlag(
-            obs.analyte,
-            obs,
-            _FLAG_OF[first],
-            first,
-            r.low if same else None,
-            r.high if same else None,
-            unit,
-            r.critical_source if first in ("LL", "HH") and r.critical_source else r.source,
+        return _one_sided(
+            AnalyteFlag(
+                obs.analyte,
+                obs,
+                _FLAG_OF[first],
+                first,
+                r.low if same else None,
+                r.high if same else None,
+                unit,
+                r.critical_source if first in ("LL", "HH") and r.critical_source else r.source,
+            ),
+            r.low,
+            r.high,
         )
     return AnalyteFlag(
         obs.analyte,
@@ -349,5 +360,17 @@ def _flag(obs: Measurement, compiled: _Compiled, facts: Facts) -> AnalyteFlag:
         None,
         unit,
         chosen[0].source,
-        tuple(sorted(unknown)),
+        tuple(sorted(deciding_context(chosen, codes, unknown))),
     )
+
+
+def _one_sided(
+    flag: AnalyteFlag, low: float | None = None, high: float | None = None
+) -> AnalyteFlag:
+    """Within an interval that has only one limit is "not low" (or "not high"), not normal."""
+    low = flag.low if low is None else low
+    high = flag.high if high is None else high
+    if flag.code != "N" or (low is not None and high is not None):
+        return flag
+    word: FlagName = "not low" if high is None else "not high"
+    return replace(flag, flag=word, code=None)

@@ -34,6 +34,8 @@ FlagName = Literal[
     "normal",
     "high",
     "critically high",
+    "not low",
+    "not high",
     "undetermined",
     "no reference interval",
 ]

@@ -490,6 +490,11 @@ def _cross_reference_problems(pack: Pack) -> Iterator[str]:
         for i, ri in enumerate(ref.intervals):
             yield from _unit_problems(f"{where}.intervals[{i}].unit", aid, ri.unit)
             yield from _source_problems(f"{where}.intervals[{i}]", pack, ri.source or ref.source)
+            if ri.when.inflammation is not None and pack.inflammation_pattern is None:
+                yield (
+                    f"{where}.intervals[{i}].when.inflammation: the pack names no "
+                    "inflammation_pattern"
+                )
             if ri.critical_source is not None:
                 yield from _source_problems(
                     f"{where}.intervals[{i}].critical", pack, ri.critical_source
@@ -564,6 +569,14 @@ def pattern_dependencies(pack: Pack, pid: str) -> set[str]:
             case ThresholdRef(threshold=tid) if tid in pack.thresholds:
                 if pack.inflammation_pattern and any(
                     c.when.inflammation is not None for c in pack.thresholds[tid].cutoffs
+                ):
+                    deps.add(pack.inflammation_pattern)
+            case ReferenceRef(reference=ReferencePosition(analyte=aid)):
+                ref = pack.reference_intervals.get(aid)
+                if (
+                    ref is not None
+                    and pack.inflammation_pattern
+                    and any(ri.when.inflammation is not None for ri in ref.intervals)
                 ):
                     deps.add(pack.inflammation_pattern)
             case AllOf(all=items) | AnyOf(any=items):

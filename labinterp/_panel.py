@@ -177,6 +177,8 @@ class Measurement(_Frozen):
     def _convert(self) -> Self:
         analyte = ANALYTES[self.analyte]
         canonical = analyte.check_value(self.value, analyte.resolve_unit(self.unit))
+        if self.comparator is not None:
+            analyte.check_censored(self.comparator, canonical, self.unit)
         given = self.canonical_value
         if "canonical_value" in self.model_fields_set and not (
             math.isfinite(given) and is_close(given, canonical)
@@ -323,6 +325,8 @@ def _build(
 ) -> Measurement:
     """Validated construction of a measurement without a reference interval (the hot path)."""
     canonical = analyte.check_value(value, analyte.resolve_unit(unit))
+    if comparator is not None:
+        analyte.check_censored(comparator, canonical, unit)
     return fast_construct(
         Measurement,
         {

@@ -16,7 +16,7 @@ These are plain float comparisons, so the same logic can run on arrays of values
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Literal, Protocol, TypeVar
@@ -54,7 +54,9 @@ __all__ = [
     "Rule",
     "ThresholdRule",
     "compile_pack",
+    "deciding_context",
     "flag_bands",
+    "interval_text",
     "match_when",
     "test_band",
 ]
@@ -148,11 +150,7 @@ class CutoffUsed:
     def __post_init__(self) -> None:
         # Built once per cut-off at compile time, never per panel.
         if self.flips == ("", ""):
-            object.__setattr__(
-                self,
-                "flips",
-                _flip_texts(self.comparator, self.band, self.to_canonical, self.unit),
-            )
+            object.__setattr__(self, "flips", _flip_texts(self.band, self.to_canonical, self.unit))
 
     @property
     def always(self) -> bool:
@@ -279,7 +277,7 @@ def match_when(when: When, facts: Facts) -> tuple[_Tri, tuple[str, ...]]:
 
 def _candidates(
     cutoffs: tuple[CutoffUsed, ...], facts: Facts
-) -> tuple[tuple[CutoffUsed, ...], set[str]]:
+) -> tuple[tuple[CutoffUsed, ...], Set[str]]:
     if len(cutoffs) == 1 and cutoffs[0].when is _ALWAYS:
         return cutoffs, _NOTHING
     chosen: list[CutoffUsed] = []
@@ -296,7 +294,7 @@ def _candidates(
     return tuple(chosen), unknown
 
 
-_NOTHING: set[str] = set()  # never mutated: callers only read the unknown set
+_NOTHING: frozenset[str] = frozenset()
 
 
 _WHEN_KEYS: Mapping[str, tuple[str, ...]] = {
@@ -308,8 +306,13 @@ _WHEN_KEYS: Mapping[str, tuple[str, ...]] = {
 }
 
 
-def _deciding(
-    chosen: Sequence[CutoffUsed], outcomes: Sequence[Outcome], unknown: set[str]
+class _HasWhen(Protocol):
+    @property
+    def when(self) -> When: ...
+
+
+def deciding_context(
+    chosen: Sequence[_HasWhen], outcomes: Sequence[object], unknown: Set[str]
 ) -> set[str]:
     """The unknown context keys that separate cut-offs with different outcomes.
 
@@ -319,7 +322,7 @@ def _deciding(
     needed: set[str] = set()
     for i, (a, oa) in enumerate(zip(chosen, outcomes, strict=True)):
         for b, ob in zip(chosen[i + 1 :], outcomes[i + 1 :], strict=True):
-            if oa is ob:
+            if oa == ob:
                 continue
             for key in unknown:
                 va = tuple(getattr(a.when, f) for f in _WHEN_KEYS[key])
@@ -330,7 +333,7 @@ def _deciding(
 
 
 def _missing_for_context(
-    unknown: set[str], facts: Facts
+    unknown: Set[str], facts: Facts
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Split unknown context into context keys and the analytes that would settle them."""
     analytes: tuple[str, ...] = ()
@@ -350,22 +353,29 @@ def _agree(outcomes: Sequence[Outcome]) -> Outcome:
     return first if all(o is first for o in outcomes) else Outcome.UNDECIDED
 
 
-def _flip_texts(
-    cut_comparator: str | None, band: Band, to_canonical: float, unit: str
-) -> tuple[str, str]:
+def _flip_texts(band: Band, to_canonical: float, unit: str) -> tuple[str, str]:
     """What would change a held and a failed outcome; fixed per cut-off, so built once."""
     lo = f"{band.low / to_canonical:g} {unit}"
     hi = f"{band.high / to_canonical:g} {unit}"
-    if cut_comparator == "<" or (cut_comparator is None and math.isinf(band.low)):
+    if band.low == -INF:
+        if band.high_inclusive:
+            return f"would no longer hold above {hi}", f"would hold at {hi} or below"
         return f"would no longer hold at {hi} or above", f"would hold below {hi}"
-    if cut_comparator == "<=":
-        return f"would no longer hold above {hi}", f"would hold at {hi} or below"
-    if cut_comparator == ">" or (cut_comparator is None and math.isinf(band.high)):
+    if band.high == INF:
+        if band.low_inclusive:
+            return f"would no longer hold below {lo}", f"would hold at {lo} or above"
         return f"would no longer hold at {lo} or below", f"would hold above {lo}"
-    if cut_comparator == ">=":
-        return f"would no longer hold below {lo}", f"would hold at {lo} or above"
     span = f"{band.low / to_canonical:g}-{hi}"
     return f"would no longer hold outside {span}", f"would hold within {span}"
+
+
+def interval_text(low: float | None, high: float | None, unit: str) -> str:
+    """A reference interval as a reader expects it: "50-170 ug/dL", ">= 130 g/L"."""
+    if low is not None and high is not None:
+        return f"{low:g}-{high:g} {unit}"
+    if low is not None:
+        return f">= {low:g} {unit}"
+    return f"<= {high:g} {unit}"
 
 
 def _margin(obs: Measurement, cut: CutoffUsed) -> float:
@@ -431,7 +441,9 @@ def _explain_leaf(
     outcome = _agree(outcomes)
     if outcome is Outcome.UNDECIDED:
         if len(set(outcomes)) > 1 and unknown:
-            analytes, context = _missing_for_context(_deciding(chosen, outcomes, unknown), facts)
+            analytes, context = _missing_for_context(
+                deciding_context(chosen, outcomes, unknown), facts
+            )
             return CriterionResult(
                 kind,
                 rule,
@@ -556,30 +568,30 @@ class ReferencePositionRule:
 
 
 def _lab_cutoff(analyte: str, position: str, obs: Measurement) -> CutoffUsed | None:
+    """The lab's own interval on this result, shown in the lab's unit."""
+    ri = obs.reference_interval
+    assert ri is not None
     assert obs.canonical_reference_interval is not None
-    low, high = obs.canonical_reference_interval
-    unit = obs.canonical_unit
-    band = _position_band(position, low, high)
+    band = _position_band(position, *obs.canonical_reference_interval)
     if band is None:
         return None
-    shown = f"{'' if low is None else f'{low:g}'}-{'' if high is None else f'{high:g}'} {unit}"
     return CutoffUsed(
-        rule=f"{analyte} {position} {shown}",
+        rule=f"{analyte} {position} the lab's interval {interval_text(ri.low, ri.high, ri.unit)}",
         applies_to="this result",
-        unit=unit,
+        unit=ri.unit,
         comparator=None,
         value=None,
-        low=low,
-        high=high,
-        low_inclusive=True,
-        high_inclusive=True,
-        canonical_unit=unit,
+        low=ri.low,
+        high=ri.high,
+        low_inclusive=True if ri.low is not None else None,
+        high_inclusive=True if ri.high is not None else None,
+        canonical_unit=obs.canonical_unit,
         source="the laboratory's own reference interval",
         source_id="lab",
         confidence="verified",
         note="",
         band=band,
-        to_canonical=1.0,
+        to_canonical=ANALYTES[analyte].resolve_unit(ri.unit).to_canonical,
         when=_ALWAYS,
     )
 
@@ -1002,10 +1014,9 @@ def _range_cutoffs(ranges: Sequence[RangeUsed], position: str) -> tuple[CutoffUs
             continue
         low = None if r.low is None else r.low / r.to_canonical
         high = None if r.high is None else r.high / r.to_canonical
-        shown = f"{'' if low is None else f'{low:g}'}-{'' if high is None else f'{high:g}'}"
         cuts.append(
             CutoffUsed(
-                rule=f"{r.analyte} {position} {shown} {r.unit}",
+                rule=f"{r.analyte} {position} {interval_text(low, high, r.unit)}",
                 applies_to=r.when.describe(),
                 unit=r.unit,
                 comparator=None,

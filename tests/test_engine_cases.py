@@ -1081,13 +1081,14 @@ FLAG_CASES = [
     FlagCase("tsat_no_sex_15", adult(tsat="15 %"), "transferrin_saturation", "undetermined", None),
     FlagCase("tsat_no_sex_60", adult(tsat="60 %"), "transferrin_saturation", "high", "H"),
     FlagCase("hb_male_low", adult(sex="male", hb="12.5 g/dL"), "hemoglobin", "low", "L"),
-    FlagCase("hb_male_normal", adult(sex="male", hb="14 g/dL"), "hemoglobin", "normal", "N"),
+    # The pack sets only a lower limit for hemoglobin: above it is "not low", never "normal".
+    FlagCase("hb_male_not_low", adult(sex="male", hb="14 g/dL"), "hemoglobin", "not low", None),
     FlagCase(
-        "hb_female_normal",
+        "hb_female_not_low",
         adult(sex="female", pregnant=False, hb="12.5 g/dL"),
         "hemoglobin",
-        "normal",
-        "N",
+        "not low",
+        None,
     ),
     # Critical low: 65 g/L, exclusive.
     FlagCase(
@@ -1113,7 +1114,7 @@ FLAG_CASES = [
     FlagCase("hb_no_sex_undetermined", adult(hb="12.5 g/dL"), "hemoglobin", "undetermined", None),
     FlagCase("hb_no_sex_all_low", adult(hb="9 g/dL"), "hemoglobin", "low", "L"),
     FlagCase(
-        "hb_censored_high_male", adult(sex="male", hb=">20 g/dL"), "hemoglobin", "normal", "N"
+        "hb_censored_high_male", adult(sex="male", hb=">20 g/dL"), "hemoglobin", "not low", None
     ),
     FlagCase(
         "iron_lab_interval_low",
