@@ -93,4 +93,3 @@ def test_reference_criteria_on_inflammation_are_ordered_after_it(tmp_path: Path)
     open_ = labinterp.interpret(adult(ferritin="50 ug/L"), pack=loaded).pattern("aaa_low_ferritin")
     assert open_.status == "indeterminate"
     assert open_.missing_analytes == ("crp",)
-
