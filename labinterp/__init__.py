@@ -7,7 +7,15 @@ each with a trace of why. It is for teaching and research; it does not diagnose 
 not advise treatment.
 """
 
-from labinterp._analytes import ANALYTES, Analyte, LoincCode, MolarMass, PlausibleRange
+from labinterp._analytes import (
+    ANALYTES,
+    Analyte,
+    LoincCode,
+    MolarMass,
+    PlausibleRange,
+    get_analyte,
+    resolve_analyte_id,
+)
 from labinterp._convert import convert
 from labinterp._engine import interpret
 from labinterp._errors import (
@@ -20,14 +28,38 @@ from labinterp._errors import (
     PanelError,
     UnitError,
     UnknownAnalyteError,
+    UnknownPatternError,
     UnknownUnitError,
 )
-from labinterp._findings import AnalyteFlag, Interpretation, PackRef, PatternFinding
-from labinterp._packs import Pack, bundled_pack_names, default_pack, extend_pack, load_pack
-from labinterp._panel import Measurement, Panel, ReferenceInterval
-from labinterp._render import render_text
+from labinterp._findings import (
+    AnalyteFlag,
+    FlagName,
+    HL7Code,
+    Interpretation,
+    PackRef,
+    PatternFinding,
+    Status,
+)
+from labinterp._packs import (
+    Cutoff,
+    Pack,
+    PatternSpec,
+    ReferenceIntervalSpec,
+    ReferenceSpec,
+    Source,
+    ThresholdSpec,
+    When,
+    bundled_pack_names,
+    default_pack,
+    dump_pack,
+    extend_pack,
+    load_pack,
+    pack_json_schema,
+)
+from labinterp._panel import Comparator, Measurement, Panel, ReferenceInterval, Sex
+from labinterp._render import render_panel_text, render_text
 from labinterp._rules import CriterionResult, CutoffUsed, Outcome
-from labinterp._units import REL_TOL, Dimension
+from labinterp._units import REL_TOL, Dimension, known_units, normalize_unit
 
 __version__ = "0.1.0"
 
@@ -36,10 +68,14 @@ __all__ = [
     "REL_TOL",
     "Analyte",
     "AnalyteFlag",
+    "Comparator",
     "CriterionResult",
+    "Cutoff",
     "CutoffUsed",
     "Dimension",
     "DimensionError",
+    "FlagName",
+    "HL7Code",
     "ImplausibleValueError",
     "Interpretation",
     "InvalidValueError",
@@ -55,16 +91,32 @@ __all__ = [
     "Panel",
     "PanelError",
     "PatternFinding",
+    "PatternSpec",
     "PlausibleRange",
     "ReferenceInterval",
+    "ReferenceIntervalSpec",
+    "ReferenceSpec",
+    "Sex",
+    "Source",
+    "Status",
+    "ThresholdSpec",
     "UnitError",
     "UnknownAnalyteError",
+    "UnknownPatternError",
     "UnknownUnitError",
+    "When",
     "bundled_pack_names",
     "convert",
     "default_pack",
+    "dump_pack",
     "extend_pack",
+    "get_analyte",
     "interpret",
+    "known_units",
     "load_pack",
+    "normalize_unit",
+    "pack_json_schema",
+    "render_panel_text",
     "render_text",
+    "resolve_analyte_id",
 ]

@@ -8,6 +8,7 @@ labinterp, beyond which a value is taken to be an entry or unit error. Each says
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections.abc import Mapping
@@ -131,6 +132,9 @@ class Analyte:
         if hit is not None:
             return hit
         resolved = self._resolve_unit(written)
+        if len(self._resolved) >= _RESOLVED_LIMIT:
+            # Keyed by spelling, so odd whitespace could grow it without end; a bounded memo.
+            self._resolved.clear()
         self._resolved[written] = resolved
         return resolved
 
@@ -266,6 +270,7 @@ class Analyte:
         )
 
 
+_RESOLVED_LIMIT = 512
 _MASS = Dimension.MASS_CONCENTRATION
 _SUBST = Dimension.SUBSTANCE_CONCENTRATION
 
@@ -298,8 +303,9 @@ def _closest_unit(written: str, units: tuple[str, ...]) -> str | None:
     cleaned = written.strip().replace("\u00b5", "u").replace("\u03bc", "u").lower()
     if cleaned in lowered:
         return lowered[cleaned]
-    match = did_you_mean(cleaned, lowered)
-    return lowered[match] if match else None
+    # Only near-identical spellings: "mEq/L" must not be offered "mg/L".
+    matches = difflib.get_close_matches(cleaned, sorted(lowered), n=1, cutoff=0.8)
+    return lowered[matches[0]] if matches else None
 
 
 def _catalog() -> tuple[Analyte, ...]:
@@ -656,6 +662,13 @@ _ALIASES: Mapping[str, str] = MappingProxyType(
 
 def resolve_analyte_id(name: str) -> str:
     """Map an id or alias (any case, spaces or hyphens) to the analyte id."""
+    if not isinstance(name, str):
+        raise UnknownAnalyteError(
+            f"an analyte name must be text, got {name!r}",
+            field="analyte",
+            value=name,
+            expected="an analyte id or alias",
+        )
     found = _ALIASES.get(name)
     if found is not None:
         return found

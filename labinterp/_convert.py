@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from labinterp._analytes import get_analyte
-from labinterp._errors import InvalidValueError
+from labinterp._errors import InvalidValueError, UnitError
 from labinterp._units import conversion_factor, normalize_unit
 
 __all__ = ["convert"]
@@ -22,20 +22,52 @@ def convert(value: float, from_unit: str, to_unit: str, *, analyte: str | None =
     >>> round(convert(180, "pg/mL", "pmol/L", analyte="b12"), 1)
     132.8
     """
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    number = _finite(value, from_unit)
+    if analyte is None:
+        src = normalize_unit(from_unit, field="from_unit")
+        dst = normalize_unit(to_unit, field="to_unit")
+        mm = None
+    else:
+        entry = get_analyte(analyte)
+        src = entry.resolve_unit(from_unit).ucum
+        dst = entry.resolve_unit(to_unit).ucum
+        mm = entry.molar_mass.grams_per_mole if entry.molar_mass else None
+    try:
+        factor = conversion_factor(src, dst, mm)
+    except UnitError as exc:
+        raise type(exc)(
+            f"convert {from_unit!r} to {to_unit!r}: {exc}",
+            field="to_unit",
+            value=value,
+            unit=from_unit,
+            expected=exc.expected,
+            suggestion=exc.suggestion,
+        ) from None
+    result = number * factor
+    if not math.isfinite(result):
+        raise InvalidValueError(
+            f"convert: {value!r} {from_unit} is too large to express in {to_unit}",
+            field="value",
+            value=value,
+            unit=from_unit,
+            expected="a value whose conversion is a finite number",
+        )
+    return result
+
+
+def _finite(value: object, unit: str) -> float:
+    number = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:
+            number = None
+    if number is None or not math.isfinite(number):
         raise InvalidValueError(
             f"convert: value {value!r} is not a finite number",
             field="value",
             value=value,
-            unit=from_unit,
+            unit=unit,
             expected="a finite number",
         )
-    if analyte is None:
-        src = normalize_unit(from_unit, field="from_unit")
-        dst = normalize_unit(to_unit, field="to_unit")
-        return value * conversion_factor(src, dst)
-    entry = get_analyte(analyte)
-    src = entry.resolve_unit(from_unit).ucum
-    dst = entry.resolve_unit(to_unit).ucum
-    mm = entry.molar_mass.grams_per_mole if entry.molar_mass else None
-    return value * conversion_factor(src, dst, mm)
+    return number

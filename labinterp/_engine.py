@@ -20,7 +20,7 @@ from labinterp._findings import (
     PatternFinding,
     Status,
 )
-from labinterp._packs import Pack, default_pack, load_pack
+from labinterp._packs import Pack, check_pack, default_pack, load_pack
 from labinterp._panel import Measurement, Panel, fast_construct
 from labinterp._rules import (
     Band,
@@ -31,11 +31,11 @@ from labinterp._rules import (
     Outcome,
     RangeUsed,
     Rule,
+    band_outcome,
     compile_pack,
     deciding_context,
     flag_bands,
     match_when,
-    test_band,
 )
 
 __all__ = ["interpret"]
@@ -89,6 +89,7 @@ class _CompiledCache:
             if hit is not None and hit[0] is pack:
                 self._items.move_to_end(id(pack))
                 return hit[1]
+        check_pack(pack)  # a Pack built directly has skipped the loaders' checks
         compiled = _Compiled(
             compile_pack(pack),
             PackRef(name=pack.name, version=pack.version, title=pack.title, extends=pack.extends),
@@ -154,8 +155,18 @@ def interpret(
             "assumptions": tuple(assumptions),
             "disclaimer": compiled.disclaimer,
         },
-        {"_statuses": statuses, "_materialise": materialise, "_built": None},
+        {
+            "_statuses": statuses,
+            "_materialise": materialise,
+            "_built": None,
+            "_rebuild": (_reinterpret, (panel, chosen)),
+        },
     )
+
+
+def _reinterpret(panel: Panel, pack: Pack) -> Interpretation:
+    """Unpickling an Interpretation interprets its panel again (module-level: picklable)."""
+    return interpret(panel, pack=pack)
 
 
 def _facts(panel: Panel, pack: Pack, compiled: _Compiled) -> Facts:
@@ -298,7 +309,7 @@ _FLAG_OF: Mapping[HL7Code, FlagName] = {
 def _code(obs: Measurement, bands: Sequence[tuple[str, Band]]) -> HL7Code | None:
     lo, lo_incl, hi, hi_incl = obs.canonical_interval
     for code, band in bands:
-        if test_band(lo, lo_incl, hi, hi_incl, band) is Outcome.HELD:
+        if band_outcome(lo, lo_incl, hi, hi_incl, band) is Outcome.HELD:
             return code  # type: ignore[return-value]
     return None
 

@@ -21,6 +21,7 @@ __all__ = [
     "PanelError",
     "UnitError",
     "UnknownAnalyteError",
+    "UnknownPatternError",
     "UnknownUnitError",
 ]
 
@@ -110,6 +111,10 @@ class ImplausibleValueError(InvalidValueError):
 
 class PanelError(LabinterpError, ValueError):
     """A panel whose structure or context is wrong (duplicate analyte, bad sex or age)."""
+
+
+class UnknownPatternError(LabinterpError, KeyError):
+    """A pattern id that the interpretation's pack does not define."""
 
 
 class PackError(LabinterpError, ValueError):

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, computed_field
 
+from labinterp._analytes import resolve_analyte_id
+from labinterp._errors import UnknownPatternError, did_you_mean
 from labinterp._panel import Measurement, Panel
 from labinterp._rules import CriterionResult
 
@@ -86,6 +88,19 @@ class PackRef(BaseModel):
     extends: str | None = None
 
 
+def _unknown_pattern(pattern_id: str, known: Any) -> UnknownPatternError:
+    ids = list(known)
+    hint = did_you_mean(pattern_id, ids)
+    return UnknownPatternError(
+        f"no pattern {pattern_id!r} in this interpretation"
+        + (f"; did you mean {hint!r}?" if hint else f"; known: {', '.join(ids)}"),
+        field="pattern",
+        value=pattern_id,
+        expected="a pattern id of the pack",
+        suggestion=hint,
+    )
+
+
 _Materialise = Callable[[], tuple[tuple[PatternFinding, ...], tuple[AnalyteFlag, ...]]]
 
 
@@ -110,6 +125,9 @@ class Interpretation(BaseModel):
     disclaimer: str
 
     _statuses: dict[str, Status] = PrivateAttr(default_factory=dict)
+    _rebuild: tuple[Callable[..., Interpretation], tuple[object, ...]] | None = PrivateAttr(
+        default=None
+    )
     _materialise: _Materialise = PrivateAttr(default=_nothing)
     _built: tuple[tuple[PatternFinding, ...], tuple[AnalyteFlag, ...]] | None = PrivateAttr(
         default=None
@@ -147,7 +165,7 @@ class Interpretation(BaseModel):
         """One pattern's status (no trace is built)."""
         statuses = self.statuses()
         if pattern_id not in statuses:
-            raise KeyError(f"no pattern {pattern_id!r}; known: {', '.join(statuses)}")
+            raise _unknown_pattern(pattern_id, statuses)
         return statuses[pattern_id]
 
     def pattern(self, pattern_id: str) -> PatternFinding:
@@ -155,18 +173,29 @@ class Interpretation(BaseModel):
         for finding in self.patterns:
             if finding.id == pattern_id:
                 return finding
-        known = ", ".join(f.id for f in self.patterns)
-        raise KeyError(f"no pattern {pattern_id!r} in this interpretation; known: {known}")
+        raise _unknown_pattern(pattern_id, [f.id for f in self.patterns])
 
     def flag(self, analyte: str) -> AnalyteFlag | None:
+        """The flag for a measured analyte (id or alias), or ``None`` if it was not measured."""
+        analyte_id = resolve_analyte_id(analyte)
         for f in self.flags:
-            if f.analyte == analyte:
+            if f.analyte == analyte_id:
                 return f
         return None
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """Deterministic JSON: the same input gives byte-identical output."""
         return self.model_dump_json(indent=indent)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The trace builder is a closure; rebuild from the panel and the pack instead. The
+        # engine is deterministic, so the copy is equal to the original.
+        private = self.__pydantic_private__
+        rebuild = private.get("_rebuild") if private else None
+        if rebuild is None:
+            raise TypeError("this Interpretation was not made by labinterp.interpret")
+        func, args = rebuild
+        return (func, args)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Interpretation):

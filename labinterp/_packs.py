@@ -13,6 +13,7 @@ entries by key, so a user can override one threshold without copying the rest.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
@@ -23,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from labinterp._analytes import ANALYTES
 from labinterp._errors import LabinterpError, PackError, did_you_mean
+from labinterp._panel import Comparator
 from labinterp._resources import bundled_packs_dir
 
 __all__ = [
@@ -44,7 +46,9 @@ __all__ = [
     "ThresholdSpec",
     "When",
     "bundled_pack_names",
+    "check_pack",
     "default_pack",
+    "dump_pack",
     "extend_pack",
     "load_pack",
     "pack_json_schema",
@@ -54,7 +58,6 @@ SCHEMA_VERSION: Literal[1] = 1
 # Cut-off values must be real numbers: YAML's .nan and .inf would make a rule meaningless.
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 Confidence = Literal["verified", "established", "uncertain"]
-Comparator = Literal["<", "<=", ">", ">="]
 
 
 class _Strict(BaseModel):
@@ -297,6 +300,10 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict
     seen: dict[Any, Any] = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node)
+        if not isinstance(key, str | int | float | bool) and key is not None:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a key must be plain text, got {key!r}", key_node.start_mark
+            )
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -331,7 +338,7 @@ _MERGED_SECTIONS = ("sources", "thresholds", "reference_intervals", "patterns")
 def _merge(base: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in child.items():
-        if key in _MERGED_SECTIONS:
+        if key in _MERGED_SECTIONS and isinstance(value, Mapping):
             merged[key] = {**base.get(key, {}), **value}
         else:
             merged[key] = value
@@ -348,9 +355,7 @@ def _resolve_extends(ref: str, relative_to: Path) -> Path:
     hint = did_you_mean(ref, bundled_pack_names())
     raise PackError(
         f"{relative_to}: extends: no bundled pack or file named {ref!r}"
-        + (
-            f"; did you mean {hint!r}?" if hint else f"; bundled: {', '.join(bundled_pack_names())}"
-        ),
+        + (f"; did you mean {hint!r}?" if hint else f"; bundled: {_bundled_list()}"),
         field="extends",
         value=ref,
         suggestion=hint,
@@ -397,14 +402,23 @@ def load_pack(path: str | Path) -> Pack:
     Bundled packs are loaded once and shared; a file is read again on every call, since it
     may have changed.
     """
-    p = Path(path)
-    if not p.suffix and not p.exists() and isinstance(path, str):
-        bundled = bundled_packs_dir() / f"{path}.yaml"
-        if bundled.is_file():
-            return _load_bundled(path)
-        hint = did_you_mean(path, bundled_pack_names())
+    if not isinstance(path, str | Path) or not str(path).strip():
         raise PackError(
-            f"no bundled pack named {path!r}"
+            f"a pack is a bundled name such as 'default' or a path to a YAML file, got {path!r}",
+            field="pack",
+            value=path,
+            expected="a pack name or a file path",
+        )
+    p = Path(path)
+    # A bare name (no separator, no suffix) is a bundled pack; anything else is a path.
+    name = path if isinstance(path, str) else ""
+    if re.fullmatch(r"[a-z][a-z0-9_]*", name) and not p.exists():
+        bundled = bundled_packs_dir() / f"{name}.yaml"
+        if bundled.is_file():
+            return _load_bundled(name)
+        hint = did_you_mean(name, bundled_pack_names())
+        raise PackError(
+            f"no bundled pack named {name!r}"
             + (f"; did you mean {hint!r}?" if hint else "")
             + f" (bundled: {', '.join(bundled_pack_names())})",
             field="pack",
@@ -455,6 +469,16 @@ def extend_pack(base: Pack, changes: Mapping[str, Any]) -> Pack:
     raw = base.model_dump(mode="json", by_alias=True)
     merged = _merge(raw, {**changes, "extends": base.name})
     return _validated(merged, Path(f"<extend_pack {changes['name']}>"))
+
+
+def check_pack(pack: Pack) -> None:
+    """Check a pack's cross-references (done by every loader; for packs built directly)."""
+    problems = list(_cross_reference_problems(pack))
+    if problems:
+        raise PackError(
+            f"pack {pack.name!r} does not validate:\n" + "\n".join(f"  {p}" for p in problems),
+            field=problems[0].split(":", 1)[0],
+        )
 
 
 def default_pack() -> Pack:

@@ -62,9 +62,26 @@ _COMPARATORS: Mapping[str, Comparator] = {
 _TEXT = re.compile(
     r"^\s*(?P<cmp><=|>=|<|>|\u2264|\u2265)?\s*"
     r"(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)"
-    r"\s*(?P<unit>.*?)\s*$"
+    r"\s*(?P<unit>.*?)\s*$",
+    re.ASCII,  # digits are 0-9 only: a footnote mark such as "12¹" is not a digit
 )
 _COMMA_DECIMAL = re.compile(r"^\s*[<>=\u2264\u2265]*\s*\d+,\d")
+
+
+def _no_bool_value(value: Any) -> Any:
+    # pydantic reads True as 1.0; a result of "True" is a data error.
+    if isinstance(value, bool):
+        raise InvalidValueError(
+            f"value {value!r} is not a number", value=value, expected="a number"
+        )
+    return value
+
+
+def _number(value: float) -> str:
+    """A value as a reader wrote it: 12, 12.5, 0.15, 1234567 (no exponent, no '.0')."""
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
 
 
 def _unwrap(exc: ValidationError, fallback: type[LabinterpError], model: str) -> LabinterpError:
@@ -74,9 +91,14 @@ def _unwrap(exc: ValidationError, fallback: type[LabinterpError], model: str) ->
         if isinstance(original, LabinterpError):
             return original
     err = exc.errors()[0]
-    where = ".".join(str(part) for part in err["loc"]) or model
+    where = ".".join(str(part) for part in err["loc"])
+    msg = err["msg"]
+    if msg[1:2].islower():  # "Input should be" -> "input should be", but keep "JSON ..."
+        msg = msg[0].lower() + msg[1:]
     return fallback(
-        f"{model}.{where}: {err['msg'][0].lower()}{err['msg'][1:]} (got {err.get('input')!r})",
+        f"{model}.{where}: {msg} (got {err.get('input')!r})"
+        if where
+        else f"{model}: {msg} (got {err.get('input')!r})",
         field=where,
         value=err.get("input"),
         expected=err["msg"],
@@ -151,7 +173,7 @@ class Measurement(_Frozen):
     """
 
     analyte: str
-    value: float = Field(allow_inf_nan=True)
+    value: Annotated[float, BeforeValidator(_no_bool_value)] = Field(allow_inf_nan=True)
     unit: str
     comparator: Comparator | None = None
     reference_interval: ReferenceInterval | None = None
@@ -226,7 +248,7 @@ class Measurement(_Frozen):
     @property
     def as_given(self) -> str:
         """The result as the report wrote it, e.g. ``<5 ng/mL``."""
-        return f"{self.comparator or ''}{self.value:g} {self.unit}"
+        return f"{self.comparator or ''}{_number(self.value)} {self.unit}"
 
     @property
     def is_censored(self) -> bool:
@@ -240,7 +262,7 @@ class Measurement(_Frozen):
         return _build(ANALYTES[analyte_id], value, unit, comparator)
 
     def __str__(self) -> str:
-        return f"{self.analyte} {self.comparator or ''}{self.value:g} {self.unit}"
+        return f"{self.analyte} {self.as_given}"
 
 
 def parse_measurement_text(field: str, text: str) -> tuple[Comparator | None, float, str]:
@@ -248,7 +270,7 @@ def parse_measurement_text(field: str, text: str) -> tuple[Comparator | None, fl
     if isinstance(text, str):
         # Fast path for the common "12.5 ng/mL"; anything unusual goes through the regex.
         head, sep, unit = text.strip().partition(" ")
-        if sep and head[:1].isdigit() and head.replace(".", "", 1).isdigit():
+        if sep and head.isascii() and head[:1].isdigit() and head.replace(".", "", 1).isdigit():
             unit = unit.strip()
             if unit and not unit.startswith(","):
                 return None, float(head), unit
@@ -295,9 +317,23 @@ def _canonical_interval(
     analyte: Analyte, ri: ReferenceInterval
 ) -> tuple[float | None, float | None]:
     resolved = analyte.resolve_unit(ri.unit)
-    low = None if ri.low is None else analyte.check_value(ri.low, resolved)
-    high = None if ri.high is None else analyte.check_value(ri.high, resolved)
-    return low, high
+    bounds: list[float | None] = []
+    for name, bound in (("low", ri.low), ("high", ri.high)):
+        if bound is None:
+            bounds.append(None)
+            continue
+        try:
+            bounds.append(analyte.check_value(bound, resolved))
+        except LabinterpError as exc:
+            raise type(exc)(
+                f"{analyte.id}.reference_interval.{name}: {exc}",
+                field=f"{analyte.id}.reference_interval.{name}",
+                value=bound,
+                unit=ri.unit,
+                expected=exc.expected,
+                suggestion=exc.suggestion,
+            ) from None
+    return bounds[0], bounds[1]
 
 
 def fast_construct(cls: type[_M], values: dict[str, Any], private: dict[str, Any] | None) -> _M:
@@ -390,7 +426,19 @@ def _measurement_from(analyte: Analyte, raw: object) -> Measurement:
                     expected="one comparator",
                 )
             data.update(value=value, comparator=given or comparator)
-        return Measurement(analyte=analyte.id, **data)
+        try:
+            return Measurement(analyte=analyte.id, **data)
+        except LabinterpError as exc:
+            if exc.message.startswith(analyte.id):
+                raise
+            raise type(exc)(
+                f"{analyte.id}: {exc}",
+                field=f"{analyte.id}.{exc.field}" if exc.field else analyte.id,
+                value=exc.value,
+                unit=exc.unit,
+                expected=exc.expected,
+                suggestion=exc.suggestion,
+            ) from None
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         raise InvalidValueError(
             f"{analyte.id}: value {raw!r} has no unit; give '{raw} "
@@ -418,12 +466,12 @@ _MEASUREMENT_KEYS = frozenset(
 def _no_bool(value: Any) -> Any:
     # pydantic reads True as 1.0; an age of "True" is a data error, not a one-year-old.
     if isinstance(value, bool):
-        raise ValueError("expected a number of years, not a boolean")
+        raise ValueError("expected a number, not a boolean")
     return value
 
 
 Age = Annotated[float, BeforeValidator(_no_bool), Field(ge=0, le=130, description="age in years")]
-Trimester = Literal[1, 2, 3]
+Trimester = Annotated[Literal[1, 2, 3], BeforeValidator(_no_bool)]
 
 
 class _Context(_Frozen):
@@ -577,6 +625,12 @@ class Panel(_Frozen):
     @classmethod
     def from_json(cls, text: str | bytes) -> Panel:
         """Build from the JSON form of :meth:`from_mapping`'s input."""
+        if not isinstance(text, str | bytes | bytearray):
+            raise PanelError(
+                f"panel JSON must be text or bytes, got {type(text).__name__}",
+                value=text,
+                expected="a JSON object as str or bytes",
+            )
         try:
             data = json.loads(text, object_pairs_hook=_unique_keys)
         except UnicodeDecodeError as exc:
@@ -589,6 +643,11 @@ class Panel(_Frozen):
                 f"panel JSON is not valid: {exc.msg} at line {exc.lineno} column {exc.colno}",
                 value=exc.doc[max(exc.pos - 20, 0) : exc.pos + 20],
                 expected="a JSON object",
+            ) from None
+        except (ValueError, RecursionError) as exc:
+            # Integers past Python's digit limit, or nesting deeper than the recursion limit.
+            raise PanelError(
+                f"panel JSON cannot be read: {exc}", expected="a JSON object"
             ) from None
         return cls.from_mapping(data)
 

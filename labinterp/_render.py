@@ -58,7 +58,7 @@ def _pattern_lines(finding: PatternFinding) -> list[str]:
     lines = [f"{_MARK[finding.status]} {finding.label}"]
     lines += _criterion_lines(finding.criteria, 2)
     if finding.decisive_tests:
-        lines.append(f"        would help decide: {', '.join(finding.decisive_tests)}")
+        lines.append(f"        results that would settle it: {', '.join(finding.decisive_tests)}")
     for support in finding.supporting:
         if support.outcome is Outcome.HELD:
             lines.append(f"        supporting: {support.rule}")
@@ -81,6 +81,9 @@ def render_text(interp: Interpretation, *, verbose: bool = True) -> str:
         lines += (
             _pattern_lines(finding) if verbose else [f"{_MARK[finding.status]} {finding.label}"]
         )
+        if finding.kind == "note" and finding.status == "consistent" and finding.description:
+            # A note is context for learners; it never stands without its explanation.
+            lines.append(f"        {finding.description}")
     lines += ["", "Results against reference intervals"]
     lines += [_flag_line(flag) for flag in interp.flags] or ["  (no results)"]
     if interp.assumptions:

@@ -41,24 +41,24 @@ from labinterp._panel import Measurement
 from labinterp._units import REL_TOL
 
 __all__ = [
-    "All",
-    "Any",
+    "AllRule",
+    "AnyRule",
     "CompiledPack",
     "CriterionResult",
     "CutoffUsed",
     "Facts",
-    "Not",
+    "NotRule",
     "Outcome",
     "PatternIs",
     "ReferencePositionRule",
     "Rule",
     "ThresholdRule",
+    "band_outcome",
     "compile_pack",
     "deciding_context",
     "flag_bands",
     "interval_text",
     "match_when",
-    "test_band",
 ]
 
 INF = math.inf
@@ -86,7 +86,7 @@ class Band:
     high_inclusive: bool = False
 
 
-def test_band(lo: float, lo_incl: bool, hi: float, hi_incl: bool, band: Band) -> Outcome:
+def band_outcome(lo: float, lo_incl: bool, hi: float, hi_incl: bool, band: Band) -> Outcome:
     """Where the observed interval ``lo..hi`` lies relative to ``band``.
 
     Written out flat: this runs for every criterion of every panel. An infinite end (a ``>``
@@ -400,11 +400,11 @@ def _decide_leaf(analyte: str, cutoffs: tuple[CutoffUsed, ...], facts: Facts) ->
         return Outcome.UNDECIDED
     lo, lo_incl, hi, hi_incl = obs.canonical_interval
     if len(cutoffs) == 1 and cutoffs[0].when is _ALWAYS:
-        return test_band(lo, lo_incl, hi, hi_incl, cutoffs[0].band)
+        return band_outcome(lo, lo_incl, hi, hi_incl, cutoffs[0].band)
     chosen, _ = _candidates(cutoffs, facts)
     if not chosen:
         return Outcome.UNDECIDED
-    return _agree([test_band(lo, lo_incl, hi, hi_incl, c.band) for c in chosen])
+    return _agree([band_outcome(lo, lo_incl, hi, hi_incl, c.band) for c in chosen])
 
 
 def _explain_leaf(
@@ -437,7 +437,7 @@ def _explain_leaf(
             reason="no cut-off in this pack applies to this patient's context",
         )
     lo, lo_incl, hi, hi_incl = obs.canonical_interval
-    outcomes = tuple(test_band(lo, lo_incl, hi, hi_incl, c.band) for c in chosen)
+    outcomes = tuple(band_outcome(lo, lo_incl, hi, hi_incl, c.band) for c in chosen)
     outcome = _agree(outcomes)
     if outcome is Outcome.UNDECIDED:
         if len(set(outcomes)) > 1 and unknown:
@@ -693,7 +693,7 @@ def _composite(
 
 
 @dataclass(frozen=True, slots=True, repr=False)
-class All:
+class AllRule:
     """Every rule holds (false as soon as one fails; undecided if none fails but one is)."""
 
     rules: tuple[Rule, ...]
@@ -714,7 +714,7 @@ class All:
 
 
 @dataclass(frozen=True, slots=True, repr=False)
-class Any:
+class AnyRule:
     """At least one rule holds (undecided if none holds but one is undecided)."""
 
     rules: tuple[Rule, ...]
@@ -742,7 +742,7 @@ _NEGATE = {
 
 
 @dataclass(frozen=True, slots=True, repr=False)
-class Not:
+class NotRule:
     rule: Rule
     text: str = field(init=False)
 
@@ -772,7 +772,6 @@ class Not:
 
 def _cutoff_used(
     pack: Pack,
-    threshold_id: str,
     analyte: str,
     cut: Cutoff,
     default_source: str | None,
@@ -930,7 +929,7 @@ def compile_pack(pack: Pack) -> CompiledPack:
             tid,
             spec.analyte,
             tuple(
-                _cutoff_used(pack, tid, spec.analyte, cut, spec.source, spec.confidence, spec.note)
+                _cutoff_used(pack, spec.analyte, cut, spec.source, spec.confidence, spec.note)
                 for cut in spec.cutoffs
             ),
         )
@@ -981,11 +980,11 @@ def compile_pack(pack: Pack) -> CompiledPack:
             case PatternRef(pattern=pid):
                 return PatternIs(pid)
             case AllOf(all=items):
-                return All(tuple(build(i) for i in items))
+                return AllRule(tuple(build(i) for i in items))
             case AnyOf(any=items):
-                return Any(tuple(build(i) for i in items))
+                return AnyRule(tuple(build(i) for i in items))
             case NotOf(not_=inner):
-                return Not(build(inner))
+                return NotRule(build(inner))
         raise AssertionError(f"unknown criterion {crit!r}")  # pragma: no cover
 
     order = _evaluation_order(pack)

@@ -140,6 +140,8 @@ _SYNONYMS: dict[str, str] = {
     "gHb/dL": "g/dL",
     "g{Hb}/dL": "g/dL",
     "gm/L": "g/L",
+    "GM/DL": "g/dL",
+    "GM/L": "g/L",
     # entitic volume
     "fl": "fL",
     "FL": "fL",
@@ -154,6 +156,27 @@ _SYNONYMS: dict[str, str] = {
     "L/L": "1",
 }
 
+
+def _power_of_ten_spellings() -> dict[str, str]:
+    """10^9/L written every way reports write it: x10^9/L, 10E9/L, x10e9/L, *10^9/L ..."""
+    out: dict[str, str] = {}
+    for power in (3, 6, 9, 12):
+        for den in ("L", "uL"):
+            code = f"10*{power}/{den}"
+            for lead in ("", "x", "*"):
+                for sep in ("^", "*", "E", "e"):
+                    spelling = f"{lead}10{sep}{power}/{den}"
+                    if spelling != code:
+                        out[spelling] = code
+    return out
+
+
+_SYNONYMS.update(_power_of_ten_spellings())
+_SUPERSCRIPT_DIGITS = str.maketrans(
+    "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079", "0123456789"
+)
+# "10⁹/L": a superscript power after 10 means the same as "10^9/L".
+_SUPERSCRIPT_POWER = re.compile(r"10([\u2070\u00b9\u00b2\u00b3\u2074-\u2079]+)")
 _WHITESPACE = re.compile(r"\s+")
 _MICRO = str.maketrans({"\u00b5": "u", "\u03bc": "u", "\u00d7": "x"})
 # "mcg", "mcmol" and "mcL" use "mc" for micro; only at the start of a unit term.
@@ -186,6 +209,7 @@ def known_units() -> dict[str, Dimension]:
 @lru_cache(maxsize=4096)  # bounded: a batch of junk spellings must not grow memory forever
 def _normalize_cached(raw: str) -> str | None:
     s = _WHITESPACE.sub("", raw).translate(_MICRO)
+    s = _SUPERSCRIPT_POWER.sub(lambda m: "10^" + m.group(1).translate(_SUPERSCRIPT_DIGITS), s)
     if s in _KNOWN:
         return s
     if s in _SYNONYMS:

@@ -263,3 +263,15 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     out, err = capsys.readouterr()
     assert out == ""
     assert "usage:" in err
+
+
+def test_brief_report_keeps_the_explanation_of_an_applying_note(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    panel = tmp_path / "low_hb.json"
+    panel.write_text('{"hb": "9.5 g/dL", "sex": "male", "age": 60}', encoding="utf-8")
+    code, out, _ = run_cli(capsys, "interpret", str(panel), "--brief")
+    assert code == 0
+    lines = out.splitlines()
+    at = lines.index("[+] note applies: guideline context on erythropoiesis-stimulating agents")
+    assert "not a recommendation" in lines[at + 1]

@@ -514,3 +514,27 @@ def test_ucum_conversion_case_units_are_refused(unit: str) -> None:
     """
     with pytest.raises(UnknownUnitError):
         normalize_unit(unit)
+
+
+@pytest.mark.parametrize(
+    ("spelling", "code"),
+    [
+        ("\u00d710\u2079/L", "10*9/L"),  # multiplication sign and superscript 9 (UK reports)
+        ("10\u2079/L", "10*9/L"),
+        ("10\u00b9\u00b2/L", "10*12/L"),
+        ("x10E12/L", "10*12/L"),
+        ("10E12/L", "10*12/L"),
+        ("x10e9/l", "10*9/L"),
+        ("*10^9/L", "10*9/L"),
+        ("10^6/uL", "10*6/uL"),
+        ("GM/DL", "g/dL"),
+    ],
+)
+def test_more_report_spellings(spelling: str, code: str) -> None:
+    assert normalize_unit(spelling) == code
+
+
+@pytest.mark.parametrize("spelling", ["10\u00b9 g/L", "mEq/L", "U/L", "IU/L", "ug/DL"])
+def test_look_alikes_stay_refused(spelling: str) -> None:
+    with pytest.raises(UnknownUnitError):
+        normalize_unit(spelling)
