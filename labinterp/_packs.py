@@ -90,6 +90,12 @@ class When(_Strict):
     age_max: float | None = Field(default=None, gt=0)
     inflammation: bool | None = None
 
+    @model_validator(mode="after")
+    def _age_band(self) -> Self:
+        if self.age_min is not None and self.age_max is not None and self.age_min >= self.age_max:
+            raise ValueError(f"age_min ({self.age_min:g}) must be below age_max ({self.age_max:g})")
+        return self
+
     def describe(self) -> str:
         parts: list[str] = []
         if self.sex:
@@ -260,6 +266,12 @@ class Population(_Strict):
     age_min: float | None = Field(default=None, ge=0)
     age_max: float | None = Field(default=None, gt=0)
     description: str
+
+    @model_validator(mode="after")
+    def _age_band(self) -> Self:
+        if self.age_min is not None and self.age_max is not None and self.age_min >= self.age_max:
+            raise ValueError(f"age_min ({self.age_min:g}) must be below age_max ({self.age_max:g})")
+        return self
 
 
 class Pack(_Strict):

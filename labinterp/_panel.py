@@ -35,7 +35,7 @@ from labinterp._errors import (
     UnknownAnalyteError,
     did_you_mean,
 )
-from labinterp._units import is_close
+from labinterp._units import is_close, normalize_unit
 
 __all__ = [
     "Comparator",
@@ -118,6 +118,16 @@ class _Frozen(BaseModel):
         except ValidationError as exc:
             raise _unwrap(exc, self._error_type, self._model_name or type(self).__name__) from None
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; with ``update``, validated again like a new model (pydantic's copy is not)."""
+        if not update:
+            return super().model_copy(deep=deep)
+        data = {**self.__dict__, **update}
+        if "canonical_value" not in update:  # computed from value and unit: recompute it
+            data.pop("canonical_value", None)
+            data.pop("canonical_unit", None)
+        return type(self).model_validate(data)
+
     @classmethod
     def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
         try:
@@ -142,12 +152,13 @@ class ReferenceInterval(_Frozen):
     them; the canonical bounds are computed when the owning :class:`Measurement` is built.
     """
 
-    low: float | None = None
-    high: float | None = None
+    low: float | None = Field(default=None, allow_inf_nan=False)
+    high: float | None = Field(default=None, allow_inf_nan=False)
     unit: str
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
+        normalize_unit(self.unit, field="reference_interval.unit")
         if self.low is None and self.high is None:
             raise InvalidValueError(
                 "reference_interval: give at least one of low or high",

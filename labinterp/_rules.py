@@ -538,9 +538,9 @@ class ReferencePositionRule:
             and obs.canonical_reference_interval is not None
         ):
             cut = _lab_cutoff(self.analyte, self.position, obs)
-            if cut is None:
-                return (), f"the lab's reference interval has no bound for '{self.position}'"
-            return (cut,), None
+            if cut is not None:
+                return (cut,), None
+            # The lab's interval lacks the bound this position needs: use the pack's.
         if not self.pack_cutoffs:
             return (), "neither the lab nor this pack gives a reference interval"
         return self.pack_cutoffs, None

@@ -93,3 +93,12 @@ def test_reference_criteria_on_inflammation_are_ordered_after_it(tmp_path: Path)
     open_ = labinterp.interpret(adult(ferritin="50 ug/L"), pack=loaded).pattern("aaa_low_ferritin")
     assert open_.status == "indeterminate"
     assert open_.missing_analytes == ("crp",)
+
+
+def test_a_lab_interval_without_the_needed_bound_falls_back_to_the_pack() -> None:
+    iron = {"value": 40, "unit": "ug/dL", "reference_interval": {"high": 170, "unit": "ug/dL"}}
+    result = run(adult(sex="female", iron=iron))
+    leaf = result.pattern("anemia_of_inflammation").criteria.children[1]
+    assert leaf.rule.startswith("iron below")
+    assert leaf.outcome.value == "held"
+    assert leaf.cutoffs[0].source_id == "fairbanks_1990_iron"

@@ -600,3 +600,18 @@ def test_context_fast_path_agrees_with_pydantic(context: dict[str, Any]) -> None
     except LabinterpError as exc:
         got = type(exc)
     assert got == expected
+
+
+def test_model_copy_with_an_update_is_validated_again() -> None:
+    m = Measurement.parse("ferritin", "12 ng/mL")
+    assert m.model_copy(update={"value": 40}).canonical_value == 40
+    with pytest.raises(InvalidValueError):
+        m.model_copy(update={"value": -1})
+    panel = Panel.from_mapping({"ferritin": "12 ng/mL", "sex": "female"})
+    with pytest.raises(PanelError):
+        panel.model_copy(update={"pregnant": True, "sex": "male"})
+
+
+def test_a_reference_interval_needs_a_known_unit() -> None:
+    with pytest.raises(UnknownUnitError):
+        ReferenceInterval(low=1, high=2, unit="banana")
