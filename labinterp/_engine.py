@@ -119,7 +119,12 @@ def interpret(
     """Interpret a panel against a threshold pack (the default pack when ``pack`` is None).
 
     ``panel`` may be a :class:`Panel` or the mapping :meth:`Panel.from_mapping` accepts.
-    ``pack`` may be a :class:`Pack`, a bundled pack name or a path to a pack file.
+    ``pack`` may be a :class:`Pack`, a bundled pack name or a path to a pack file (read on
+    every call: for many panels, load it once with :func:`load_pack` and pass the Pack).
+
+    Every status is decided here; the traces (``.patterns``) and flags are built on first
+    access by the same rules. The result is deterministic: the same input gives
+    byte-identical ``to_json()``.
     """
     if not isinstance(panel, Panel):
         panel = Panel.from_mapping(panel)
