@@ -10,6 +10,8 @@ from labinterp._units import conversion_factor, normalize_unit
 
 __all__ = ["convert"]
 
+_INT_LIMIT = 2**1023  # ints beyond this do not fit a float
+
 
 def convert(value: float, from_unit: str, to_unit: str, *, analyte: str | None = None) -> float:
     """Convert ``value`` from one unit to another.
@@ -22,7 +24,14 @@ def convert(value: float, from_unit: str, to_unit: str, *, analyte: str | None =
     >>> round(convert(180, "pg/mL", "pmol/L", analyte="b12"), 1)
     132.8
     """
-    number = _finite(value, from_unit)
+    # The everyday float or int is checked inline; anything else gets the full check.
+    kind = type(value)
+    if kind is float and value - value == 0.0:
+        number = value
+    elif kind is int and -_INT_LIMIT < value < _INT_LIMIT:
+        number = float(value)
+    else:
+        number = _finite(value, from_unit)
     if analyte is None:
         src = normalize_unit(from_unit, field="from_unit")
         dst = normalize_unit(to_unit, field="to_unit")
@@ -44,7 +53,7 @@ def convert(value: float, from_unit: str, to_unit: str, *, analyte: str | None =
             suggestion=exc.suggestion,
         ) from None
     result = number * factor
-    if not math.isfinite(result):
+    if result - result != 0.0:  # inf or nan, without a function call on the hot path
         raise InvalidValueError(
             f"convert: {value!r} {from_unit} is too large to express in {to_unit}",
             field="value",
