@@ -251,7 +251,7 @@ def _finding(
         decisive = tuple(dict.fromkeys([*names, *map(_test_name, cp.decisive_tests)]))
     return PatternFinding(
         id=cp.id,
-        kind=cp.kind,  # type: ignore[arg-type]
+        kind=cp.kind,
         name=cp.label,
         status=status,
         label=label,
@@ -311,11 +311,11 @@ _FLAG_OF: Mapping[HL7Code, FlagName] = {
 }
 
 
-def _code(obs: Measurement, bands: Sequence[tuple[str, Band]]) -> HL7Code | None:
+def _code(obs: Measurement, bands: Sequence[tuple[HL7Code, Band]]) -> HL7Code | None:
     lo, lo_incl, hi, hi_incl = obs.canonical_interval
     for code, band in bands:
         if band_outcome(lo, lo_incl, hi, hi_incl, band) is Outcome.HELD:
-            return code  # type: ignore[return-value]
+            return code
     return None
 
 

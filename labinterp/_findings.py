@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr, computed_field
 from labinterp._analytes import resolve_analyte_id
 from labinterp._errors import UnknownPatternError, did_you_mean
 from labinterp._panel import Measurement, Panel
-from labinterp._rules import CriterionResult
+from labinterp._rules import CriterionResult, HL7Code
 
 __all__ = [
     "AnalyteFlag",
@@ -29,7 +29,6 @@ __all__ = [
 ]
 
 Status = Literal["consistent", "not_consistent", "indeterminate"]
-HL7Code = Literal["LL", "L", "N", "H", "HH"]
 FlagName = Literal[
     "critically low",
     "low",

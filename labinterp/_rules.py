@@ -47,6 +47,7 @@ __all__ = [
     "CriterionResult",
     "CutoffUsed",
     "Facts",
+    "HL7Code",
     "NotRule",
     "Outcome",
     "PatternIs",
@@ -63,6 +64,8 @@ __all__ = [
 
 INF = math.inf
 _ALWAYS = When()
+#: HL7 v2 interpretation codes for a result against an interval (table 0078).
+HL7Code = Literal["LL", "L", "N", "H", "HH"]
 _T = TypeVar("_T")
 # Fields the engine needs but a reader of the JSON does not (and that may be infinite).
 _Internal = Annotated[_T, Field(exclude=True)]
@@ -846,7 +849,7 @@ class RangeUsed:
     source_id: str
     confidence: str
     to_canonical: float
-    bands: tuple[tuple[str, Band], ...] = ()  # (HL7 code, band), tested in this order
+    bands: tuple[tuple[HL7Code, Band], ...] = ()  # (HL7 code, band), tested in this order
     critical_source: str | None = None
 
 
@@ -855,9 +858,9 @@ def flag_bands(
     high: float | None,
     critical_low: float | None,
     critical_high: float | None,
-) -> tuple[tuple[str, Band], ...]:
+) -> tuple[tuple[HL7Code, Band], ...]:
     """The bands that decide an HL7 flag, most severe first; "N" is the reference interval."""
-    bands: list[tuple[str, Band]] = []
+    bands: list[tuple[HL7Code, Band]] = []
     if critical_low is not None:
         bands.append(("LL", Band(high=critical_low)))
     if low is not None:
@@ -884,7 +887,7 @@ def flag_bands(
 class CompiledPattern:
     id: str
     label: str
-    kind: str
+    kind: Literal["pattern", "note"]
     description: str
     rule: Rule
     supporting: tuple[Rule, ...]
