@@ -292,6 +292,16 @@ class Pack(_Strict):
     reference_intervals: dict[str, ReferenceSpec] = Field(default_factory=dict)
     patterns: dict[str, PatternSpec] = Field(default_factory=dict)
 
+    @classmethod
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
+        """Validate a pack from Python data; problems raise :class:`PackError`."""
+        try:
+            pack = super().model_validate(obj, *args, **kwargs)
+        except ValidationError as exc:
+            raise _format_validation(Path("<Pack.model_validate>"), exc) from None
+        check_pack(pack)
+        return pack
+
 
 def pack_json_schema() -> dict[str, Any]:
     """The JSON Schema of a pack file, for editors (committed as reference_ranges/)."""
@@ -452,7 +462,8 @@ def _load_path(path: Path) -> Pack:
 def _validated(raw: Mapping[str, Any], where: Path) -> Pack:
     """Validate the whole pack: its structure first, then every cross-reference."""
     try:
-        pack = Pack.model_validate(raw)
+        # pydantic's own entry point, so that the error can name the file or caller.
+        pack: Pack = Pack.__pydantic_validator__.validate_python(raw)
     except ValidationError as exc:
         raise _format_validation(where, exc) from None
     problems = list(_cross_reference_problems(pack))

@@ -110,9 +110,16 @@ def test_flags_are_found_by_alias() -> None:
 def test_a_pack_built_directly_is_checked_before_use() -> None:
     data: dict[str, Any] = labinterp.default_pack().model_dump(mode="json", by_alias=True)
     data["patterns"]["iron_deficiency"]["criteria"] = {"threshold": "no_such_threshold"}
-    broken = labinterp.Pack.model_validate(data)
     with pytest.raises(labinterp.PackError, match="no_such_threshold"):
-        labinterp.interpret({"ferritin": "12 ng/mL"}, pack=broken)
+        labinterp.Pack.model_validate(data)
+    broken = labinterp.Pack(**data)  # the constructor skips the cross-reference checks...
+    with pytest.raises(labinterp.PackError, match="no_such_threshold"):
+        labinterp.interpret({"ferritin": "12 ng/mL"}, pack=broken)  # ...interpret does not
+
+
+def test_pack_model_validate_raises_a_pack_error() -> None:
+    with pytest.raises(labinterp.PackError, match="name: Field required"):
+        labinterp.Pack.model_validate({})
 
 
 def test_the_unit_cache_stays_bounded() -> None:
