@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +23,11 @@ from labinterp._findings import (
 from labinterp._packs import Pack, check_pack, default_pack, load_pack
 from labinterp._panel import Measurement, Panel, fast_construct
 from labinterp._rules import (
-    Band,
     CompiledPack,
     CompiledPattern,
     CriterionResult,
     Facts,
+    FlagBand,
     Outcome,
     RangeUsed,
     Rule,
@@ -275,21 +275,19 @@ def _test_name(name: str) -> str:
 
 
 def _nearest(result: CriterionResult) -> str | None:
-    best: tuple[float, CriterionResult] | None = None
+    best: tuple[float, float, CriterionResult] | None = None
     for leaf in result.leaves():
         if leaf.margin is None or leaf.observed is None or not leaf.cutoffs:
             continue
-        cut = leaf.cutoffs[0]
-        edge = leaf.observed.canonical_value / cut.to_canonical - leaf.margin
+        edge = leaf.observed.canonical_value / leaf.cutoffs[0].to_canonical - leaf.margin
         relative = abs(leaf.margin) / abs(edge) if edge else abs(leaf.margin)
         if best is None or relative < best[0]:
-            best = (relative, leaf)
+            best = (relative, edge, leaf)
     if best is None:
         return None
-    leaf = best[1]
+    _, edge, leaf = best
     assert leaf.observed is not None
     assert leaf.margin is not None
-    edge = leaf.observed.canonical_value / leaf.cutoffs[0].to_canonical - leaf.margin
     where = f"the cut-off at {edge:g} {leaf.margin_unit}"
     if leaf.margin == 0:
         return f"{leaf.rule}: {leaf.observed.as_given} is at {where}; it {leaf.would_change}"
@@ -302,20 +300,15 @@ def _nearest(result: CriterionResult) -> str | None:
 
 # --- flags --------------------------------------------------------------------------------------
 
-_FLAG_OF: Mapping[HL7Code, FlagName] = {
-    "LL": "critically low",
-    "L": "low",
-    "N": "normal",
-    "H": "high",
-    "HH": "critically high",
-}
+_Verdict = tuple[FlagName, HL7Code | None] | None
 
 
-def _code(obs: Measurement, bands: Sequence[tuple[HL7Code, Band]]) -> HL7Code | None:
+def _verdict(obs: Measurement, bands: Sequence[FlagBand]) -> _Verdict:
+    """The first band the whole result lies in; None when a censored result straddles."""
     lo, lo_incl, hi, hi_incl = obs.canonical_interval
-    for code, band in bands:
+    for name, code, band in bands:
         if band_outcome(lo, lo_incl, hi, hi_incl, band) is Outcome.HELD:
-            return code
+            return name, code
     return None
 
 
@@ -323,22 +316,23 @@ def _flag(obs: Measurement, compiled: _Compiled, facts: Facts, outside: bool) ->
     unit = obs.canonical_unit
     lab = obs.canonical_reference_interval
     if facts.use_lab_reference_intervals and lab is not None:
-        code = _code(obs, flag_bands(lab[0], lab[1], None, None))
-        return _one_sided(
-            AnalyteFlag(
-                obs.analyte,
-                obs,
-                _FLAG_OF[code] if code else "undetermined",
-                code,
-                lab[0],
-                lab[1],
-                unit,
-                "the laboratory's own reference interval",
-            )
+        name, code = _verdict(obs, flag_bands(lab[0], lab[1], None, None)) or (
+            "undetermined",
+            None,
+        )
+        return AnalyteFlag(
+            obs.analyte,
+            obs,
+            name,
+            code,
+            lab[0],
+            lab[1],
+            unit,
+            "the laboratory's own reference interval",
         )
     ranges: Sequence[RangeUsed] = () if outside else compiled.ranges.get(obs.analyte, ())
     chosen: list[RangeUsed] = []
-    codes: list[HL7Code | None] = []
+    verdicts: list[_Verdict] = []
     unknown: set[str] = set()
     for r in ranges:
         applies, missing = match_when(r.when, facts)
@@ -346,47 +340,28 @@ def _flag(obs: Measurement, compiled: _Compiled, facts: Facts, outside: bool) ->
             continue
         chosen.append(r)
         unknown.update(missing)
-        codes.append(_code(obs, r.bands))
+        verdicts.append(_verdict(obs, r.bands))
     if not chosen:
         return AnalyteFlag(obs.analyte, obs, "no reference interval", None, None, None, unit, None)
-    first = codes[0]
-    if first is not None and all(c == first for c in codes):
+    first = verdicts[0]
+    agree = all(v == first for v in verdicts)
+    if first is not None and agree:
         r = chosen[0]
         same = len(chosen) == 1
-        return _one_sided(
-            AnalyteFlag(
-                obs.analyte,
-                obs,
-                _FLAG_OF[first],
-                first,
-                r.low if same else None,
-                r.high if same else None,
-                unit,
-                r.critical_source if first in ("LL", "HH") and r.critical_source else r.source,
-            ),
-            r.low,
-            r.high,
+        name, code = first
+        return AnalyteFlag(
+            obs.analyte,
+            obs,
+            name,
+            code,
+            r.low if same else None,
+            r.high if same else None,
+            unit,
+            r.critical_source if code in ("LL", "HH") and r.critical_source else r.source,
         )
+    # Undetermined: the possible contexts disagree (name what decides), or a censored
+    # result straddles a limit in every context (no context would help).
+    deciding = () if agree else tuple(sorted(deciding_context(chosen, verdicts, unknown)))
     return AnalyteFlag(
-        obs.analyte,
-        obs,
-        "undetermined",
-        None,
-        None,
-        None,
-        unit,
-        chosen[0].source,
-        tuple(sorted(deciding_context(chosen, codes, unknown))),
+        obs.analyte, obs, "undetermined", None, None, None, unit, chosen[0].source, deciding
     )
-
-
-def _one_sided(
-    flag: AnalyteFlag, low: float | None = None, high: float | None = None
-) -> AnalyteFlag:
-    """Within an interval that has only one limit is "not low" (or "not high"), not normal."""
-    low = flag.low if low is None else low
-    high = flag.high if high is None else high
-    if flag.code != "N" or (low is not None and high is not None):
-        return flag
-    word: FlagName = "not low" if high is None else "not high"
-    return replace(flag, flag=word, code=None)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr, computed_field
 from labinterp._analytes import resolve_analyte_id
 from labinterp._errors import UnknownPatternError, did_you_mean
 from labinterp._panel import Measurement, Panel
-from labinterp._rules import CriterionResult, HL7Code
+from labinterp._rules import CriterionResult, FlagName, HL7Code
 
 __all__ = [
     "AnalyteFlag",
@@ -29,17 +29,6 @@ __all__ = [
 ]
 
 Status = Literal["consistent", "not_consistent", "indeterminate"]
-FlagName = Literal[
-    "critically low",
-    "low",
-    "normal",
-    "high",
-    "critically high",
-    "not low",
-    "not high",
-    "undetermined",
-    "no reference interval",
-]
 
 
 @dataclass(frozen=True, slots=True)

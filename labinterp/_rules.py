@@ -47,6 +47,8 @@ __all__ = [
     "CriterionResult",
     "CutoffUsed",
     "Facts",
+    "FlagBand",
+    "FlagName",
     "HL7Code",
     "NotRule",
     "Outcome",
@@ -66,6 +68,20 @@ INF = math.inf
 _ALWAYS = When()
 #: HL7 v2 interpretation codes for a result against an interval (table 0078).
 HL7Code = Literal["LL", "L", "N", "H", "HH"]
+#: A result's place against a reference interval, in words.
+FlagName = Literal[
+    "critically low",
+    "low",
+    "normal",
+    "high",
+    "critically high",
+    "not low",
+    "not high",
+    "undetermined",
+    "no reference interval",
+]
+#: One band of a flag: the words, the HL7 code (none for one-sided "not low"), the band.
+FlagBand = tuple[FlagName, HL7Code | None, "Band"]
 _T = TypeVar("_T")
 # Fields the engine needs but a reader of the JSON does not (and that may be infinite).
 _Internal = Annotated[_T, Field(exclude=True)]
@@ -148,16 +164,11 @@ class CutoffUsed:
     band: _Internal[Band] = field(repr=False)
     to_canonical: _Internal[float] = field(repr=False)
     when: _Internal[When] = field(repr=False)
-    flips: _Internal[tuple[str, str]] = field(repr=False, default=("", ""))
+    flips: _Internal[tuple[str, str]] = field(repr=False, init=False)
 
     def __post_init__(self) -> None:
         # Built once per cut-off at compile time, never per panel.
-        if self.flips == ("", ""):
-            object.__setattr__(self, "flips", _flip_texts(self.band, self.to_canonical, self.unit))
-
-    @property
-    def always(self) -> bool:
-        return self.when is _ALWAYS
+        object.__setattr__(self, "flips", _flip_texts(self.band, self.to_canonical, self.unit))
 
 
 @dataclass(frozen=True, slots=True)
@@ -849,7 +860,7 @@ class RangeUsed:
     source_id: str
     confidence: str
     to_canonical: float
-    bands: tuple[tuple[HL7Code, Band], ...] = ()  # (HL7 code, band), tested in this order
+    bands: tuple[FlagBand, ...] = ()  # tested in this order; the first that holds decides
     critical_source: str | None = None
 
 
@@ -858,28 +869,33 @@ def flag_bands(
     high: float | None,
     critical_low: float | None,
     critical_high: float | None,
-) -> tuple[tuple[HL7Code, Band], ...]:
-    """The bands that decide an HL7 flag, most severe first; "N" is the reference interval."""
-    bands: list[tuple[HL7Code, Band]] = []
+) -> tuple[FlagBand, ...]:
+    """The bands that decide a flag, most severe first, then the interval itself.
+
+    Inside an interval with both limits is "normal" (N); inside one with a single limit is
+    only "not low" or "not high", with no HL7 code, since nothing bounds the other side.
+    """
+    bands: list[FlagBand] = []
     if critical_low is not None:
-        bands.append(("LL", Band(high=critical_low)))
+        bands.append(("critically low", "LL", Band(high=critical_low)))
     if low is not None:
-        bands.append(("L", Band(high=low)))
+        bands.append(("low", "L", Band(high=low)))
     if critical_high is not None:
-        bands.append(("HH", Band(low=critical_high)))
+        bands.append(("critically high", "HH", Band(low=critical_high)))
     if high is not None:
-        bands.append(("H", Band(low=high)))
-    bands.append(
-        (
-            "N",
-            Band(
-                low=-INF if low is None else low,
-                low_inclusive=low is not None,
-                high=INF if high is None else high,
-                high_inclusive=high is not None,
-            ),
-        )
+        bands.append(("high", "H", Band(low=high)))
+    inside = Band(
+        low=-INF if low is None else low,
+        low_inclusive=low is not None,
+        high=INF if high is None else high,
+        high_inclusive=high is not None,
     )
+    if low is not None and high is not None:
+        bands.append(("normal", "N", inside))
+    elif low is not None:
+        bands.append(("not low", None, inside))
+    elif high is not None:
+        bands.append(("not high", None, inside))
     return tuple(bands)
 
 
