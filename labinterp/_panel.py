@@ -111,6 +111,7 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     _error_type: ClassVar[type[LabinterpError]] = InvalidValueError
     _model_name: ClassVar[str | None] = None  # the name errors use; defaults to the class
+    _derived: ClassVar[tuple[str, ...]] = ()  # fields computed from the others
 
     def __init__(self, /, **data: Any) -> None:
         try:
@@ -123,9 +124,9 @@ class _Frozen(BaseModel):
         if not update:
             return super().model_copy(deep=deep)
         data = {**self.__dict__, **update}
-        if "canonical_value" not in update:  # computed from value and unit: recompute it
-            data.pop("canonical_value", None)
-            data.pop("canonical_unit", None)
+        for name in self._derived:  # recomputed from the updated fields, unless given
+            if name not in update:
+                data.pop(name, None)
         return type(self).model_validate(data)
 
     @classmethod
@@ -182,6 +183,8 @@ class Measurement(_Frozen):
     ``comparator`` marks a censored result (``"<5"`` means the true value is below 5).
     ``canonical_value`` is the value (or the censoring bound) in ``canonical_unit``.
     """
+
+    _derived: ClassVar[tuple[str, ...]] = ("canonical_value", "canonical_unit")
 
     analyte: str
     value: Annotated[float, BeforeValidator(_no_bool_value)] = Field(allow_inf_nan=True)
