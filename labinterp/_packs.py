@@ -76,6 +76,11 @@ class Source(_Strict):
         return f"{self.title} ({self.year})" if self.year else self.title
 
 
+def _check_age_band(age_min: float | None, age_max: float | None) -> None:
+    if age_min is not None and age_max is not None and age_min >= age_max:
+        raise ValueError(f"age_min ({age_min:g}) must be below age_max ({age_max:g})")
+
+
 class When(_Strict):
     """The patient context a cut-off applies to. A field left out applies to every value.
 
@@ -92,8 +97,7 @@ class When(_Strict):
 
     @model_validator(mode="after")
     def _age_band(self) -> Self:
-        if self.age_min is not None and self.age_max is not None and self.age_min >= self.age_max:
-            raise ValueError(f"age_min ({self.age_min:g}) must be below age_max ({self.age_max:g})")
+        _check_age_band(self.age_min, self.age_max)
         return self
 
     def describe(self) -> str:
@@ -269,8 +273,7 @@ class Population(_Strict):
 
     @model_validator(mode="after")
     def _age_band(self) -> Self:
-        if self.age_min is not None and self.age_max is not None and self.age_min >= self.age_max:
-            raise ValueError(f"age_min ({self.age_min:g}) must be below age_max ({self.age_max:g})")
+        _check_age_band(self.age_min, self.age_max)
         return self
 
 
@@ -466,12 +469,7 @@ def _validated(raw: Mapping[str, Any], where: Path) -> Pack:
         pack: Pack = Pack.__pydantic_validator__.validate_python(raw)
     except ValidationError as exc:
         raise _format_validation(where, exc) from None
-    problems = list(_cross_reference_problems(pack))
-    if problems:
-        raise PackError(
-            f"{where}: the pack does not validate:\n" + "\n".join(f"  {p}" for p in problems),
-            field=problems[0].split(":", 1)[0],
-        )
+    check_pack(pack, where=str(where))
     return pack
 
 
@@ -494,12 +492,16 @@ def extend_pack(base: Pack, changes: Mapping[str, Any]) -> Pack:
     return _validated(merged, Path(f"<extend_pack {changes['name']}>"))
 
 
-def check_pack(pack: Pack) -> None:
-    """Check a pack's cross-references (done by every loader; for packs built directly)."""
+def check_pack(pack: Pack, *, where: str | None = None) -> None:
+    """Check a pack's cross-references (done by every loader; for packs built directly).
+
+    ``where`` names the file or caller in the message; it defaults to the pack's name.
+    """
     problems = list(_cross_reference_problems(pack))
     if problems:
         raise PackError(
-            f"pack {pack.name!r} does not validate:\n" + "\n".join(f"  {p}" for p in problems),
+            f"{where or f'pack {pack.name!r}'}: the pack does not validate:\n"
+            + "\n".join(f"  {p}" for p in problems),
             field=problems[0].split(":", 1)[0],
         )
 
