@@ -589,24 +589,58 @@ def _lab_cutoff(analyte: str, position: str, obs: Measurement) -> CutoffUsed | N
     band = _position_band(position, *obs.canonical_reference_interval)
     if band is None:
         return None
-    return CutoffUsed(
-        rule=f"{analyte} {position} the lab's interval {interval_text(ri.low, ri.high, ri.unit)}",
+    return _position_cutoff(
+        analyte,
+        position,
+        ri.low,
+        ri.high,
+        ri.unit,
+        band,
+        to_canonical=ANALYTES[analyte].resolve_unit(ri.unit).to_canonical,
+        whose="the lab's interval ",
         applies_to="this result",
-        unit=ri.unit,
-        comparator=None,
-        value=None,
-        low=ri.low,
-        high=ri.high,
-        low_inclusive=True if ri.low is not None else None,
-        high_inclusive=True if ri.high is not None else None,
-        canonical_unit=obs.canonical_unit,
+        when=_ALWAYS,
         source="the laboratory's own reference interval",
         source_id="lab",
         confidence="verified",
+    )
+
+
+def _position_cutoff(
+    analyte: str,
+    position: str,
+    low: float | None,
+    high: float | None,
+    unit: str,
+    band: Band,
+    *,
+    to_canonical: float,
+    whose: str,
+    applies_to: str,
+    when: When,
+    source: str,
+    source_id: str,
+    confidence: str,
+) -> CutoffUsed:
+    """A reference interval (bounds in ``unit``, both inclusive) as a below/within/above cut."""
+    return CutoffUsed(
+        rule=f"{analyte} {position} {whose}{interval_text(low, high, unit)}",
+        applies_to=applies_to,
+        unit=unit,
+        comparator=None,
+        value=None,
+        low=low,
+        high=high,
+        low_inclusive=True if low is not None else None,
+        high_inclusive=True if high is not None else None,
+        canonical_unit=ANALYTES[analyte].canonical_unit,
+        source=source,
+        source_id=source_id,
+        confidence=confidence,
         note="",
         band=band,
-        to_canonical=ANALYTES[analyte].resolve_unit(ri.unit).to_canonical,
-        when=_ALWAYS,
+        to_canonical=to_canonical,
+        when=when,
     )
 
 
@@ -1030,27 +1064,21 @@ def _range_cutoffs(ranges: Sequence[RangeUsed], position: str) -> tuple[CutoffUs
         band = _position_band(position, r.low, r.high)
         if band is None:
             continue
-        low = None if r.low is None else r.low / r.to_canonical
-        high = None if r.high is None else r.high / r.to_canonical
         cuts.append(
-            CutoffUsed(
-                rule=f"{r.analyte} {position} {interval_text(low, high, r.unit)}",
+            _position_cutoff(
+                r.analyte,
+                position,
+                None if r.low is None else r.low / r.to_canonical,
+                None if r.high is None else r.high / r.to_canonical,
+                r.unit,
+                band,
+                to_canonical=r.to_canonical,
+                whose="",
                 applies_to=r.when.describe(),
-                unit=r.unit,
-                comparator=None,
-                value=None,
-                low=low,
-                high=high,
-                low_inclusive=True if low is not None else None,
-                high_inclusive=True if high is not None else None,
-                canonical_unit=ANALYTES[r.analyte].canonical_unit,
+                when=_canonical_when(r.when),
                 source=r.source,
                 source_id=r.source_id,
                 confidence=r.confidence,
-                note="",
-                band=band,
-                to_canonical=r.to_canonical,
-                when=_canonical_when(r.when),
             )
         )
     return tuple(cuts)
