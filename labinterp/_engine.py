@@ -130,7 +130,7 @@ def interpret(
         panel = Panel.from_mapping(panel)
     chosen = _resolve_pack(pack)
     compiled = _COMPILED.get(chosen)
-    facts = _facts(panel, chosen, compiled)
+    facts = _facts(panel, compiled)
     assumptions: list[str] = []
     outside = _outside_population(panel, chosen, assumptions)
 
@@ -174,7 +174,8 @@ def _reinterpret(panel: Panel, pack: Pack) -> Interpretation:
     return interpret(panel, pack=pack)
 
 
-def _facts(panel: Panel, pack: Pack, compiled: _Compiled) -> Facts:
+def _facts(panel: Panel, compiled: _Compiled) -> Facts:
+    pack = compiled.rules.pack
     values = panel.measurements
     # A male patient is not pregnant, and a pregnant patient is female: facts of the
     # context, not assumptions.
