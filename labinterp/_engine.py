@@ -304,12 +304,33 @@ def _nearest(result: CriterionResult) -> str | None:
 _Verdict = tuple[FlagName, HL7Code | None] | None
 
 
+# A censored result inside a limit may still lie past the critical limit beyond it: "<7 g/dL"
+# is low, and possibly below the critical 6.5 g/dL. Saying plain "low" would understate it, and
+# no single HL7 code (L or LL) is true of every value the result allows, so none is given.
+_POSSIBLY_CRITICAL: Mapping[tuple[str, str], FlagName] = {
+    ("low", "critically low"): "low, possibly critically low",
+    ("high", "critically high"): "high, possibly critically high",
+}
+
+
 def _verdict(obs: Measurement, bands: Sequence[FlagBand]) -> _Verdict:
-    """The first band the whole result lies in; None when a censored result straddles."""
+    """The first band the whole result lies in; None when a censored result straddles.
+
+    Bands run most severe first, so a band the result only partly reaches (undecided) before
+    the one that holds is a more severe reading the result does not exclude.
+    """
     lo, lo_incl, hi, hi_incl = obs.canonical_interval
+    straddled: list[str] = []
     for name, code, band in bands:
-        if band_outcome(lo, lo_incl, hi, hi_incl, band) is Outcome.HELD:
+        outcome = band_outcome(lo, lo_incl, hi, hi_incl, band)
+        if outcome is Outcome.HELD:
+            for severe in straddled:
+                qualified = _POSSIBLY_CRITICAL.get((name, severe))
+                if qualified is not None:
+                    return qualified, None
             return name, code
+        if outcome is Outcome.UNDECIDED:
+            straddled.append(name)
     return None
 
 

@@ -71,10 +71,12 @@ HL7Code = Literal["LL", "L", "N", "H", "HH"]
 #: A result's place against a reference interval, in words.
 FlagName = Literal[
     "critically low",
+    "low, possibly critically low",
     "low",
     "normal",
     "high",
     "critically high",
+    "high, possibly critically high",
     "not low",
     "not high",
     "undetermined",

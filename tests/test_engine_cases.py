@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from _engine_helpers import PACK_NAMES, adult, finding, pack, run
 
-from labinterp import convert
+from labinterp import Measurement, convert
 
 
 @dataclass(frozen=True)
@@ -1102,6 +1102,35 @@ FLAG_CASES = [
         "hb_critical_60_g_L", adult(sex="male", hb="60 g/L"), "hemoglobin", "critically low", "LL"
     ),
     FlagCase("hb_critical_no_sex", adult(hb="6 g/dL"), "hemoglobin", "critically low", "LL"),
+    # A censored result that may lie past the critical limit says so (issue 7): never plain "low".
+    FlagCase(
+        "hb_censored_possibly_critical",
+        adult(sex="male", hb="<7 g/dL"),
+        "hemoglobin",
+        "low, possibly critically low",
+        None,
+    ),
+    FlagCase(
+        "hb_censored_wholly_critical",
+        adult(sex="male", hb="<6 g/dL"),
+        "hemoglobin",
+        "critically low",
+        "LL",
+    ),
+    FlagCase(
+        "hb_censored_at_critical_edge",
+        adult(sex="male", hb="<=65 g/L"),
+        "hemoglobin",
+        "low, possibly critically low",
+        None,
+    ),
+    FlagCase(
+        "hb_censored_below_critical_edge",
+        adult(sex="male", hb="<65 g/L"),
+        "hemoglobin",
+        "critically low",
+        "LL",
+    ),
     FlagCase("hb_edge_critical_65_g_L", adult(sex="male", hb="65 g/L"), "hemoglobin", "low", "L"),
     FlagCase(
         "hb_edge_critical_mmol",
@@ -1222,3 +1251,23 @@ def test_lab_interval_decides_the_reference_position_in_the_trace() -> None:
     )
     assert iron.outcome.value == "failed"
     assert [c.source_id for c in iron.cutoffs] == ["fairbanks_1990_iron"]
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (">250 ug/L", ("high, possibly critically high", None)),
+        (">300 ug/L", ("critically high", "HH")),
+        (">=300 ug/L", ("high, possibly critically high", None)),
+        ("250 ug/L", ("high", "H")),
+        (">150 ug/L", None),
+    ],
+)
+def test_censored_high_result_that_may_be_critical_says_so(
+    given: str, expected: tuple[str, str | None] | None
+) -> None:
+    from labinterp._engine import _verdict
+    from labinterp._rules import flag_bands
+
+    bands = flag_bands(20.0, 200.0, None, 300.0)
+    assert _verdict(Measurement.parse("ferritin", given), bands) == expected
