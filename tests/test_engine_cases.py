@@ -273,52 +273,124 @@ SHARED: list[Case] = [
     Case("macro_censored_gt120", adult(mcv=">120 fL"), "macrocytic", "consistent"),
     Case("macro_censored_lt70", adult(mcv="<70 fL"), "macrocytic", "not_consistent"),
     Case("macro_missing", adult(), "macrocytic", "indeterminate", missing_analytes=("mcv",)),
-    # anemia of inflammation: MCV within, iron below, TIBC below its interval, ferritin > 100
+    # anemia of inflammation: anemia, MCV within, iron below, TIBC below its interval,
+    # ferritin > 100
+    # A pattern named for anemia requires anemia: Hb 14.8 g/dL in a man rules it out (issue 7).
+    Case(
+        "aoi_needs_anemia",
+        adult(
+            sex="male",
+            hb="14.8 g/dL",
+            mcv="90 fL",
+            iron="40 ug/dL",
+            tibc="200 ug/dL",
+            ferritin="350 ug/L",
+        ),
+        "anemia_of_inflammation",
+        "not_consistent",
+    ),
+    Case(
+        "aoi_hemoglobin_missing",
+        adult(sex="male", mcv="90 fL", iron="40 ug/dL", tibc="200 ug/dL", ferritin="350 ug/L"),
+        "anemia_of_inflammation",
+        "indeterminate",
+        missing_analytes=("hemoglobin",),
+    ),
     Case(
         "aoi_typical",
-        adult(sex="female", mcv="90 fL", iron="40 ug/dL", tibc="200 ug/dL", ferritin="150 ug/L"),
+        adult(
+            hb="10 g/dL",
+            sex="female",
+            mcv="90 fL",
+            iron="40 ug/dL",
+            tibc="200 ug/dL",
+            ferritin="150 ug/L",
+        ),
         "anemia_of_inflammation",
         "consistent",
     ),
     Case(
         "aoi_ferritin_edge_100_ug_L",
-        adult(sex="female", mcv="90 fL", iron="40 ug/dL", tibc="200 ug/dL", ferritin="100 ug/L"),
+        adult(
+            hb="10 g/dL",
+            sex="female",
+            mcv="90 fL",
+            iron="40 ug/dL",
+            tibc="200 ug/dL",
+            ferritin="100 ug/L",
+        ),
         "anemia_of_inflammation",
         "not_consistent",
     ),
     Case(
         "aoi_ferritin_edge_100_ng_mL",
-        adult(sex="female", mcv="90 fL", iron="40 ug/dL", tibc="200 ug/dL", ferritin="100 ng/mL"),
+        adult(
+            hb="10 g/dL",
+            sex="female",
+            mcv="90 fL",
+            iron="40 ug/dL",
+            tibc="200 ug/dL",
+            ferritin="100 ng/mL",
+        ),
         "anemia_of_inflammation",
         "not_consistent",
     ),
     Case(
         "aoi_ferritin_censored_gt2000",
-        adult(sex="female", mcv="90 fL", iron="40 ug/dL", tibc="200 ug/dL", ferritin=">2000 ug/L"),
+        adult(
+            hb="10 g/dL",
+            sex="female",
+            mcv="90 fL",
+            iron="40 ug/dL",
+            tibc="200 ug/dL",
+            ferritin=">2000 ug/L",
+        ),
         "anemia_of_inflammation",
         "consistent",
     ),
     Case(
         "aoi_ferritin_censored_lt50",
-        adult(sex="female", mcv="90 fL", iron="40 ug/dL", tibc="200 ug/dL", ferritin="<50 ug/L"),
+        adult(
+            hb="10 g/dL",
+            sex="female",
+            mcv="90 fL",
+            iron="40 ug/dL",
+            tibc="200 ug/dL",
+            ferritin="<50 ug/L",
+        ),
         "anemia_of_inflammation",
         "not_consistent",
     ),
     Case(
         "aoi_microcytic",
-        adult(sex="female", mcv="75 fL", iron="40 ug/dL", tibc="200 ug/dL", ferritin="150 ug/L"),
+        adult(
+            hb="10 g/dL",
+            sex="female",
+            mcv="75 fL",
+            iron="40 ug/dL",
+            tibc="200 ug/dL",
+            ferritin="150 ug/L",
+        ),
         "anemia_of_inflammation",
         "not_consistent",
     ),
     Case(
         "aoi_tibc_edge_250_ug_dL",
-        adult(sex="female", mcv="90 fL", iron="40 ug/dL", tibc="250 ug/dL", ferritin="150 ug/L"),
+        adult(
+            hb="10 g/dL",
+            sex="female",
+            mcv="90 fL",
+            iron="40 ug/dL",
+            tibc="250 ug/dL",
+            ferritin="150 ug/L",
+        ),
         "anemia_of_inflammation",
         "not_consistent",
     ),
     Case(
         "aoi_tibc_edge_umol",
         adult(
+            hb="10 g/dL",
             sex="female",
             mcv="90 fL",
             iron="40 ug/dL",
@@ -330,7 +402,7 @@ SHARED: list[Case] = [
     ),
     Case(
         "aoi_tibc_missing",
-        adult(sex="female", mcv="90 fL", iron="40 ug/dL", ferritin="150 ug/L"),
+        adult(hb="10 g/dL", sex="female", mcv="90 fL", iron="40 ug/dL", ferritin="150 ug/L"),
         "anemia_of_inflammation",
         "indeterminate",
         missing_analytes=("tibc",),
@@ -338,7 +410,7 @@ SHARED: list[Case] = [
     # Iron 55 ug/dL: below the male interval (65) but not the female one (50).
     Case(
         "aoi_iron_55_no_sex",
-        adult(mcv="90 fL", iron="55 ug/dL", tibc="200 ug/dL", ferritin="150 ug/L"),
+        adult(hb="10 g/dL", mcv="90 fL", iron="55 ug/dL", tibc="200 ug/dL", ferritin="150 ug/L"),
         "anemia_of_inflammation",
         "indeterminate",
         missing_analytes=(),
@@ -346,7 +418,14 @@ SHARED: list[Case] = [
     ),
     Case(
         "aoi_iron_55_female_pack_interval",
-        adult(sex="female", mcv="90 fL", iron="55 ug/dL", tibc="200 ug/dL", ferritin="150 ug/L"),
+        adult(
+            hb="10 g/dL",
+            sex="female",
+            mcv="90 fL",
+            iron="55 ug/dL",
+            tibc="200 ug/dL",
+            ferritin="150 ug/L",
+        ),
         "anemia_of_inflammation",
         "not_consistent",
     ),
@@ -354,6 +433,7 @@ SHARED: list[Case] = [
     Case(
         "aoi_iron_55_female_lab_interval",
         adult(
+            hb="10 g/dL",
             sex="female",
             mcv="90 fL",
             iron={
@@ -370,6 +450,7 @@ SHARED: list[Case] = [
     Case(
         "aoi_iron_55_lab_interval_in_umol",
         adult(
+            hb="10 g/dL",
             sex="female",
             mcv="90 fL",
             iron={

@@ -40,7 +40,7 @@ def test_one_sided_lab_interval_reads_as_such() -> None:
     flag = result.flag("mcv")
     assert flag is not None
     assert (flag.flag, flag.code) == ("not high", None)
-    leaf = result.pattern("anemia_of_inflammation").criteria.children[0]
+    leaf = result.pattern("anemia_of_inflammation").criteria.children[1]  # [0] is anemia
     assert leaf.rule == "mcv within the lab's interval <= 100 fL"
     assert leaf.outcome.value == "held"
     # 100 is inside a "<= 100" interval, so only values above it would change the outcome.
@@ -98,7 +98,7 @@ def test_reference_criteria_on_inflammation_are_ordered_after_it(tmp_path: Path)
 def test_a_lab_interval_without_the_needed_bound_falls_back_to_the_pack() -> None:
     iron = {"value": 40, "unit": "ug/dL", "reference_interval": {"high": 170, "unit": "ug/dL"}}
     result = run(adult(sex="female", iron=iron))
-    leaf = result.pattern("anemia_of_inflammation").criteria.children[1]
+    leaf = result.pattern("anemia_of_inflammation").criteria.children[2]  # [0] is anemia
     assert leaf.rule.startswith("iron below")
     assert leaf.outcome.value == "held"
     assert leaf.cutoffs[0].source_id == "fairbanks_1990_iron"

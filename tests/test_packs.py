@@ -530,6 +530,7 @@ def test_extend_pack_overrides_one_threshold() -> None:
 def test_extend_pack_can_turn_off_lab_reference_intervals() -> None:
     panel = adult(
         sex="female",
+        hb="10 g/dL",
         mcv="90 fL",
         iron={
             "value": 55,
