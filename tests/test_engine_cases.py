@@ -568,22 +568,64 @@ SHARED: list[Case] = [
     ),
     # folate: < 3 ng/mL
     Case("folate_2.9_ng_mL", adult(folate="2.9 ng/mL"), "folate_deficiency", "consistent"),
-    Case("folate_edge_3_ng_mL", adult(folate="3 ng/mL"), "folate_deficiency", "not_consistent"),
-    Case("folate_edge_3_ug_L", adult(folate="3 ug/L"), "folate_deficiency", "not_consistent"),
+    Case(
+        "folate_edge_3_ng_mL",
+        adult(folate="3 ng/mL", hcy="9 umol/L"),
+        "folate_deficiency",
+        "not_consistent",
+    ),
+    Case(
+        "folate_edge_3_ug_L",
+        adult(folate="3 ug/L", hcy="9 umol/L"),
+        "folate_deficiency",
+        "not_consistent",
+    ),
     Case(
         "folate_edge_nmol",
-        adult(folate=mm(3, "ng/mL", "nmol/L", "folate")),
+        adult(folate=mm(3, "ng/mL", "nmol/L", "folate"), hcy="9 umol/L"),
         "folate_deficiency",
         "not_consistent",
     ),
     Case("folate_6_nmol", adult(folate="6 nmol/L"), "folate_deficiency", "consistent"),
     Case("folate_20_nmol", adult(folate="20 nmol/L"), "folate_deficiency", "not_consistent"),
+    # 3 ng/mL (6.8 nmol/L) to 10 nmol/L: possible deficiency; homocysteine > 15 umol/L decides.
+    Case(
+        "folate_grey_zone_no_homocysteine",
+        adult(folate="8 nmol/L"),
+        "folate_deficiency",
+        "indeterminate",
+        missing_analytes=("homocysteine",),
+    ),
+    Case(
+        "folate_grey_zone_high_homocysteine",
+        adult(folate="8 nmol/L", hcy="22 umol/L"),
+        "folate_deficiency",
+        "consistent",
+    ),
+    Case(
+        "folate_grey_zone_normal_homocysteine",
+        adult(folate="8 nmol/L", hcy="9 umol/L"),
+        "folate_deficiency",
+        "not_consistent",
+    ),
+    Case(
+        "folate_edge_10_nmol",
+        adult(folate="10 nmol/L", hcy="22 umol/L"),
+        "folate_deficiency",
+        "not_consistent",
+    ),
+    Case(
+        "folate_4_ng_mL_is_below_10_nmol",
+        adult(folate="4 ng/mL", hcy="22 umol/L"),
+        "folate_deficiency",
+        "consistent",
+    ),
     Case(
         "folate_missing",
         adult(),
         "folate_deficiency",
         "indeterminate",
-        missing_analytes=("folate",),
+        missing_analytes=("folate", "homocysteine"),
     ),
     # ESA guideline context (a note): hemoglobin < 10 g/dL
     Case("esa_9.9", adult(hb="9.9 g/dL"), "esa_guideline_context", "consistent"),

@@ -166,7 +166,6 @@ SINGLE_THRESHOLD_PATTERNS = [
     "microcytic",
     "macrocytic",
     "inflammation",
-    "folate_deficiency",
     "esa_guideline_context",
 ]
 
