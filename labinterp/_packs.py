@@ -20,9 +20,19 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    model_validator,
+)
 
 from labinterp._analytes import ANALYTES
+from labinterp._context import Condition, Diet, Medication, Symptom, describe_ids
 from labinterp._errors import LabinterpError, PackError, did_you_mean
 from labinterp._panel import Comparator
 from labinterp._resources import bundled_packs_dir
@@ -30,20 +40,26 @@ from labinterp._resources import bundled_packs_dir
 __all__ = [
     "AllOf",
     "AnyOf",
+    "ContextRef",
     "Criterion",
     "Cutoff",
+    "GreyZone",
     "Interval",
+    "MissingRef",
+    "NotCovered",
     "NotOf",
     "Pack",
     "PatternRef",
     "PatternSpec",
     "Population",
+    "PregnancyAges",
     "ReferenceIntervalSpec",
     "ReferencePosition",
     "ReferenceSpec",
     "Source",
     "ThresholdRef",
     "ThresholdSpec",
+    "Unless",
     "When",
     "bundled_pack_names",
     "check_pack",
@@ -81,11 +97,57 @@ def _check_age_band(age_min: float | None, age_max: float | None) -> None:
         raise ValueError(f"age_min ({age_min:g}) must be below age_max ({age_max:g})")
 
 
+def _one_or_list(value: Any) -> Any:
+    # ``diet: vegan`` reads naturally in YAML; it means the one-item list.
+    return [value] if isinstance(value, str) else value
+
+
+# Reported context in a pack: any of the listed ids (a list of at least one).
+_Conditions = Annotated[list[Condition], Field(min_length=1)] | None
+_Medications = Annotated[list[Medication], Field(min_length=1)] | None
+_Symptoms = Annotated[list[Symptom], Field(min_length=1)] | None
+_Diets = Annotated[
+    Annotated[list[Diet], Field(min_length=1)] | None,
+    BeforeValidator(_one_or_list, json_schema_input_type=Diet | list[Diet] | None),
+]
+_REPORTED_NAMES = ("conditions", "medications", "symptoms", "diet")
+
+
+class Unless(_Strict):
+    """Reported context that excludes a cut-off: it does not apply when any id listed here
+    (in any field) is reported. ``when: {unless: {conditions: [heart_failure]}}`` is the exact
+    complement of ``when: {conditions: [heart_failure]}``, since reported context is two-valued.
+    """
+
+    conditions: _Conditions = None
+    medications: _Medications = None
+    symptoms: _Symptoms = None
+    diet: _Diets = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if all(getattr(self, name) is None for name in _REPORTED_NAMES):
+            raise ValueError("unless: name at least one of conditions, medications, symptoms, diet")
+        return self
+
+    def reported(self) -> Iterator[tuple[str, list[str]]]:
+        """The fields given, with their ids."""
+        for name in _REPORTED_NAMES:
+            ids: list[str] | None = getattr(self, name)
+            if ids is not None:
+                yield name, ids
+
+
 class When(_Strict):
     """The patient context a cut-off applies to. A field left out applies to every value.
 
     ``age_min`` is inclusive and ``age_max`` exclusive (years), as WHO writes age bands.
     ``inflammation`` refers to the pack's inflammation pattern.
+
+    ``conditions``, ``medications``, ``symptoms`` and ``diet`` hold when *any* listed id is
+    reported for the patient. They are two-valued: an id the panel does not list counts as not
+    reported, never as unknown (sex, pregnancy, trimester, age and inflammation can be
+    unknown, and then every possible value is tried).
     """
 
     sex: Literal["female", "male"] | None = None
@@ -94,11 +156,25 @@ class When(_Strict):
     age_min: float | None = Field(default=None, ge=0)
     age_max: float | None = Field(default=None, gt=0)
     inflammation: bool | None = None
+    conditions: _Conditions = None
+    medications: _Medications = None
+    symptoms: _Symptoms = None
+    diet: _Diets = None
+    unless: Unless | None = Field(
+        default=None, description="does not apply when any of these ids is reported"
+    )
 
     @model_validator(mode="after")
     def _age_band(self) -> Self:
         _check_age_band(self.age_min, self.age_max)
         return self
+
+    def reported(self) -> Iterator[tuple[str, list[str]]]:
+        """The reported-context fields this context names, with their ids (any of them)."""
+        for name in _REPORTED_NAMES:
+            ids: list[str] | None = getattr(self, name)
+            if ids is not None:
+                yield name, ids
 
     def describe(self) -> str:
         parts: list[str] = []
@@ -114,6 +190,15 @@ class When(_Strict):
             parts.append(f"age < {self.age_max:g} y")
         if self.inflammation is not None:
             parts.append("with inflammation" if self.inflammation else "without inflammation")
+        parts += [f"{name}: {describe_ids(ids)}" for name, ids in self.reported()]
+        if self.unless is not None:
+            parts.append(
+                "unless "
+                + " or ".join(
+                    f"{name}: {describe_ids(ids)}" for name, ids in self.unless.reported()
+                )
+                + " reported"
+            )
         return ", ".join(parts) or "everyone"
 
 
@@ -156,6 +241,22 @@ class Cutoff(_Strict):
         return self
 
 
+class NotCovered(_Strict):
+    """A context the threshold's source gives no cut-off for (WHO 2020 ferritin says nothing
+    for pregnancy after the first trimester): there the threshold is undecided, with the reason.
+    """
+
+    when: When
+    reason: str = Field(min_length=3, description="why the source does not cover it")
+    source: str | None = Field(default=None, description="defaults to the threshold's source")
+
+    @model_validator(mode="after")
+    def _narrow(self) -> Self:
+        if self.when == When():
+            raise ValueError("give the context that is not covered (an empty 'when' is everyone)")
+        return self
+
+
 class ThresholdSpec(_Strict):
     """A named threshold on one analyte, with one cut-off per patient context."""
 
@@ -164,6 +265,10 @@ class ThresholdSpec(_Strict):
     confidence: Confidence
     note: str = ""
     cutoffs: list[Cutoff] = Field(min_length=1)
+    not_covered: list[NotCovered] = Field(
+        default_factory=list,
+        description="contexts the source gives no cut-off for; there the threshold is undecided",
+    )
 
 
 class ReferenceIntervalSpec(_Strict):
@@ -241,20 +346,92 @@ class NotOf(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
 
 
+class ContextRef(_Strict):
+    """Holds when the patient's context matches (``{context: {conditions: [heart_failure]}}``).
+
+    Three-valued for sex, pregnancy, trimester, age and inflammation; two-valued for the
+    reported lists (an id not reported does not match).
+    """
+
+    context: When
+
+
+class MissingRef(_Strict):
+    """Holds when the analyte was not measured (``{missing: egfr}``), for grey zones such as
+    "kidney function unknown". Always decided."""
+
+    missing: str
+
+
+_CRITERION_TAGS: Mapping[type[BaseModel], str] = {
+    ThresholdRef: "threshold",
+    ReferenceRef: "reference",
+    PatternRef: "pattern",
+    AllOf: "all",
+    AnyOf: "any",
+    NotOf: "not",
+    ContextRef: "context",
+    MissingRef: "missing",
+}
+
+
+def _criterion_tag(value: Any) -> str | None:
+    """Which criterion a mapping is, by its key, so that an error names that criterion's
+    problem alone rather than every member of the union."""
+    if isinstance(value, Mapping):
+        return next((tag for tag in _CRITERION_TAGS.values() if tag in value), None)
+    return _CRITERION_TAGS.get(type(value))
+
+
 Criterion = Annotated[
-    ThresholdRef | ReferenceRef | PatternRef | AllOf | AnyOf | NotOf,
-    Field(union_mode="smart"),
+    Annotated[ThresholdRef, Tag("threshold")]
+    | Annotated[ReferenceRef, Tag("reference")]
+    | Annotated[PatternRef, Tag("pattern")]
+    | Annotated[AllOf, Tag("all")]
+    | Annotated[AnyOf, Tag("any")]
+    | Annotated[NotOf, Tag("not")]
+    | Annotated[ContextRef, Tag("context")]
+    | Annotated[MissingRef, Tag("missing")],
+    Discriminator(
+        _criterion_tag,
+        custom_error_type="criterion",
+        custom_error_message="a criterion is a mapping with one of the keys threshold, "
+        "reference, pattern, all, any, not, context or missing",
+    ),
 ]
 AllOf.model_rebuild()
 AnyOf.model_rebuild()
 NotOf.model_rebuild()
 
 
+class GreyZone(_Strict):
+    """Where a cited source says the pattern's criteria cannot be trusted.
+
+    When ``if`` holds the pattern is indeterminate, with ``reason``, whatever its criteria
+    say; when ``if`` is undecided and the criteria are decided, it is indeterminate until what
+    would decide the zone is known.
+    """
+
+    if_: Criterion = Field(alias="if")
+    reason: str = Field(min_length=3, description="why the results cannot decide the pattern")
+    decisive_tests: list[str] = Field(
+        default_factory=list, description="tests that would decide the pattern in this zone"
+    )
+    source: str
+    confidence: Confidence
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+
+
 class PatternSpec(_Strict):
     """A named pattern: criteria that decide it and criteria reported as supporting evidence."""
 
     label: str = Field(min_length=2, description="a noun phrase: 'iron deficiency'")
-    kind: Literal["pattern", "note"] = "pattern"
+    kind: Literal["pattern", "note", "alert"] = Field(
+        default="pattern",
+        description="'note': educational context; 'alert': prompt assessment is worth "
+        "considering (never a diagnosis), shown first",
+    )
     description: str = ""
     criteria: Criterion
     supporting: list[Criterion] = Field(default_factory=list)
@@ -262,6 +439,27 @@ class PatternSpec(_Strict):
         default_factory=list, description="tests that would help when the pattern is undecided"
     )
     note: str = ""
+    grey_zones: list[GreyZone] = Field(
+        default_factory=list,
+        description="contexts in which a cited source says the results cannot decide the pattern",
+    )
+
+
+class PregnancyAges(_Strict):
+    """The ages (years, both ends inclusive) at which a pack asks whether someone is pregnant.
+
+    An assumption, not a clinical fact: outside these ages a female patient whose pregnancy
+    is not given is taken as not pregnant, and the interpretation lists the assumption.
+    """
+
+    min: float = Field(default=10, ge=0)
+    max: float = Field(default=55, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.min >= self.max:
+            raise ValueError(f"min ({self.min:g}) must be below max ({self.max:g})")
+        return self
 
 
 class Population(_Strict):
@@ -270,6 +468,7 @@ class Population(_Strict):
     age_min: float | None = Field(default=None, ge=0)
     age_max: float | None = Field(default=None, gt=0)
     description: str
+    pregnancy_ages: PregnancyAges = Field(default_factory=PregnancyAges)
 
     @model_validator(mode="after")
     def _age_band(self) -> Self:
@@ -531,6 +730,14 @@ def _cross_reference_problems(pack: Pack) -> Iterator[str]:
                     f"{where}.cutoffs[{i}].when.inflammation: the pack names no "
                     "inflammation_pattern"
                 )
+        for i, gap in enumerate(spec.not_covered):
+            yield from _source_problems(
+                f"{where}.not_covered[{i}]", pack, gap.source or spec.source
+            )
+            if gap.when.inflammation is not None and pack.inflammation_pattern is None:
+                yield f"{where}.not_covered[{i}].when.inflammation: the pack names no " + (
+                    "inflammation_pattern"
+                )
     for aid, ref in pack.reference_intervals.items():
         where = f"reference_intervals.{aid}"
         yield from _analyte_problems(where, aid)
@@ -554,6 +761,10 @@ def _cross_reference_problems(pack: Pack) -> Iterator[str]:
         for j, crit in enumerate([pattern.criteria, *pattern.supporting]):
             where = f"patterns.{pid}." + ("criteria" if j == 0 else f"supporting[{j - 1}]")
             yield from _criterion_problems(where, pack, crit)
+        for j, zone in enumerate(pattern.grey_zones):
+            where = f"patterns.{pid}.grey_zones[{j}]"
+            yield from _criterion_problems(f"{where}.if", pack, zone.if_)
+            yield from _source_problems(where, pack, zone.source)
     yield from _cycle_problems(pack)
 
 
@@ -602,6 +813,11 @@ def _criterion_problems(where: str, pack: Pack, crit: Criterion) -> Iterator[str
                 yield from _criterion_problems(f"{where}.{key}[{i}]", pack, item)
         case NotOf(not_=inner):
             yield from _criterion_problems(f"{where}.not", pack, inner)
+        case MissingRef(missing=aid):
+            yield from _analyte_problems(f"{where}.missing", aid)
+        case ContextRef(context=when) if when.inflammation is not None:
+            if pack.inflammation_pattern is None:
+                yield f"{where}.context.inflammation: the pack names no inflammation_pattern"
         case _:
             return
 
@@ -616,9 +832,13 @@ def pattern_dependencies(pack: Pack, pid: str) -> set[str]:
             case PatternRef(pattern=other):
                 deps.add(other)
             case ThresholdRef(threshold=tid) if tid in pack.thresholds:
-                if pack.inflammation_pattern and any(
-                    c.when.inflammation is not None for c in pack.thresholds[tid].cutoffs
-                ):
+                threshold = pack.thresholds[tid]
+                contexts = [c.when for c in threshold.cutoffs]
+                contexts += [gap.when for gap in threshold.not_covered]
+                if pack.inflammation_pattern and any(w.inflammation is not None for w in contexts):
+                    deps.add(pack.inflammation_pattern)
+            case ContextRef(context=when) if when.inflammation is not None:
+                if pack.inflammation_pattern:
                     deps.add(pack.inflammation_pattern)
             case ReferenceRef(reference=ReferencePosition(analyte=aid)):
                 ref = pack.reference_intervals.get(aid)
@@ -636,7 +856,7 @@ def pattern_dependencies(pack: Pack, pid: str) -> set[str]:
             case _:
                 return
 
-    for crit in [spec.criteria, *spec.supporting]:
+    for crit in [spec.criteria, *spec.supporting, *(zone.if_ for zone in spec.grey_zones)]:
         walk(crit)
     return deps
 

@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from labinterp._analytes import ANALYTES, Analyte, resolve_analyte_id
+from labinterp._context import Condition, Diet, Medication, Symptom, context_ids, diet_id
 from labinterp._errors import (
     InvalidValueError,
     LabinterpError,
@@ -472,6 +473,9 @@ def _measurement_from(analyte: Analyte, raw: object) -> Measurement:
 
 
 _CONTEXT_FIELDS = ("sex", "age", "pregnant", "trimester")
+# What the caller reports (closed vocabularies, two-valued: an id not listed is not reported).
+_REPORTED_FIELDS = ("conditions", "medications", "symptoms", "diet")
+_PASS_THROUGH = (*_CONTEXT_FIELDS, *_REPORTED_FIELDS)
 _MEASUREMENT_KEYS = frozenset(
     {"value", "unit", "comparator", "reference_interval", "canonical_value", "canonical_unit"}
 )
@@ -486,6 +490,31 @@ def _no_bool(value: Any) -> Any:
 
 Age = Annotated[float, BeforeValidator(_no_bool), Field(ge=0, le=130, description="age in years")]
 Trimester = Annotated[Literal[1, 2, 3], BeforeValidator(_no_bool)]
+
+
+def _conditions(raw: object) -> tuple[str, ...]:
+    return context_ids("conditions", raw)
+
+
+def _medications(raw: object) -> tuple[str, ...]:
+    return context_ids("medications", raw)
+
+
+def _symptoms(raw: object) -> tuple[str, ...]:
+    return context_ids("symptoms", raw)
+
+
+# Stored as sorted tuples without repeats, so that equal panels dump to equal JSON.
+Conditions = Annotated[tuple[Condition, ...], BeforeValidator(_conditions)]
+Medications = Annotated[tuple[Medication, ...], BeforeValidator(_medications)]
+Symptoms = Annotated[tuple[Symptom, ...], BeforeValidator(_symptoms)]
+ReportedDiet = Annotated[Diet | None, BeforeValidator(diet_id)]
+_REPORTED_CHECKS: Mapping[str, Any] = {
+    "conditions": _conditions,
+    "medications": _medications,
+    "symptoms": _symptoms,
+    "diet": diet_id,
+}
 
 
 class _Context(_Frozen):
@@ -522,7 +551,7 @@ def _normalise_mapping(data: Mapping[Any, Any]) -> dict[str, Any]:
     """Resolve aliases to ids and raw values to measurements; context keys pass through."""
     out: dict[str, Any] = {}
     for key, raw in data.items():
-        if key in _CONTEXT_FIELDS:
+        if key in _PASS_THROUGH:
             out[key] = raw
             continue
         if not isinstance(key, str):
@@ -530,7 +559,7 @@ def _normalise_mapping(data: Mapping[Any, Any]) -> dict[str, Any]:
         try:
             analyte_id = resolve_analyte_id(key)
         except UnknownAnalyteError as exc:
-            context_hint = did_you_mean(key, _CONTEXT_FIELDS)
+            context_hint = did_you_mean(key, _PASS_THROUGH)
             if context_hint:
                 raise UnknownAnalyteError(
                     f"unknown panel key {key!r}; did you mean {context_hint!r}?",
@@ -581,6 +610,11 @@ class Panel(_Frozen):
     ``{"value": 180, "unit": "pg/mL"}`` or a :class:`Measurement`. Context: ``sex``
     (``"female"``/``"male"``), ``age`` in years, ``pregnant`` and, when known, ``trimester``.
     Nothing is assumed for context left out; rules that depend on it say so in their result.
+
+    Reported context, from closed vocabularies (``labinterp.CONTEXT_VOCABULARIES``):
+    ``conditions``, ``medications`` and ``symptoms`` (lists of ids, kept sorted without
+    repeats) and ``diet`` (one id). These say what the caller reports: an id not listed counts
+    as *not reported*, so they are never "unknown" the way sex or pregnancy can be.
     """
 
     _error_type: ClassVar[type[LabinterpError]] = PanelError
@@ -606,6 +640,10 @@ class Panel(_Frozen):
     age: Age | None = None
     pregnant: StrictBool | None = None
     trimester: Trimester | None = None
+    conditions: Conditions = ()
+    medications: Medications = ()
+    symptoms: Symptoms = ()
+    diet: ReportedDiet = None
 
     @model_validator(mode="before")
     @classmethod
@@ -627,6 +665,7 @@ class Panel(_Frozen):
                 expected="a mapping of analyte names to values",
             )
         values = _normalise_mapping(data)
+        reported = {k: _REPORTED_CHECKS[k](values.pop(k)) for k in _REPORTED_FIELDS if k in values}
         context = {k: values.pop(k) for k in _CONTEXT_FIELDS if k in values}
         if context and not _plainly_valid(context):
             context = _Context.model_validate(context).__dict__
@@ -634,7 +673,7 @@ class Panel(_Frozen):
             context["age"] = float(context["age"])  # as pydantic would store it
         if context:
             _check_context(context.get("sex"), context.get("pregnant"), context.get("trimester"))
-        return fast_construct(cls, {**_EMPTY_PANEL, **values, **context}, None)
+        return fast_construct(cls, {**_EMPTY_PANEL, **values, **context, **reported}, None)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Panel:
@@ -681,4 +720,4 @@ class Panel(_Frozen):
         return cast(Measurement | None, getattr(self, resolve_analyte_id(analyte)))
 
 
-_EMPTY_PANEL: dict[str, Any] = dict.fromkeys(Panel.model_fields)
+_EMPTY_PANEL: dict[str, Any] = {name: f.default for name, f in Panel.model_fields.items()}

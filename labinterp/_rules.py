@@ -16,24 +16,30 @@ These are plain float comparisons, so the same logic can run on arrays of values
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence, Set
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Annotated, Literal, Protocol, TypeVar
 
 from pydantic import Field
 
 from labinterp._analytes import ANALYTES
+from labinterp._context import describe_ids
 from labinterp._packs import (
     AllOf,
     AnyOf,
+    ContextRef,
     Criterion,
     Cutoff,
+    GreyZone,
+    MissingRef,
+    NotCovered,
     NotOf,
     Pack,
     PatternRef,
     ReferenceRef,
     ThresholdRef,
+    Unless,
     When,
     pattern_dependencies,
 )
@@ -44,22 +50,31 @@ __all__ = [
     "AllRule",
     "AnyRule",
     "CompiledPack",
+    "ContextRule",
     "CriterionResult",
     "CutoffUsed",
     "Facts",
     "FlagBand",
     "FlagName",
+    "GreyZoneResult",
+    "GreyZoneRule",
     "HL7Code",
+    "MissingRule",
+    "NotCoveredUsed",
     "NotRule",
     "Outcome",
     "PatternIs",
+    "PatternRule",
+    "PatternTrace",
     "ReferencePositionRule",
     "Rule",
     "ThresholdRule",
     "band_outcome",
     "compile_pack",
+    "context_text",
     "deciding_context",
     "flag_bands",
+    "grey_zone_outcome",
     "interval_text",
     "match_when",
 ]
@@ -177,7 +192,7 @@ class CutoffUsed:
 class CriterionResult:
     """One criterion's outcome and the trace of why."""
 
-    kind: Literal["threshold", "reference", "pattern", "all", "any", "not"]
+    kind: Literal["threshold", "reference", "pattern", "all", "any", "not", "context", "missing"]
     rule: str
     outcome: Outcome
     analyte: str | None = None
@@ -199,12 +214,16 @@ class CriterionResult:
             yield from child.leaves()
 
 
+_NONE_REPORTED: frozenset[str] = frozenset()
+
+
 @dataclass(slots=True)
 class Facts:
     """What the rules see: observed values, context, and the patterns decided so far.
 
     ``outcomes`` holds each pattern's decided outcome; ``trace`` explains a pattern on demand
-    (memoised), with the same rule objects that decided it.
+    (memoised), with the same rule objects that decided it. The reported lists (conditions,
+    medications, symptoms) are sets, so that a context check is a set lookup.
     """
 
     values: Mapping[str, Measurement]
@@ -214,14 +233,19 @@ class Facts:
     age: float | None
     use_lab_reference_intervals: bool
     inflammation_pattern: str | None = None
-    pattern_rules: Mapping[str, Rule] = field(default_factory=dict)
+    pattern_rules: Mapping[str, PatternRule] = field(default_factory=dict)
     outcomes: dict[str, Outcome] = field(default_factory=dict)
-    traces: dict[str, CriterionResult] = field(default_factory=dict)
+    traces: dict[str, PatternTrace] = field(default_factory=dict)
+    conditions: frozenset[str] = _NONE_REPORTED
+    medications: frozenset[str] = _NONE_REPORTED
+    symptoms: frozenset[str] = _NONE_REPORTED
+    diet: str | None = None
+    pregnancy_assumed: bool = False  # "not pregnant" was taken from age, not given
 
-    def trace(self, pattern_id: str) -> CriterionResult:
+    def trace(self, pattern_id: str) -> PatternTrace:
         found = self.traces.get(pattern_id)
         if found is None:
-            found = self.pattern_rules[pattern_id].evaluate(self)
+            found = self.pattern_rules[pattern_id].explain(self)
             if found.outcome is not self.outcomes[pattern_id]:  # pragma: no cover - a bug
                 raise AssertionError(
                     f"internal error: {pattern_id} was decided {self.outcomes[pattern_id]} "
@@ -288,7 +312,27 @@ def match_when(when: When, facts: Facts) -> tuple[_Tri, tuple[str, ...]]:
             unknown.append("inflammation")
         elif (inflamed is Outcome.HELD) != when.inflammation:
             return False, ()
+    # Reported context is two-valued: an id the panel does not list is not reported.
+    if when.conditions is not None and facts.conditions.isdisjoint(when.conditions):
+        return False, ()
+    if when.medications is not None and facts.medications.isdisjoint(when.medications):
+        return False, ()
+    if when.symptoms is not None and facts.symptoms.isdisjoint(when.symptoms):
+        return False, ()
+    if when.diet is not None and facts.diet not in when.diet:
+        return False, ()
+    if when.unless is not None and _any_reported(when.unless, facts):
+        return False, ()
     return (None if unknown else True), tuple(unknown)
+
+
+def _any_reported(unless: Unless, facts: Facts) -> bool:
+    return (
+        (unless.conditions is not None and not facts.conditions.isdisjoint(unless.conditions))
+        or (unless.medications is not None and not facts.medications.isdisjoint(unless.medications))
+        or (unless.symptoms is not None and not facts.symptoms.isdisjoint(unless.symptoms))
+        or (unless.diet is not None and facts.diet in unless.diet)
+    )
 
 
 def _candidates(
@@ -503,13 +547,38 @@ def _explain_leaf(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class NotCoveredUsed:
+    """A context a threshold's source gives no cut-off for, compiled with its citation."""
+
+    when: When
+    applies_to: str
+    reason: str
+    source: str
+    source_id: str
+
+    def explain(self) -> str:
+        return f"not covered for {self.applies_to}: {self.reason} ({self.source})"
+
+
+def _uncovered(gaps: tuple[NotCoveredUsed, ...], facts: Facts) -> bool:
+    """The patient is, or may be, in a context the source does not cover."""
+    return any(match_when(gap.when, facts)[0] is not False for gap in gaps)
+
+
 @dataclass(frozen=True, slots=True, repr=False)
 class ThresholdRule:
-    """``analyte`` compared with a named threshold (one cut-off per context)."""
+    """``analyte`` compared with a named threshold (one cut-off per context).
+
+    In a context listed in ``not_covered`` the threshold is undecided, with the source's
+    reason; when the context is unknown and may be such a one, the context that would decide
+    it is named.
+    """
 
     threshold_id: str
     analyte: str
     cutoffs: tuple[CutoffUsed, ...]
+    not_covered: tuple[NotCoveredUsed, ...] = ()
     text: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -524,10 +593,57 @@ class ThresholdRule:
         return self.text
 
     def decide(self, facts: Facts) -> Outcome:
+        if self.not_covered and _uncovered(self.not_covered, facts):
+            return Outcome.UNDECIDED
         return _decide_leaf(self.analyte, self.cutoffs, facts)
 
     def evaluate(self, facts: Facts) -> CriterionResult:
-        return _explain_leaf("threshold", self.text, self.analyte, self.cutoffs, facts)
+        result = _explain_leaf("threshold", self.text, self.analyte, self.cutoffs, facts)
+        if not self.not_covered:
+            return result
+        return _explain_uncovered(result, self.not_covered, facts)
+
+
+def _explain_uncovered(
+    result: CriterionResult, gaps: tuple[NotCoveredUsed, ...], facts: Facts
+) -> CriterionResult:
+    """The leaf's trace once the contexts its source does not cover are taken into account."""
+    applying: list[NotCoveredUsed] = []
+    possible: list[NotCoveredUsed] = []
+    unknown: set[str] = set()
+    for gap in gaps:
+        applies, missing = match_when(gap.when, facts)
+        if applies is True:
+            applying.append(gap)
+        elif applies is None:
+            possible.append(gap)
+            unknown.update(missing)
+    if applying:
+        # Measuring more would not help: the source says nothing for this person.
+        return replace(
+            result,
+            outcome=Outcome.UNDECIDED,
+            margin=None,
+            margin_unit=None,
+            would_change=None,
+            missing_analytes=(),
+            missing_context=(),
+            reason="; ".join(gap.explain() for gap in applying),
+        )
+    if not possible:
+        return result
+    analytes, context = _missing_for_context(unknown, facts)
+    reason = "; ".join(f"{gap.explain()}, which may apply" for gap in possible)
+    return replace(
+        result,
+        outcome=Outcome.UNDECIDED,
+        margin=None,
+        margin_unit=None,
+        would_change=None,
+        missing_analytes=tuple(dict.fromkeys((*result.missing_analytes, *analytes))),
+        missing_context=tuple(dict.fromkeys((*result.missing_context, *context))),
+        reason=f"{result.reason}; {reason}" if result.reason else reason,
+    )
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -682,12 +798,153 @@ class PatternIs:
         if outcome is not Outcome.UNDECIDED:
             return CriterionResult("pattern", self.text, outcome)
         other = facts.trace(self.pattern_id)
+        held = other.held_zones
         return CriterionResult(
             "pattern",
             self.text,
             outcome,
             missing_analytes=other.missing_analytes,
             missing_context=other.missing_context,
+            reason=f"in a grey zone: {'; '.join(z.reason for z in held)}" if held else None,
+        )
+
+
+# --- context and missing-result leaves ----------------------------------------------------------
+
+_TRI_OUTCOME: Mapping[bool | None, Outcome] = {
+    True: Outcome.HELD,
+    False: Outcome.FAILED,
+    None: Outcome.UNDECIDED,
+}
+
+
+def context_text(when: When) -> str:
+    """A context as a rule reads it: ``sex: female, trimester: 2 or 3, conditions: a or b``."""
+    parts: list[str] = []
+    if when.sex is not None:
+        parts.append(f"sex: {when.sex}")
+    if when.pregnant is not None:
+        parts.append(f"pregnant: {'true' if when.pregnant else 'false'}")
+    if when.trimester is not None:
+        parts.append(f"trimester: {describe_ids(map(str, when.trimester))}")
+    if when.age_min is not None:
+        parts.append(f"age >= {when.age_min:g} y")
+    if when.age_max is not None:
+        parts.append(f"age < {when.age_max:g} y")
+    if when.inflammation is not None:
+        parts.append(f"inflammation: {'true' if when.inflammation else 'false'}")
+    parts += [f"{name}: {describe_ids(ids)}" for name, ids in when.reported()]
+    if when.unless is not None:
+        parts += [f"unless {name}: {describe_ids(ids)}" for name, ids in when.unless.reported()]
+    return ", ".join(parts) or "everyone"
+
+
+def _reported_ids(name: str, facts: Facts) -> Set[str]:
+    if name == "diet":
+        return frozenset((facts.diet,)) if facts.diet else _NONE_REPORTED
+    ids: Set[str] = getattr(facts, name)
+    return ids
+
+
+def _context_used(when: When, facts: Facts) -> str:
+    """The patient's context for each field ``when`` names, as the trace shows it."""
+    parts: list[str] = []
+    if when.sex is not None:
+        parts.append(f"sex {facts.sex}" if facts.sex else "sex not given")
+    if when.pregnant is not None or when.trimester is not None:
+        if facts.pregnant is None:
+            parts.append("pregnancy not given")
+        elif facts.pregnant:
+            parts.append("pregnant")
+        else:
+            parts.append(
+                "not pregnant" + (" (assumed from age)" if facts.pregnancy_assumed else "")
+            )
+    if when.trimester is not None and facts.pregnant is not False:
+        parts.append(f"trimester {facts.trimester}" if facts.trimester else "trimester not given")
+    if when.age_min is not None or when.age_max is not None:
+        parts.append(f"age {facts.age:g} y" if facts.age is not None else "age not given")
+    if when.inflammation is not None and facts.inflammation_pattern is not None:
+        inflamed = facts.outcomes[facts.inflammation_pattern]
+        parts.append(f"pattern {facts.inflammation_pattern} {inflamed.value}")
+    reported = [*when.reported(), *(when.unless.reported() if when.unless else ())]
+    for name, ids in reported:
+        given = _reported_ids(name, facts)
+        found = [i for i in ids if i in given]
+        if found:
+            parts.append(f"{name} reported: {describe_ids(found)}")
+        else:
+            parts.append(f"{name}: {describe_ids(ids)} not reported")
+    return "; ".join(parts)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class ContextRule:
+    """The patient's context matches ``when`` (``{context: ...}`` in a pack)."""
+
+    when: When
+    text: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", f"context({context_text(self.when)})")
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def decide(self, facts: Facts) -> Outcome:
+        return _TRI_OUTCOME[match_when(self.when, facts)[0]]
+
+    def evaluate(self, facts: Facts) -> CriterionResult:
+        applies, unknown = match_when(self.when, facts)
+        outcome = _TRI_OUTCOME[applies]
+        reason = _context_used(self.when, facts)
+        if outcome is not Outcome.UNDECIDED:
+            return CriterionResult("context", self.text, outcome, reason=reason)
+        analytes, context = _missing_for_context(set(unknown), facts)
+        return CriterionResult(
+            "context",
+            self.text,
+            outcome,
+            missing_analytes=analytes,
+            missing_context=context,
+            reason=reason,
+        )
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class MissingRule:
+    """The analyte was not measured (``{missing: egfr}``); always decided."""
+
+    analyte: str
+    text: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", f"missing({self.analyte})")
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def decide(self, facts: Facts) -> Outcome:
+        return Outcome.HELD if facts.values.get(self.analyte) is None else Outcome.FAILED
+
+    def evaluate(self, facts: Facts) -> CriterionResult:
+        obs = facts.values.get(self.analyte)
+        name = ANALYTES[self.analyte].display_name
+        if obs is None:
+            return CriterionResult(
+                "missing",
+                self.text,
+                Outcome.HELD,
+                self.analyte,
+                reason=f"{name} was not measured",
+            )
+        return CriterionResult(
+            "missing",
+            self.text,
+            Outcome.FAILED,
+            self.analyte,
+            obs,
+            reason=f"{name} was measured",
         )
 
 
@@ -817,6 +1074,116 @@ class NotRule:
         )
 
 
+# --- patterns: criteria and grey zones ----------------------------------------------------------
+
+
+def grey_zone_outcome(criteria: Outcome, zones: Iterable[Outcome]) -> Outcome:
+    """A pattern's outcome from its criteria's and its grey zones' (strict Kleene).
+
+    A zone that holds makes the pattern undecided; a zone that may hold makes a decided
+    pattern undecided too, since the zone could turn out to hold; otherwise the criteria decide.
+    """
+    zone_open = False
+    for zone in zones:
+        if zone is Outcome.HELD:
+            return Outcome.UNDECIDED
+        if zone is Outcome.UNDECIDED:
+            zone_open = True
+    return Outcome.UNDECIDED if zone_open else criteria
+
+
+@dataclass(frozen=True, slots=True)
+class GreyZoneRule:
+    """A grey zone, compiled: its condition as a rule, the reason and its citation."""
+
+    rule: Rule
+    reason: str
+    decisive_tests: tuple[str, ...]
+    source: str
+    source_id: str
+    confidence: str
+
+
+@dataclass(frozen=True, slots=True)
+class GreyZoneResult:
+    """One grey zone as evaluated for a panel: whether it held, why, and who says so."""
+
+    result: CriterionResult
+    reason: str
+    decisive_tests: tuple[str, ...]
+    source: str
+    source_id: str
+    confidence: str
+
+    @property
+    def outcome(self) -> Outcome:
+        return self.result.outcome
+
+
+@dataclass(frozen=True, slots=True)
+class PatternTrace:
+    """A pattern's explanation: the outcome, the criteria's trace and each grey zone's."""
+
+    outcome: Outcome
+    criteria: CriterionResult
+    grey_zones: tuple[GreyZoneResult, ...] = ()
+    missing_analytes: tuple[str, ...] = ()
+    missing_context: tuple[str, ...] = ()
+
+    @property
+    def held_zones(self) -> tuple[GreyZoneResult, ...]:
+        return tuple(z for z in self.grey_zones if z.outcome is Outcome.HELD)
+
+    @property
+    def open_zones(self) -> tuple[GreyZoneResult, ...]:
+        return tuple(z for z in self.grey_zones if z.outcome is Outcome.UNDECIDED)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class PatternRule:
+    """A pattern's criteria with its grey zones: ``decide`` for the status, ``explain`` for the
+    trace, with the same rules (so that they always agree)."""
+
+    criteria: Rule
+    grey_zones: tuple[GreyZoneRule, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return self.criteria.text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def decide(self, facts: Facts) -> Outcome:
+        outcome = self.criteria.decide(facts)
+        if not self.grey_zones or outcome is Outcome.UNDECIDED:
+            return outcome
+        return grey_zone_outcome(outcome, (z.rule.decide(facts) for z in self.grey_zones))
+
+    def explain(self, facts: Facts) -> PatternTrace:
+        criteria = self.criteria.evaluate(facts)
+        zones = tuple(
+            GreyZoneResult(
+                z.rule.evaluate(facts),
+                z.reason,
+                z.decisive_tests,
+                z.source,
+                z.source_id,
+                z.confidence,
+            )
+            for z in self.grey_zones
+        )
+        outcome = grey_zone_outcome(criteria.outcome, (z.outcome for z in zones))
+        if outcome is not Outcome.UNDECIDED or any(z.outcome is Outcome.HELD for z in zones):
+            # Decided, or undecided by a zone that holds: nothing missing would change that.
+            return PatternTrace(outcome, criteria, zones)
+        undecided = [z.result for z in zones if z.outcome is Outcome.UNDECIDED]
+        if criteria.outcome is Outcome.UNDECIDED:
+            undecided.insert(0, criteria)
+        analytes, context = _union(undecided)
+        return PatternTrace(outcome, criteria, zones, analytes, context)
+
+
 # --- compiling a pack ---------------------------------------------------------------------------
 
 
@@ -937,23 +1304,36 @@ def flag_bands(
 
 @dataclass(frozen=True, slots=True)
 class CompiledPattern:
+    """A pattern, compiled. ``rule`` is its criteria; ``decide`` gives its status (criteria
+    and grey zones), ``decider`` also explains it."""
+
     id: str
     label: str
-    kind: Literal["pattern", "note"]
+    kind: Literal["pattern", "note", "alert"]
     description: str
     rule: Rule
     supporting: tuple[Rule, ...]
     decisive_tests: tuple[str, ...]
     note: str
+    grey_zones: tuple[GreyZoneRule, ...] = ()
     labels: Mapping[str, str] = field(init=False)
+    decider: PatternRule = field(init=False)
+    decide: Callable[[Facts], Outcome] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        # Educational wording, fixed per pattern: "consistent with", never a diagnosis.
+        # Educational wording, fixed per pattern: "consistent with", never a diagnosis. An
+        # alert says that prompt assessment is worth considering; it names no disease.
         if self.kind == "note":
             labels = {
                 "consistent": f"note applies: {self.label}",
                 "not_consistent": f"note does not apply: {self.label}",
                 "indeterminate": f"note on {self.label}",
+            }
+        elif self.kind == "alert":
+            labels = {
+                "consistent": f"alert: {self.label}",
+                "not_consistent": f"no alert: {self.label}",
+                "indeterminate": f"alert cannot be decided: {self.label}",
             }
         else:
             labels = {
@@ -962,6 +1342,16 @@ class CompiledPattern:
                 "indeterminate": self.label,
             }
         object.__setattr__(self, "labels", labels)
+        decider = PatternRule(self.rule, self.grey_zones)
+        object.__setattr__(self, "decider", decider)
+        # Without grey zones the criteria decide alone: no extra call on the hot path.
+        object.__setattr__(self, "decide", decider.decide if self.grey_zones else self.rule.decide)
+
+    def undecided_label(self, why: str) -> str:
+        """The label when undecided; ``why`` is "without ..." or "from these results ..."."""
+        if self.kind == "alert":
+            return f"alert cannot be decided {why}: {self.label}"
+        return f"{self.labels['indeterminate']} cannot be decided {why}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -972,10 +1362,21 @@ class CompiledPack:
     thresholds: Mapping[str, ThresholdRule]
     ranges: Mapping[str, tuple[RangeUsed, ...]]
     patterns: tuple[CompiledPattern, ...]
-    pattern_rules: Mapping[str, Rule] = field(init=False)
+    pattern_rules: Mapping[str, PatternRule] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "pattern_rules", {p.id: p.rule for p in self.patterns})
+        object.__setattr__(self, "pattern_rules", {p.id: p.decider for p in self.patterns})
+
+
+def _not_covered_used(pack: Pack, gap: NotCovered, default_source: str | None) -> NotCoveredUsed:
+    source_id = gap.source or default_source or ""
+    return NotCoveredUsed(
+        when=gap.when,
+        applies_to=gap.when.describe(),
+        reason=" ".join(gap.reason.split()),
+        source=pack.sources[source_id].citation(),
+        source_id=source_id,
+    )
 
 
 def compile_pack(pack: Pack) -> CompiledPack:
@@ -987,6 +1388,7 @@ def compile_pack(pack: Pack) -> CompiledPack:
                 _cutoff_used(pack, spec.analyte, cut, spec.source, spec.confidence, spec.note)
                 for cut in spec.cutoffs
             ),
+            tuple(_not_covered_used(pack, gap, spec.source) for gap in spec.not_covered),
         )
         for tid, spec in pack.thresholds.items()
     }
@@ -1040,7 +1442,21 @@ def compile_pack(pack: Pack) -> CompiledPack:
                 return AnyRule(tuple(build(i) for i in items))
             case NotOf(not_=inner):
                 return NotRule(build(inner))
+            case ContextRef(context=when):
+                return ContextRule(_canonical_when(when))
+            case MissingRef(missing=aid):
+                return MissingRule(aid)
         raise AssertionError(f"unknown criterion {crit!r}")  # pragma: no cover
+
+    def zone(item: GreyZone) -> GreyZoneRule:
+        return GreyZoneRule(
+            build(item.if_),
+            " ".join(item.reason.split()),
+            tuple(item.decisive_tests),
+            pack.sources[item.source].citation(),
+            item.source,
+            item.confidence,
+        )
 
     order = _evaluation_order(pack)
     patterns = tuple(
@@ -1053,6 +1469,7 @@ def compile_pack(pack: Pack) -> CompiledPack:
             tuple(build(c) for c in spec.supporting),
             tuple(spec.decisive_tests),
             " ".join(spec.note.split()),
+            tuple(zone(z) for z in spec.grey_zones),
         )
         for pid in order
         for spec in (pack.patterns[pid],)
