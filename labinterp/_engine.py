@@ -295,9 +295,19 @@ def _decisive_tests(cp: CompiledPattern, trace: PatternTrace) -> tuple[str, ...]
         ]
         tests = [*names, *(t for zone in held for t in zone.decisive_tests)]
         return tuple(dict.fromkeys(map(_test_name, tests or cp.decisive_tests)))
+    if _only_uncovered(trace):
+        return ()  # the source covers no one like this patient: no test would decide it
     names = [ANALYTES[a].display_name for a in trace.missing_analytes]
     zone_tests = [t for zone in trace.open_zones for t in zone.decisive_tests]
     return tuple(dict.fromkeys([*names, *map(_test_name, [*zone_tests, *cp.decisive_tests])]))
+
+
+def _only_uncovered(trace: PatternTrace) -> bool:
+    """Undecided only because a threshold's source does not cover this patient's context."""
+    if trace.missing_analytes or trace.missing_context or trace.open_zones:
+        return False
+    undecided = [leaf for leaf in trace.criteria.leaves() if leaf.outcome is Outcome.UNDECIDED]
+    return bool(undecided) and all(leaf.not_covered for leaf in undecided)
 
 
 def _finding(

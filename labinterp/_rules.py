@@ -189,6 +189,20 @@ class CutoffUsed:
 
 
 @dataclass(frozen=True, slots=True)
+class NotCoveredUsed:
+    """A context a threshold's source gives no cut-off for, compiled with its citation."""
+
+    applies_to: str
+    reason: str
+    source: str
+    source_id: str
+    when: _Internal[When] = field(repr=False)
+
+    def explain(self) -> str:
+        return f"not covered for {self.applies_to}: {self.reason} ({self.source})"
+
+
+@dataclass(frozen=True, slots=True)
 class CriterionResult:
     """One criterion's outcome and the trace of why."""
 
@@ -206,6 +220,7 @@ class CriterionResult:
     missing_context: tuple[str, ...] = ()
     reason: str | None = None
     children: tuple[CriterionResult, ...] = ()
+    not_covered: tuple[NotCoveredUsed, ...] = ()  # contexts the source does not cover, applying
 
     def leaves(self) -> Iterable[CriterionResult]:
         if not self.children:
@@ -547,20 +562,6 @@ def _explain_leaf(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class NotCoveredUsed:
-    """A context a threshold's source gives no cut-off for, compiled with its citation."""
-
-    when: When
-    applies_to: str
-    reason: str
-    source: str
-    source_id: str
-
-    def explain(self) -> str:
-        return f"not covered for {self.applies_to}: {self.reason} ({self.source})"
-
-
 def _uncovered(gaps: tuple[NotCoveredUsed, ...], facts: Facts) -> bool:
     """The patient is, or may be, in a context the source does not cover."""
     return any(match_when(gap.when, facts)[0] is not False for gap in gaps)
@@ -629,6 +630,7 @@ def _explain_uncovered(
             missing_analytes=(),
             missing_context=(),
             reason="; ".join(gap.explain() for gap in applying),
+            not_covered=tuple(applying),
         )
     if not possible:
         return result
@@ -1371,11 +1373,11 @@ class CompiledPack:
 def _not_covered_used(pack: Pack, gap: NotCovered, default_source: str | None) -> NotCoveredUsed:
     source_id = gap.source or default_source or ""
     return NotCoveredUsed(
-        when=gap.when,
         applies_to=gap.when.describe(),
         reason=" ".join(gap.reason.split()),
         source=pack.sources[source_id].citation(),
         source_id=source_id,
+        when=_canonical_when(gap.when),
     )
 
 

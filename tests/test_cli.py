@@ -78,7 +78,9 @@ def test_interpret_with_who_pack_changes_the_answer(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     panel = tmp_path / "panel.json"
-    panel.write_text(json.dumps({"ferritin": "50 ug/L", "crp": "40 mg/L", "tsat": "25 %"}))
+    panel.write_text(
+        json.dumps({"ferritin": "50 ug/L", "crp": "40 mg/L", "tsat": "25 %", "pregnant": False})
+    )
     code, out, _ = run_cli(
         capsys, "interpret", str(panel), "--pack", "who_2020_ferritin", "--format", "json"
     )

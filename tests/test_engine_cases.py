@@ -798,24 +798,31 @@ DEFAULT_IRON: list[Case] = [
     ),
 ]
 
+
+def not_pregnant(**values: Any) -> dict[str, Any]:
+    """An adult known not to be pregnant: WHO 2020 gives no ferritin cut-off after the first
+    trimester, so without the pregnancy status the WHO pack cannot decide (cases below)."""
+    return adult(pregnant=False, **values)
+
+
 WHO_IRON: list[Case] = [
     Case(
         "who_50_crp_40",
-        adult(ferritin="50 ug/L", crp="40 mg/L"),
+        not_pregnant(ferritin="50 ug/L", crp="40 mg/L"),
         "iron_deficiency",
         "consistent",
         pack="who_2020_ferritin",
     ),
     Case(
         "who_50_crp_2",
-        adult(ferritin="50 ug/L", crp="2 mg/L"),
+        not_pregnant(ferritin="50 ug/L", crp="2 mg/L"),
         "iron_deficiency",
         "not_consistent",
         pack="who_2020_ferritin",
     ),
     Case(
         "who_50_no_crp",
-        adult(ferritin="50 ug/L"),
+        not_pregnant(ferritin="50 ug/L"),
         "iron_deficiency",
         "indeterminate",
         pack="who_2020_ferritin",
@@ -824,56 +831,56 @@ WHO_IRON: list[Case] = [
     ),
     Case(
         "who_10_no_crp",
-        adult(ferritin="10 ug/L"),
+        not_pregnant(ferritin="10 ug/L"),
         "iron_deficiency",
         "consistent",
         pack="who_2020_ferritin",
     ),
     Case(
         "who_80_no_crp",
-        adult(ferritin="80 ug/L"),
+        not_pregnant(ferritin="80 ug/L"),
         "iron_deficiency",
         "not_consistent",
         pack="who_2020_ferritin",
     ),
     Case(
         "who_edge_15_crp_2",
-        adult(ferritin="15 ug/L", crp="2 mg/L"),
+        not_pregnant(ferritin="15 ug/L", crp="2 mg/L"),
         "iron_deficiency",
         "not_consistent",
         pack="who_2020_ferritin",
     ),
     Case(
         "who_edge_15_ng_mL_crp_2",
-        adult(ferritin="15 ng/mL", crp="2 mg/L"),
+        not_pregnant(ferritin="15 ng/mL", crp="2 mg/L"),
         "iron_deficiency",
         "not_consistent",
         pack="who_2020_ferritin",
     ),
     Case(
         "who_14.9_crp_2",
-        adult(ferritin="14.9 ug/L", crp="2 mg/L"),
+        not_pregnant(ferritin="14.9 ug/L", crp="2 mg/L"),
         "iron_deficiency",
         "consistent",
         pack="who_2020_ferritin",
     ),
     Case(
         "who_edge_70_crp_40",
-        adult(ferritin="70 ug/L", crp="40 mg/L"),
+        not_pregnant(ferritin="70 ug/L", crp="40 mg/L"),
         "iron_deficiency",
         "not_consistent",
         pack="who_2020_ferritin",
     ),
     Case(
         "who_edge_70_pmol_crp_40",
-        adult(ferritin=mm(70, "ug/L", "pmol/L", "ferritin"), crp="40 mg/L"),
+        not_pregnant(ferritin=mm(70, "ug/L", "pmol/L", "ferritin"), crp="40 mg/L"),
         "iron_deficiency",
         "not_consistent",
         pack="who_2020_ferritin",
     ),
     Case(
         "who_69.9_crp_40",
-        adult(ferritin="69.9 ug/L", crp="40 mg/L"),
+        not_pregnant(ferritin="69.9 ug/L", crp="40 mg/L"),
         "iron_deficiency",
         "consistent",
         pack="who_2020_ferritin",
@@ -881,7 +888,7 @@ WHO_IRON: list[Case] = [
     # CRP exactly 5 mg/L is not inflammation (> 5), so the 15 ug/L cut-off applies.
     Case(
         "who_50_crp_edge_5",
-        adult(ferritin="50 ug/L", crp="5 mg/L"),
+        not_pregnant(ferritin="50 ug/L", crp="5 mg/L"),
         "iron_deficiency",
         "not_consistent",
         pack="who_2020_ferritin",
@@ -889,14 +896,14 @@ WHO_IRON: list[Case] = [
     # The seed definition and WHO's label different people (see the pack's header).
     Case(
         "who_20_tsat_10_crp_2",
-        adult(ferritin="20 ug/L", tsat="10 %", crp="2 mg/L"),
+        not_pregnant(ferritin="20 ug/L", tsat="10 %", crp="2 mg/L"),
         "iron_deficiency",
         "not_consistent",
         pack="who_2020_ferritin",
     ),
     Case(
         "who_50_tsat_25_crp_40",
-        adult(ferritin="50 ug/L", tsat="25 %", crp="40 mg/L"),
+        not_pregnant(ferritin="50 ug/L", tsat="25 %", crp="40 mg/L"),
         "iron_deficiency",
         "consistent",
         pack="who_2020_ferritin",
@@ -904,7 +911,7 @@ WHO_IRON: list[Case] = [
     # A censored CRP that does not settle inflammation leaves the context itself unknown.
     Case(
         "who_50_crp_censored",
-        adult(ferritin="50 ug/L", crp="<10 mg/L"),
+        not_pregnant(ferritin="50 ug/L", crp="<10 mg/L"),
         "iron_deficiency",
         "indeterminate",
         pack="who_2020_ferritin",
@@ -913,13 +920,60 @@ WHO_IRON: list[Case] = [
     ),
     Case(
         "who_nothing",
-        adult(),
+        not_pregnant(),
         "iron_deficiency",
         "indeterminate",
         pack="who_2020_ferritin",
         missing_analytes=("ferritin",),
     ),
+    # Pregnancy after the first trimester is not covered by WHO 2020 (issue 7).
+    Case(
+        "who_pregnant_t3_20",
+        adult(sex="female", pregnant=True, trimester=3, ferritin="20 ug/L", crp="2 mg/L"),
+        "iron_deficiency",
+        "indeterminate",
+        pack="who_2020_ferritin",
+        missing_analytes=(),
+        label_has=(
+            "cannot be decided from these results",
+            "not covered for pregnant, trimester 2/3: WHO 2020 gives a ferritin cut-off in "
+            "pregnancy for the first trimester only",
+        ),
+    ),
+    Case(
+        "who_pregnant_t1_10",
+        adult(sex="female", pregnant=True, trimester=1, ferritin="10 ug/L", crp="2 mg/L"),
+        "iron_deficiency",
+        "consistent",
+        pack="who_2020_ferritin",
+    ),
+    Case(
+        "who_pregnant_no_trimester",
+        adult(sex="female", pregnant=True, ferritin="10 ug/L", crp="2 mg/L"),
+        "iron_deficiency",
+        "indeterminate",
+        pack="who_2020_ferritin",
+        missing_analytes=(),
+        missing_context=("trimester",),
+    ),
+    Case(
+        "who_pregnancy_unknown",
+        adult(sex="female", ferritin="10 ug/L", crp="2 mg/L"),
+        "iron_deficiency",
+        "indeterminate",
+        pack="who_2020_ferritin",
+        missing_analytes=(),
+        missing_context=("pregnant", "trimester"),
+    ),
+    Case(
+        "who_male_pregnancy_not_asked",
+        adult(sex="male", ferritin="10 ug/L", crp="2 mg/L"),
+        "iron_deficiency",
+        "consistent",
+        pack="who_2020_ferritin",
+    ),
 ]
+
 
 HF_IRON: list[Case] = [
     Case(

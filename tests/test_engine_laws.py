@@ -12,21 +12,26 @@ from typing import Any, Literal
 
 import pytest
 import yaml
-from _engine_helpers import PACK_NAMES, pack
+from _engine_helpers import PACK_NAMES, SAMPLE_PANELS, STATUS_OF_OUTCOME, pack
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from labinterp import ANALYTES, Pack, convert, interpret, load_pack
+from labinterp import ANALYTES, CONTEXT_VOCABULARIES, Pack, convert, interpret, load_pack
 from labinterp._packs import (
     AllOf,
     AnyOf,
+    ContextRef,
     Criterion,
     Cutoff,
+    GreyZone,
     Interval,
+    MissingRef,
+    NotCovered,
     NotOf,
     PatternRef,
     PatternSpec,
     Population,
+    PregnancyAges,
     ReferenceIntervalSpec,
     ReferencePosition,
     ReferenceRef,
@@ -34,9 +39,11 @@ from labinterp._packs import (
     Source,
     ThresholdRef,
     ThresholdSpec,
+    Unless,
     When,
     dump_pack,
 )
+from labinterp._rules import grey_zone_outcome
 
 # --- shared strategies ------------------------------------------------------------------------
 
@@ -281,7 +288,9 @@ SOUNDNESS = [
 def partial_panels(draw: st.DrawFn, analytes: Sequence[str]) -> dict[str, Any]:
     """At least one of ``analytes`` missing; the others measured (from the grid, which sits
     on and around the cut-offs, or anywhere in range) or missing too."""
-    panel: dict[str, Any] = {"age": 40}
+    # Known not to be pregnant: the WHO pack's threshold is not covered after the first
+    # trimester, and these laws are about missing results, not missing context.
+    panel: dict[str, Any] = {"age": 40, "pregnant": False}
     missing = draw(st.sampled_from(analytes))
     for analyte in analytes:
         choice = "missing" if analyte == missing else draw(st.sampled_from(CHOICES))
@@ -420,6 +429,24 @@ def unit_of(draw: st.DrawFn, analyte: str) -> str:
     return pick(draw, ANALYTES[analyte].common_units)
 
 
+def draw_ids(draw: st.DrawFn, field: str) -> Any:
+    """None, or a non-empty list of a vocabulary's ids (typed loosely: the models check)."""
+    if draw(st.booleans()):
+        return None
+    ids = sorted(CONTEXT_VOCABULARIES[field])
+    return draw(st.lists(st.sampled_from(ids), min_size=1, max_size=3))
+
+
+def draw_unless(draw: st.DrawFn) -> Unless | None:
+    if draw(st.booleans()):
+        return None
+    return Unless(
+        conditions=draw_ids(draw, "conditions") or ["heart_failure"],
+        symptoms=draw_ids(draw, "symptoms"),
+        diet=draw_ids(draw, "diet"),
+    )
+
+
 def draw_when(draw: st.DrawFn) -> When:
     if draw(st.booleans()):
         return When()
@@ -429,6 +456,11 @@ def draw_when(draw: st.DrawFn) -> When:
         trimester=draw(TRIMESTERS),
         age_min=draw(AGE_LOW),
         age_max=draw(AGE_HIGH),
+        conditions=draw_ids(draw, "conditions"),
+        medications=draw_ids(draw, "medications"),
+        symptoms=draw_ids(draw, "symptoms"),
+        diet=draw_ids(draw, "diet"),
+        unless=draw_unless(draw),
     )
 
 
@@ -455,12 +487,21 @@ def draw_cutoff(draw: st.DrawFn, analyte: str, source_ids: Sequence[str]) -> Cut
 
 def draw_threshold(draw: st.DrawFn, source_ids: Sequence[str]) -> ThresholdSpec:
     analyte = pick(draw, CATALOG)
+    gaps = [
+        NotCovered(
+            when=When(sex=draw(SEXES), conditions=draw_ids(draw, "conditions") or ["malignancy"]),
+            reason=draw(TEXT),
+            source=pick_optional(draw, source_ids),
+        )
+        for _ in range(draw(st.integers(0, 1)))
+    ]
     return ThresholdSpec(
         analyte=analyte,
         source=pick(draw, source_ids),
         confidence=draw(CONFIDENCE),
         note=draw(OPTIONAL_TEXT),
         cutoffs=[draw_cutoff(draw, analyte, source_ids) for _ in range(draw(st.integers(1, 3)))],
+        not_covered=gaps,
     )
 
 
@@ -488,12 +529,16 @@ def draw_criterion(
 ) -> Criterion:
     """Criteria over the pack's thresholds, any analyte's reference position and patterns
     defined earlier (so that there is no cycle), nested at most two levels deep."""
-    kinds = ["threshold", "reference", *(["pattern"] if earlier else [])]
+    kinds = ["threshold", "reference", "context", "missing", *(["pattern"] if earlier else [])]
     if depth < 2:
         kinds += ["all", "any", "not"]
     kind = pick(draw, kinds)
     if kind == "threshold":
         return ThresholdRef(threshold=pick(draw, threshold_ids))
+    if kind == "context":
+        return ContextRef(context=draw_when(draw))
+    if kind == "missing":
+        return MissingRef(missing=pick(draw, CATALOG))
     if kind == "reference":
         return ReferenceRef(
             reference=ReferencePosition(analyte=pick(draw, CATALOG), position=draw(POSITIONS))
@@ -530,9 +575,22 @@ def packs(draw: st.DrawFn) -> Pack:
     patterns: dict[str, PatternSpec] = {}
     for i, pid in enumerate(pattern_ids):
         earlier = pattern_ids[:i]
+        zones = [
+            GreyZone.model_validate(
+                {
+                    "if": draw_criterion(draw, threshold_ids, earlier, 1),
+                    "reason": draw(TEXT),
+                    "decisive_tests": draw(st.lists(TEXT, max_size=1)),
+                    "source": pick(draw, source_ids),
+                    "confidence": draw(CONFIDENCE),
+                }
+            )
+            for _ in range(draw(st.integers(0, 1)))
+        ]
         patterns[pid] = PatternSpec(
             label=draw(TEXT),
-            kind=draw(st.sampled_from(["pattern", "note"])),
+            kind=draw(st.sampled_from(["pattern", "note", "alert"])),
+            grey_zones=zones,
             description=draw(OPTIONAL_TEXT),
             criteria=draw_criterion(draw, threshold_ids, earlier),
             supporting=[
@@ -551,6 +609,7 @@ def packs(draw: st.DrawFn) -> Pack:
             age_min=draw(st.none() | st.floats(0, 18)),
             age_max=draw(st.none() | st.floats(19, 130)),
             description=draw(TEXT),
+            pregnancy_ages=PregnancyAges(min=draw(st.floats(0, 20)), max=draw(st.floats(21, 130))),
         ),
         use_lab_reference_intervals=draw(st.booleans()),
         inflammation_pattern=pick_optional(draw, pattern_ids),
@@ -583,3 +642,25 @@ def test_dumped_packs_load_back_equal(pack_file: Path, generated: Pack) -> None:
 def test_bundled_packs_round_trip(pack_file: Path, name: str) -> None:
     pack_file.write_text(dump_pack(pack(name)), encoding="utf-8")
     assert load_pack(pack_file) == pack(name)
+
+
+# --- (e) any valid pack decides what it explains ----------------------------------------------
+
+
+@st.composite
+def panels_with_reported_context(draw: st.DrawFn) -> dict[str, Any]:
+    base = dict(SAMPLE_PANELS[draw(st.sampled_from(sorted(SAMPLE_PANELS)))])
+    for field in ("conditions", "medications", "symptoms"):
+        base[field] = draw_ids(draw, field) or []
+    return base
+
+
+@given(generated=packs(), panel=panels_with_reported_context())
+def test_generated_packs_decide_what_they_explain(generated: Pack, panel: dict[str, Any]) -> None:
+    """Context, missing, not_covered and grey zones included: the status decided without a
+    trace is the outcome the trace explains (the engine also asserts this internally)."""
+    result = interpret(panel, pack=generated)
+    decided = result.statuses()
+    for found in result.patterns:
+        explained = grey_zone_outcome(found.criteria.outcome, (z.outcome for z in found.grey_zones))
+        assert STATUS_OF_OUTCOME[explained] == decided[found.id] == found.status
