@@ -257,3 +257,16 @@ def test_the_cli_refuses_an_unknown_id(tmp_path: Path, capsys: pytest.CaptureFix
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "symptoms: unknown id 'feverr'; did you mean 'fever'?" in captured.err
+
+
+def test_the_getting_started_page_lists_every_id() -> None:
+    page = (Path(__file__).resolve().parents[1] / "docs" / "getting-started.md").read_text(
+        encoding="utf-8"
+    )
+    missing = [
+        ident
+        for vocabulary in CONTEXT_VOCABULARIES.values()
+        for ident in vocabulary
+        if f"`{ident}`" not in page
+    ]
+    assert missing == []
