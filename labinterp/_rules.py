@@ -1352,7 +1352,7 @@ class CompiledPattern:
     def undecided_label(self, why: str) -> str:
         """The label when undecided; ``why`` is "without ..." or "from these results ..."."""
         if self.kind == "alert":
-            return f"alert cannot be decided {why}: {self.label}"
+            return f"{self.labels['indeterminate']} ({why})"
         return f"{self.labels['indeterminate']} cannot be decided {why}"
 
 

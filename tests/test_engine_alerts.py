@@ -85,7 +85,39 @@ def test_an_undecided_alert_says_so_and_is_not_among_the_alerts(pack: Pack) -> N
     found = result.pattern("low_hb")
     assert found.status == "indeterminate"
     assert found.label == (
-        "alert cannot be decided without hemoglobin: hemoglobin below its interval (test)"
+        "alert cannot be decided: hemoglobin below its interval (test) (without hemoglobin)"
+    )
+    assert result.alerts == ()
+
+
+def test_an_alert_in_a_grey_zone_gives_the_reason(pack: Pack) -> None:
+    zoned = labinterp.extend_pack(
+        pack,
+        {
+            "name": "zoned_alert",
+            "version": "1",
+            "patterns": {
+                "back_pain_red_flags": {
+                    **ALERT_PACK["patterns"]["back_pain_red_flags"],
+                    "grey_zones": [
+                        {
+                            "if": {"context": {"conditions": ["malignancy"]}},
+                            "reason": "test zone: a known cancer",
+                            "source": "seed_backache_anemia",
+                            "confidence": "uncertain",
+                        }
+                    ],
+                }
+            },
+        },
+    )
+    result = labinterp.interpret(
+        adult(symptoms=["back_pain", "fever"], conditions=["malignancy"]), pack=zoned
+    )
+    found = result.pattern("back_pain_red_flags")
+    assert found.label == (
+        "alert cannot be decided: back pain with a red-flag symptom "
+        "(from these results: test zone: a known cancer)"
     )
     assert result.alerts == ()
 
