@@ -69,7 +69,20 @@ class Source(_Strict):
 
     title: str = Field(min_length=3)
     year: int | None = Field(default=None, ge=1900, le=2100)
-    kind: Literal["seed document", "guideline", "review", "textbook", "primary study"]
+    kind: Literal[
+        "seed document",
+        "guideline",
+        "population guideline",
+        "review",
+        "review article",
+        "textbook",
+        "primary study",
+        "dataset",
+        "laboratory",
+    ] = Field(
+        description="what the source is; 'population guideline' for cut-offs written to assess "
+        "groups, 'laboratory' for a laboratory's published reference interval"
+    )
     note: str = ""
 
     def citation(self) -> str:
