@@ -50,7 +50,17 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("interpret", help="interpret a panel (JSON file, or - for stdin)")
     p.add_argument("file")
-    p.add_argument("--pack", help="a bundled pack name or a pack file (default: default)")
+    p.add_argument(
+        "--pack",
+        help="a bundled pack name such as 'default' (the default), or a pack file: a path "
+        "ending in .yaml/.yml or containing '/' (write ./NAME for a file named NAME)",
+    )
+    p.add_argument(
+        "--extends-root",
+        metavar="FOLDER",
+        help="let the pack file's 'extends:' name files anywhere inside FOLDER (by default only "
+        "bundled packs and files in the pack's own folder or below)",
+    )
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--brief", action="store_true", help="text: labels only, no traces")
 
@@ -69,7 +79,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "interpret":
-            result = interpret(_read_panel(args.file), pack=args.pack)
+            pack = load_pack(
+                "default" if args.pack is None else args.pack,
+                extends_root=None if args.extends_root is None else Path(args.extends_root),
+            )
+            result = interpret(_read_panel(args.file), pack=pack)
             out = (
                 result.to_json() + "\n"
                 if args.format == "json"

@@ -398,14 +398,27 @@ COMPARATORS: st.SearchStrategy[Literal["<", "<=", ">", ">="]] = st.sampled_from(
 POSITIONS: st.SearchStrategy[Literal["below", "within", "above"]] = st.sampled_from(
     ["below", "within", "above"]
 )
-SEXES: st.SearchStrategy[Literal["female", "male"] | None] = st.sampled_from(
-    [None, "female", "male"]
-)
-PREGNANT = st.sampled_from([None, True, False])
-TRIMESTER: st.SearchStrategy[Literal[1, 2, 3]] = st.sampled_from([1, 2, 3])
-TRIMESTERS = st.none() | st.lists(TRIMESTER, min_size=1, max_size=3)
-AGE_LOW = st.none() | st.floats(0, 60)
-AGE_HIGH = st.none() | st.floats(61, 130)
+# labinterp refuses a threshold unless every patient of the population gets exactly one
+# cut-off, so generated cut-offs split the population in one of these ways. The age split
+# lies inside every generated population (age_min <= 18, age_max >= 19).
+AGE_SPLIT = 18.5
+SPLITS: list[list[When]] = [
+    [When()],
+    [When(sex="male"), When(sex="female")],
+    [When(pregnant=False), When(pregnant=True)],
+    [
+        When(sex="male"),
+        When(sex="female", pregnant=False),
+        When(sex="female", pregnant=True, trimester=[1, 3]),
+        When(sex="female", pregnant=True, trimester=[2]),
+    ],
+    [When(age_max=AGE_SPLIT), When(age_min=AGE_SPLIT)],
+    [
+        When(sex="male", age_max=AGE_SPLIT),
+        When(sex="male", age_min=AGE_SPLIT),
+        When(sex="female"),
+    ],
+]
 
 
 def pick(draw: st.DrawFn, items: Sequence[str]) -> str:
@@ -420,23 +433,10 @@ def unit_of(draw: st.DrawFn, analyte: str) -> str:
     return pick(draw, ANALYTES[analyte].common_units)
 
 
-def draw_when(draw: st.DrawFn) -> When:
-    if draw(st.booleans()):
-        return When()
-    return When(
-        sex=draw(SEXES),
-        pregnant=draw(PREGNANT),
-        trimester=draw(TRIMESTERS),
-        age_min=draw(AGE_LOW),
-        age_max=draw(AGE_HIGH),
-    )
-
-
-def draw_cutoff(draw: st.DrawFn, analyte: str, source_ids: Sequence[str]) -> Cutoff:
+def draw_cutoff(draw: st.DrawFn, analyte: str, source_ids: Sequence[str], when: When) -> Cutoff:
     unit = unit_of(draw, analyte)
     source = pick_optional(draw, source_ids)
     note = draw(OPTIONAL_TEXT)
-    when = draw_when(draw)
     if draw(st.booleans()):
         return Cutoff(
             when=when,
@@ -460,18 +460,21 @@ def draw_threshold(draw: st.DrawFn, source_ids: Sequence[str]) -> ThresholdSpec:
         source=pick(draw, source_ids),
         confidence=draw(CONFIDENCE),
         note=draw(OPTIONAL_TEXT),
-        cutoffs=[draw_cutoff(draw, analyte, source_ids) for _ in range(draw(st.integers(1, 3)))],
+        cutoffs=[
+            draw_cutoff(draw, analyte, source_ids, when) for when in draw(st.sampled_from(SPLITS))
+        ],
     )
 
 
 def draw_reference(draw: st.DrawFn, analyte: str, source_ids: Sequence[str]) -> ReferenceSpec:
     intervals = []
-    for _ in range(draw(st.integers(1, 2))):
+    with_low = draw(st.booleans())  # every interval of one analyte gives the same ends
+    for when in draw(st.sampled_from(SPLITS)):
         low, high = draw(DISTINCT_PAIR)
         intervals.append(
             ReferenceIntervalSpec(
-                when=draw_when(draw),
-                low=low if draw(st.booleans()) else None,
+                when=when,
+                low=low if with_low else None,
                 high=high,
                 critical_low=low - 1 if draw(st.booleans()) else None,
                 unit=unit_of(draw, analyte),
