@@ -107,6 +107,10 @@ class ResolvedUnit:
     ucum: str
     dimension: Dimension
     to_canonical: float
+    # The plausible range in this unit, for a quick check on a hot path: a value strictly
+    # inside is plausible; one on or outside a bound gets the exact check (is_plausible).
+    plausible_low: float = 0.0
+    plausible_high: float = math.inf
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +186,14 @@ class Analyte:
             )
         mm = self.molar_mass.grams_per_mole if self.molar_mass else None
         factor = conversion_factor(code, self.canonical_unit, mm)
-        return ResolvedUnit(written=written, ucum=code, dimension=dim, to_canonical=factor)
+        return ResolvedUnit(
+            written=written,
+            ucum=code,
+            dimension=dim,
+            to_canonical=factor,
+            plausible_low=self.plausible.low / factor,
+            plausible_high=self.plausible.high / factor,
+        )
 
     def _example_unit(self, dim: Dimension) -> str:
         for unit in self.common_units:
@@ -191,16 +202,7 @@ class Analyte:
         return self.canonical_unit  # pragma: no cover - every dimension has a common unit
 
     def check_value(self, value: float, resolved: ResolvedUnit) -> float:
-        """Validate a value in ``resolved`` units and return it in the canonical unit."""
-        canonical = self.checked_canonical(value, resolved)
-        if resolved.to_canonical != 1.0:
-            # 12 significant digits: 30 ng/mL reads 30 ug/L, not 30.000000000000004. The
-            # change is far below REL_TOL, so no comparison can tell the difference.
-            canonical = float(f"{canonical:.12g}")
-        return canonical
-
-    def checked_canonical(self, value: float, resolved: ResolvedUnit) -> float:
-        """``value`` in the canonical unit, unrounded, once it passed every value check.
+        """Validate a value in ``resolved`` units and return it in the canonical unit.
 
         The checks: a number (not a boolean), finite, not negative, and plausible.
         """
@@ -223,6 +225,10 @@ class Analyte:
                 expected="a finite, non-negative number",
             )
         canonical = value * resolved.to_canonical
+        if resolved.to_canonical != 1.0:
+            # 12 significant digits: 30 ng/mL reads 30 ug/L, not 30.000000000000004. The
+            # change is far below REL_TOL, so no comparison can tell the difference.
+            canonical = float(f"{canonical:.12g}")
         if not self.is_plausible(canonical):
             raise self._implausible(value, resolved, canonical)
         return canonical

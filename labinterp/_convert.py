@@ -48,7 +48,8 @@ def convert(value: float, from_unit: str, to_unit: str, *, analyte: str | None =
         src = resolved.ucum
         dst = entry.resolve_unit(to_unit).ucum
         mm = entry.molar_mass.grams_per_mole if entry.molar_mass else None
-        _check_plausible(entry, number, value, resolved)
+        if not resolved.plausible_low < number < resolved.plausible_high:
+            _check_plausible(entry, number, value, resolved)
     try:
         factor = conversion_factor(src, dst, mm)
     except UnitError as exc:
@@ -92,7 +93,7 @@ def _usable_number(value: object, unit: object) -> float:
 def _check_plausible(entry: Analyte, number: float, value: object, resolved: ResolvedUnit) -> None:
     """Refuse what a panel refuses for this analyte (120 g/dL hemoglobin)."""
     try:
-        entry.checked_canonical(number, resolved)
+        entry.check_value(number, resolved)
     except LabinterpError as exc:
         exc.value = value
         raise exc.at("value") from None

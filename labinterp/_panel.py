@@ -344,7 +344,12 @@ def _build(
     comparator: Comparator | None,
 ) -> Measurement:
     """Validated construction of a measurement without a reference interval (the hot path)."""
-    canonical = analyte.check_value(value, _resolve(analyte, unit, value))
+    try:  # inline rather than _resolve(): this runs once per result
+        resolved = analyte.resolve_unit(unit)
+    except UnitError as exc:
+        exc.value = value
+        raise
+    canonical = analyte.check_value(value, resolved)
     if comparator is not None:
         analyte.check_censored(comparator, canonical, unit)
     return fast_construct(

@@ -93,7 +93,8 @@ def _comma_hint(scanned: _Scanned | None) -> str:
 def parse_measurement_text(field: str, text: str) -> tuple[Comparator | None, float, str]:
     """Split ``"<7 g/dL"`` into comparator, value and unit (the unit is not checked here)."""
     if isinstance(text, str):
-        _check_length(field, text)
+        if len(text) > MAX_RESULT_TEXT:
+            _check_length(field, text)  # raises
         # Fast path for the common "12.5 ng/mL"; anything unusual goes through the scanner.
         head, sep, unit = text.strip().partition(" ")
         if sep and head.isascii() and head[:1].isdigit() and head.replace(".", "", 1).isdigit():

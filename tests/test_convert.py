@@ -122,6 +122,28 @@ def test_convert_with_an_analyte_refuses_what_a_panel_refuses(
         Panel.from_mapping({analyte: {"value": value, "unit": src}})
 
 
+@pytest.mark.parametrize("analyte_id", list(ANALYTES))
+def test_convert_draws_the_plausible_range_where_a_panel_does(analyte_id: str) -> None:
+    # convert checks a value strictly inside the range quickly and the rest exactly; both
+    # must agree with the panel's check at the bounds, in every common unit.
+    analyte = ANALYTES[analyte_id]
+    p, canonical = analyte.plausible, analyte.canonical_unit
+    for unit in analyte.common_units:
+        high = convert(p.high, canonical, unit, analyte=analyte_id)
+        assert convert(high, unit, canonical, analyte=analyte_id) == pytest.approx(p.high)
+        with pytest.raises(ImplausibleValueError):
+            convert(high * 1.001, unit, canonical, analyte=analyte_id)
+        low = p.low / analyte.resolve_unit(unit).to_canonical
+        if p.low_exclusive:
+            with pytest.raises(ImplausibleValueError):
+                convert(low, unit, canonical, analyte=analyte_id)
+        else:
+            assert convert(low, unit, canonical, analyte=analyte_id) == pytest.approx(p.low)
+        if p.low > 0:
+            with pytest.raises(ImplausibleValueError):
+                convert(low * 0.999, unit, canonical, analyte=analyte_id)
+
+
 def test_convert_keeps_the_panels_suggestion_for_an_implausible_value() -> None:
     with pytest.raises(ImplausibleValueError) as info:
         convert(120, "g/dL", "g/L", analyte="hb")
