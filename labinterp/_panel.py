@@ -476,15 +476,15 @@ class _Context(_Frozen):
 def _check_context(sex: Sex | None, pregnant: bool | None, trimester: int | None) -> None:
     if pregnant and sex == "male":
         raise PanelError(
-            "pregnant is true but sex is 'male'",
+            "pregnant: pregnant is true but sex is 'male'",
             field="pregnant",
             value=True,
             expected="pregnant only with sex 'female' or unknown sex",
         )
     if trimester is not None and pregnant is not True:
         raise PanelError(
-            f"trimester {trimester} is given but pregnant is {pregnant!r}; set pregnant=True "
-            "as well (labinterp does not infer it)",
+            f"trimester: trimester {trimester} is given but pregnant is {pregnant!r}; set "
+            "pregnant=True as well (labinterp does not infer it)",
             field="trimester",
             value=trimester,
             expected="pregnant=True",
@@ -519,7 +519,7 @@ def _normalise_mapping(data: Mapping[Any, Any]) -> dict[str, Any]:
             raise exc from None
         if analyte_id in out:
             raise PanelError(
-                f"{analyte_id} is given twice (once as {shorten(key)})",
+                f"{analyte_id}: given twice (once as {shorten(key)})",
                 field=analyte_id,
                 value=key,
                 expected="each analyte once",

@@ -63,8 +63,10 @@ def is_boolean(value: object) -> bool:
     """
     if isinstance(value, bool):
         return True
-    dtype = getattr(value, "dtype", None)
-    return getattr(dtype, "kind", None) == "b"
+    try:
+        return getattr(getattr(value, "dtype", None), "kind", None) == "b"
+    except Exception:  # an object whose attribute lookup fails is no boolean we know
+        return False
 
 
 def real_number(value: object) -> float | None:

@@ -269,6 +269,24 @@ def test_a_lower_bound_at_the_plausible_maximum_is_refused(analyte: str, text: s
     assert info.value.unit == text.rsplit(" ", 1)[1]
 
 
+@pytest.mark.parametrize("text", ["<300 %", ">=250 %", "<=201 %"])
+def test_a_censored_bound_outside_the_plausible_range_is_refused(text: str) -> None:
+    with pytest.raises(labinterp.ImplausibleValueError):
+        labinterp.Panel.from_mapping({"tsat": text})
+
+
+class _BrokenAttributes:
+    def __getattr__(self, name: str) -> object:
+        raise RuntimeError(name)
+
+
+def test_an_object_whose_attributes_fail_is_refused_as_a_value() -> None:
+    with pytest.raises(labinterp.InvalidValueError):
+        labinterp.Panel.from_mapping({"ferritin": {"value": _BrokenAttributes(), "unit": "ug/L"}})
+    with pytest.raises(labinterp.InvalidValueError):
+        labinterp.convert(_BrokenAttributes(), "ug/L", "ng/mL")  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("text", [">=200 %", ">199 %", "<200 %"])
 def test_censored_values_that_leave_a_plausible_value_stand(text: str) -> None:
     assert labinterp.Panel.from_mapping({"tsat": text}).transferrin_saturation is not None
