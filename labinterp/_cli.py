@@ -20,13 +20,36 @@ from labinterp._render import render_panel_text, render_text
 __all__ = ["main"]
 
 
-def _read_panel(path: str) -> Panel:
-    if path == "-":
-        return Panel.from_json(sys.stdin.read())
+#: The largest panel document read, in bytes. A panel is a few hundred bytes; the limit keeps
+#: a wrong file (a disk image, /dev/zero) from filling memory or running for ever.
+MAX_PANEL_BYTES = 1_000_000
+
+
+def _read_bytes(path: str) -> bytes:
+    """The panel document as bytes (decoded by Panel.from_json), from a file or stdin ("-")."""
+    name = "stdin" if path == "-" else path
     try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise LabinterpError(f"{path}: cannot read panel file: {exc.strerror}") from None
+        if path == "-":
+            stream = getattr(sys.stdin, "buffer", sys.stdin)  # bytes, whatever the locale
+            data = stream.read(MAX_PANEL_BYTES + 1)
+        else:
+            with Path(path).open("rb") as fh:
+                data = fh.read(MAX_PANEL_BYTES + 1)
+    except (OSError, ValueError, AttributeError) as exc:  # ValueError: a NUL in the path
+        reason = getattr(exc, "strerror", None) or exc
+        what = "the panel" if path == "-" else "panel file"
+        raise LabinterpError(f"{name}: cannot read {what}: {reason}") from None
+    if isinstance(data, str):  # a text stream without a byte buffer (tests, some shells)
+        data = data.encode("utf-8", "surrogatepass")
+    if len(data) > MAX_PANEL_BYTES:
+        raise LabinterpError(
+            f"{name}: a panel document is at most {MAX_PANEL_BYTES} bytes; this one is larger"
+        )
+    return bytes(data)
+
+
+def _read_panel(path: str) -> Panel:
+    data = _read_bytes(path)
     try:
         return Panel.from_json(data)
     except LabinterpError as exc:

@@ -7,6 +7,7 @@ for learners and clinicians will sit beside it and take the same data.
 from __future__ import annotations
 
 from labinterp._analytes import ANALYTES
+from labinterp._errors import InvalidValueError
 from labinterp._findings import AnalyteFlag, Interpretation, PatternFinding
 from labinterp._panel import Measurement, Panel
 from labinterp._rules import CriterionResult, Outcome
@@ -75,6 +76,19 @@ def _flag_line(flag: AnalyteFlag) -> str:
 
 def render_text(interp: Interpretation, *, verbose: bool = True) -> str:
     """A plain-text report: patterns with their traces, flags, assumptions, disclaimer."""
+    if not isinstance(interp, Interpretation):
+        panel_hint = (
+            "; for a panel, use render_panel_text(panel) or render_text(interpret(panel))"
+            if isinstance(interp, Panel)
+            else ""
+        )
+        raise InvalidValueError(
+            f"interp: render_text takes an Interpretation from labinterp.interpret(), got "
+            f"{type(interp).__name__}{panel_hint}",
+            field="interp",
+            value=type(interp).__name__,
+            expected="an Interpretation",
+        )
     lines = [f"labinterp - pack {interp.pack.name} {interp.pack.version}", ""]
     lines.append("Patterns")
     for finding in interp.patterns:
