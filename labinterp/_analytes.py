@@ -23,10 +23,11 @@ from labinterp._errors import (
     MissingMolarMassError,
     UnknownAnalyteError,
     UnknownUnitError,
-    did_you_mean,
+    shorten,
 )
 from labinterp._units import (
     Dimension,
+    check_unit_text,
     conversion_factor,
     dimension_of,
     is_close,
@@ -106,6 +107,10 @@ class ResolvedUnit:
     ucum: str
     dimension: Dimension
     to_canonical: float
+    # The plausible range in this unit, for a quick check on a hot path: a value strictly
+    # inside is plausible; one on or outside a bound gets the exact check (is_plausible).
+    plausible_low: float = 0.0
+    plausible_high: float = math.inf
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +133,10 @@ class Analyte:
 
     def resolve_unit(self, written: str) -> ResolvedUnit:
         """Resolve a unit spelling for this analyte (cached per spelling)."""
-        hit = self._resolved.get(written)
+        try:
+            hit = self._resolved.get(written)
+        except TypeError:  # an unhashable "unit" such as a list: refused just below
+            hit = None
         if hit is not None:
             return hit
         resolved = self._resolve_unit(written)
@@ -139,6 +147,7 @@ class Analyte:
         return resolved
 
     def _resolve_unit(self, written: str) -> ResolvedUnit:
+        check_unit_text(written, self.id)
         try:
             code = normalize_unit(written, field=self.id)
         except UnknownUnitError as exc:
@@ -146,8 +155,8 @@ class Analyte:
             suggestion = _closest_unit(written, self.common_units)
             hint = f"; did you mean {suggestion!r}?" if suggestion else ""
             raise type(exc)(
-                f"{self.id}: unknown unit {written!r}; accepted units for {self.display_name} "
-                f"include {accepted}{hint}",
+                f"{self.id}: unknown unit {shorten(written)}; accepted units for "
+                f"{self.display_name} include {accepted}{hint}",
                 field=self.id,
                 unit=written,
                 expected=accepted,
@@ -160,16 +169,16 @@ class Analyte:
             )
             extra = _WRONG_DIMENSION_HINTS.get((self.id, dim), "")
             raise DimensionError(
-                f"{self.id}: unit {written!r} is {_a(dim)}; {self.display_name} is expected as "
-                f"{expected}{extra}",
+                f"{self.id}: unit {shorten(written)} is {_a(dim)}; {self.display_name} is "
+                f"expected as {expected}{extra}",
                 field=self.id,
                 unit=written,
                 expected=expected,
             )
         if dim is not dimension_of(self.canonical_unit) and self.molar_mass is None:
             raise MissingMolarMassError(
-                f"{self.id}: unit {written!r} is {_a(dim)}, but labinterp knows no agreed molar "
-                f"mass for {self.display_name}; give the value in "
+                f"{self.id}: unit {shorten(written)} is {_a(dim)}, but labinterp knows no agreed "
+                f"molar mass for {self.display_name}; give the value in "
                 f"{self._example_unit(dimension_of(self.canonical_unit))}",
                 field=self.id,
                 unit=written,
@@ -177,7 +186,14 @@ class Analyte:
             )
         mm = self.molar_mass.grams_per_mole if self.molar_mass else None
         factor = conversion_factor(code, self.canonical_unit, mm)
-        return ResolvedUnit(written=written, ucum=code, dimension=dim, to_canonical=factor)
+        return ResolvedUnit(
+            written=written,
+            ucum=code,
+            dimension=dim,
+            to_canonical=factor,
+            plausible_low=self.plausible.low / factor,
+            plausible_high=self.plausible.high / factor,
+        )
 
     def _example_unit(self, dim: Dimension) -> str:
         for unit in self.common_units:
@@ -186,10 +202,13 @@ class Analyte:
         return self.canonical_unit  # pragma: no cover - every dimension has a common unit
 
     def check_value(self, value: float, resolved: ResolvedUnit) -> float:
-        """Validate a value in ``resolved`` units and return it in the canonical unit."""
+        """Validate a value in ``resolved`` units and return it in the canonical unit.
+
+        The checks: a number (not a boolean), finite, not negative, and plausible.
+        """
         if type(value) is not float and (isinstance(value, bool) or not isinstance(value, int)):
             raise InvalidValueError(
-                f"{self.id}: value {value!r} is not a number",
+                f"{self.id}: value {shorten(value)} is not a number",
                 field=self.id,
                 value=value,
                 unit=resolved.written,
@@ -215,7 +234,22 @@ class Analyte:
         return canonical
 
     def check_censored(self, comparator: str | None, canonical: float, unit: str) -> None:
-        """A ``<`` result must leave room for a possible value above the plausible floor."""
+        """A censored result must leave room for a plausible value on its open side.
+
+        ``<0`` leaves nothing above the floor; ``>200 %`` for a transferrin saturation leaves
+        only values above the plausibility guard, which are refused when written exactly.
+        """
+        high = self.plausible.high
+        if comparator == ">" and (canonical >= high or is_close(canonical, high)):
+            raise ImplausibleValueError(
+                f"{self.id}: a result >{canonical:g} {self.canonical_unit} allows only values "
+                f"above {high:g} {self.canonical_unit}, more than a living patient can have; "
+                "check the comparator, the value and the unit",
+                field=self.id,
+                value=f">{canonical:g}",
+                unit=unit,
+                expected=f"a bound below {high:g} {self.canonical_unit}",
+            )
         low = self.plausible.low
         empty = (comparator == "<" and (canonical <= low or is_close(canonical, low))) or (
             comparator == "<=" and canonical < low and not is_close(canonical, low)
@@ -660,11 +694,116 @@ _ALIASES: Mapping[str, str] = MappingProxyType(
 )
 
 
+def _different_tests() -> dict[str, tuple[str, str | None]]:
+    """Names of tests that look like a catalog analyte but measure something else.
+
+    Each maps to (what it is, the catalog test it is mistaken for, if any). They are refused
+    with that explanation and are never "corrected" into a catalog analyte: ``UIBC`` is one
+    letter from ``TIBC`` and ``Hct`` one letter from ``Hcy``, and both are different tests.
+    """
+    table: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
+        (
+            "unsaturated iron-binding capacity",
+            "TIBC",
+            ("uibc", "unsaturated_iron_binding_capacity", "latent_iron_binding_capacity"),
+        ),
+        (
+            "red cell folate",
+            "serum folate",
+            (
+                "rbc_folate",
+                "red_cell_folate",
+                "red_blood_cell_folate",
+                "erythrocyte_folate",
+                "folate_rbc",
+                "whole_blood_folate",
+            ),
+        ),
+        (
+            "red cell count",
+            None,
+            (
+                "rbc",
+                "rbc_count",
+                "red_blood_cells",
+                "red_blood_cell_count",
+                "red_cell_count",
+                "erythrocytes",
+                "erythrocyte_count",
+            ),
+        ),
+        ("hematocrit", None, ("hct", "hematocrit", "haematocrit", "pcv", "packed_cell_volume")),
+        (
+            "mean corpuscular hemoglobin",
+            "MCV",
+            (
+                "mch",
+                "mean_corpuscular_hemoglobin",
+                "mean_corpuscular_haemoglobin",
+                "mean_cell_hemoglobin",
+                "mchc",
+                "mean_corpuscular_hemoglobin_concentration",
+            ),
+        ),
+        (
+            "soluble transferrin receptor",
+            "transferrin",
+            ("stfr", "tfr", "soluble_transferrin_receptor", "transferrin_receptor"),
+        ),
+        (
+            "holotranscobalamin (active B12)",
+            "total vitamin B12",
+            ("holotc", "holo_tc", "holotranscobalamin", "active_b12", "transcobalamin"),
+        ),
+        ("RDW-SD, a width in fL", "RDW-CV (%)", ("rdw_sd", "rdwsd")),
+        (
+            "reticulocyte hemoglobin content",
+            "the reticulocyte count",
+            ("ret_he", "rethe", "chr", "reticulocyte_hemoglobin", "retic_hb", "retic_hgb"),
+        ),
+        ("haptoglobin", "hemoglobin", ("haptoglobin",)),
+        (
+            "a hemoglobin fraction (HbA1c, HbF or HbA2)",
+            "total hemoglobin",
+            (
+                "hba1c",
+                "hb_a1c",
+                "a1c",
+                "hemoglobin_a1c",
+                "glycated_hemoglobin",
+                "hbf",
+                "hb_f",
+                "fetal_hemoglobin",
+                "hba2",
+                "hb_a2",
+                "hemoglobin_a2",
+            ),
+        ),
+    )
+    return {name: (what, mistaken) for what, mistaken, names in table for name in names}
+
+
+_DIFFERENT_TESTS: Mapping[str, tuple[str, str | None]] = MappingProxyType(_different_tests())
+
+# Words that make a name another test or another specimen than the catalog's, whatever the
+# rest of the name is: "urine iron" is not serum iron. A suggestion whose alias lacks the
+# word is never made.
+_QUALIFIERS = (
+    "rbc", "red_cell", "red_blood_cell", "whole_blood", "uibc", "unsaturated", "latent",
+    "urine", "urinary", "csf", "saliva", "stool", "receptor", "free", "holo", "active",
+    "fetal", "a1c", "glycated",
+)  # fmt: skip
+
+#: The longest analyte name read; catalog names are under 40 characters.
+MAX_NAME_TEXT = 100
+
+
 def resolve_analyte_id(name: str) -> str:
     """Map an id or alias (any case, spaces or hyphens) to the analyte id."""
-    if not isinstance(name, str):
+    if not isinstance(name, str) or len(name) > MAX_NAME_TEXT:
+        what = "text" if not isinstance(name, str) else f"at most {MAX_NAME_TEXT} characters"
         raise UnknownAnalyteError(
-            f"an analyte name must be text, got {name!r}",
+            f"analyte: an analyte name must be {what}, got {shorten(name)}",
             field="analyte",
             value=name,
             expected="an analyte id or alias",
@@ -672,20 +811,78 @@ def resolve_analyte_id(name: str) -> str:
     found = _ALIASES.get(name)
     if found is not None:
         return found
-    if isinstance(name, str):
-        found = _ALIASES.get(_key(name))
-        if found is not None:
-            return found
-    suggestion = did_you_mean(_key(name), _ALIASES) if isinstance(name, str) else None
-    target = _ALIASES[suggestion] if suggestion else None
-    hint = f"did you mean {target!r}?" if target else f"known analytes: {', '.join(ANALYTES)}"
-    raise UnknownAnalyteError(
-        f"unknown analyte {name!r}; {hint}",
+    key = _key(name)
+    found = _ALIASES.get(key)
+    if found is not None:
+        return found
+    raise _unknown_analyte(name, key)
+
+
+def _unknown_analyte(name: str, key: str) -> UnknownAnalyteError:
+    known = f"known analytes: {', '.join(ANALYTES)}"
+    different = _DIFFERENT_TESTS.get(key)
+    qualifier = next((q for q in _QUALIFIERS if f"_{q}_" in f"_{key}_"), None)
+    target = None if different else _typo_of(key)
+    if different is not None:
+        what, mistaken = different
+        said = shorten(name) if _key(what) == key else f"{shorten(name)} ({what})"
+        reading = (
+            f"is a different test from {mistaken}; labinterp does not read it"
+            if mistaken
+            else "is not a test labinterp reads"
+        )
+        message = f"{said} {reading}; {known}"
+    elif target is not None:
+        message = f"unknown analyte {shorten(name)}; did you mean {target!r}?"
+    elif qualifier is not None:
+        message = (
+            f"unknown analyte {shorten(name)}; '{qualifier}' names another test or specimen "
+            f"than labinterp reads; {known}"
+        )
+    else:
+        message = f"unknown analyte {shorten(name)}; {known}"
+    return UnknownAnalyteError(
+        message,
         field="analyte",
         value=name,
         expected="an analyte id or alias",
         suggestion=target,
     )
+
+
+def _typo_of(key: str) -> str | None:
+    """The one analyte whose id or alias ``key`` is a single typo of, else ``None``.
+
+    Stricter than a similarity score, since a near name is often another test: one letter
+    inserted, dropped, changed or two letters swapped; for names of up to three letters only
+    a swap ("hbg" for "hgb"), since one changed letter turns "hcy" into "hct".
+    """
+    targets = {
+        analyte_id
+        for alias, analyte_id in _ALIASES.items()
+        if _one_typo(key, alias) and not _qualified_differently(key, alias)
+    }
+    return targets.pop() if len(targets) == 1 else None
+
+
+def _qualified_differently(key: str, alias: str) -> bool:
+    words, alias_words = f"_{key}_", f"_{alias}_"
+    return any(f"_{q}_" in words and f"_{q}_" not in alias_words for q in _QUALIFIERS)
+
+
+def _one_typo(typed: str, alias: str) -> bool:
+    if typed == alias or abs(len(typed) - len(alias)) > 1:
+        return False
+    start = 0  # skip the common prefix; the typo is at the first difference
+    while start < min(len(typed), len(alias)) and typed[start] == alias[start]:
+        start += 1
+    a, b = typed[start:], alias[start:]
+    swapped = len(a) == len(b) >= 2 and a[0] == b[1] and a[1] == b[0] and a[2:] == b[2:]
+    if swapped:
+        return True
+    if max(len(typed), len(alias)) <= 3:
+        return False
+    return a[1:] == b[1:] or a[1:] == b or a == b[1:]
 
 
 def get_analyte(name: str) -> Analyte:

@@ -20,13 +20,36 @@ from labinterp._render import render_panel_text, render_text
 __all__ = ["main"]
 
 
-def _read_panel(path: str) -> Panel:
-    if path == "-":
-        return Panel.from_json(sys.stdin.read())
+#: The largest panel document read, in bytes. A panel is a few hundred bytes; the limit keeps
+#: a wrong file (a disk image, /dev/zero) from filling memory or running for ever.
+MAX_PANEL_BYTES = 1_000_000
+
+
+def _read_bytes(path: str) -> bytes:
+    """The panel document as bytes (decoded by Panel.from_json), from a file or stdin ("-")."""
+    name = "stdin" if path == "-" else path
     try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise LabinterpError(f"{path}: cannot read panel file: {exc.strerror}") from None
+        if path == "-":
+            stream = getattr(sys.stdin, "buffer", sys.stdin)  # bytes, whatever the locale
+            data = stream.read(MAX_PANEL_BYTES + 1)
+        else:
+            with Path(path).open("rb") as fh:
+                data = fh.read(MAX_PANEL_BYTES + 1)
+    except (OSError, ValueError, AttributeError) as exc:  # ValueError: a NUL in the path
+        reason = getattr(exc, "strerror", None) or exc
+        what = "the panel" if path == "-" else "panel file"
+        raise LabinterpError(f"{name}: cannot read {what}: {reason}") from None
+    if isinstance(data, str):  # a text stream without a byte buffer (tests, some shells)
+        data = data.encode("utf-8", "surrogatepass")
+    if len(data) > MAX_PANEL_BYTES:
+        raise LabinterpError(
+            f"{name}: a panel document is at most {MAX_PANEL_BYTES} bytes; this one is larger"
+        )
+    return bytes(data)
+
+
+def _read_panel(path: str) -> Panel:
+    data = _read_bytes(path)
     try:
         return Panel.from_json(data)
     except LabinterpError as exc:
@@ -50,7 +73,17 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("interpret", help="interpret a panel (JSON file, or - for stdin)")
     p.add_argument("file")
-    p.add_argument("--pack", help="a bundled pack name or a pack file (default: default)")
+    p.add_argument(
+        "--pack",
+        help="a bundled pack name such as 'default' (the default), or a pack file: a path "
+        "ending in .yaml/.yml or containing '/' (write ./NAME for a file named NAME)",
+    )
+    p.add_argument(
+        "--extends-root",
+        metavar="FOLDER",
+        help="let the pack file's 'extends:' name files anywhere inside FOLDER (by default only "
+        "bundled packs and files in the pack's own folder or below)",
+    )
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--brief", action="store_true", help="text: labels only, no traces")
 
@@ -69,7 +102,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "interpret":
-            result = interpret(_read_panel(args.file), pack=args.pack)
+            pack = load_pack(
+                "default" if args.pack is None else args.pack,
+                extends_root=None if args.extends_root is None else Path(args.extends_root),
+            )
+            result = interpret(_read_panel(args.file), pack=pack)
             out = (
                 result.to_json() + "\n"
                 if args.format == "json"

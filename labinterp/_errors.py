@@ -9,7 +9,9 @@ batch tools can report a bad row as data rather than as a string to parse.
 from __future__ import annotations
 
 import difflib
+import reprlib
 from collections.abc import Iterable
+from typing import Self
 
 __all__ = [
     "DimensionError",
@@ -23,7 +25,29 @@ __all__ = [
     "UnknownAnalyteError",
     "UnknownPatternError",
     "UnknownUnitError",
+    "shorten",
 ]
+
+#: How many characters of an input an error message repeats; the rest becomes "...".
+SHORT_LIMIT = 60
+
+
+def shorten(obj: object, limit: int = SHORT_LIMIT) -> str:
+    """``repr(obj)`` cut to about ``limit`` characters, for echoing input into a message.
+
+    Messages name the value that was refused, but a megabyte string or a deeply nested list
+    must not be copied into every error (or into a log). Long strings and containers are
+    cut by :mod:`reprlib` without building their full ``repr`` first.
+    """
+    short = reprlib.Repr()
+    short.maxstring = short.maxother = limit
+    short.maxlevel = 2
+    short.maxlist = short.maxtuple = short.maxdict = short.maxset = 4
+    try:
+        text = short.repr(obj)
+    except Exception:  # an int past the str() digit limit, or a __repr__ that fails
+        text = f"<{type(obj).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class LabinterpError(Exception):
@@ -50,6 +74,25 @@ class LabinterpError(Exception):
     def __str__(self) -> str:
         # KeyError quotes its argument in str(); keep every error's text readable as written.
         return self.message
+
+    def at(self, field: str) -> Self:
+        """The same error addressed to ``field``, e.g. ``ferritin`` -> ``ferritin.value``.
+
+        The message's leading ``<field>: `` (or ``<Model>.<field>: ``) is replaced, so that
+        every message starts with the one path that names the input.
+        """
+        head, sep, body = self.message.partition(": ")
+        own = self.field or ""
+        if not (sep and own and (head == own or head.endswith("." + own))):
+            body = self.message
+        return type(self)(
+            f"{field}: {body}",
+            field=field,
+            value=self.value,
+            unit=self.unit,
+            expected=self.expected,
+            suggestion=self.suggestion,
+        )
 
     def __reduce__(self) -> tuple[object, ...]:
         # Errors cross process boundaries in batch work (multiprocessing, Dask); keep the parts.
@@ -102,7 +145,8 @@ class MissingMolarMassError(UnitError):
 
 
 class InvalidValueError(LabinterpError, ValueError):
-    """A value that is not a usable number: negative, NaN, infinite or unparsable."""
+    """A value that cannot be used: not a number, negative, NaN, infinite, unparsable, or an
+    argument of the wrong kind (a Panel where an Interpretation is expected)."""
 
 
 class ImplausibleValueError(InvalidValueError):
@@ -121,7 +165,14 @@ class PackError(LabinterpError, ValueError):
     """A threshold pack that does not validate; the message names the file and key path."""
 
 
+#: Words longer than this get no suggestion: no name is that long, and comparing a
+#: megabyte of text with every choice would take seconds.
+SUGGEST_LIMIT = 100
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """Return the closest choice to ``word`` or ``None`` when nothing is close."""
+    if not isinstance(word, str) or len(word) > SUGGEST_LIMIT:
+        return None
     matches = difflib.get_close_matches(word.lower(), sorted(set(choices)), n=1, cutoff=0.6)
     return matches[0] if matches else None

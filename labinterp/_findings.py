@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, PrivateAttr, computed_field
 
 from labinterp._analytes import resolve_analyte_id
-from labinterp._errors import UnknownPatternError, did_you_mean
+from labinterp._errors import UnknownPatternError, did_you_mean, shorten
 from labinterp._panel import Measurement, Panel
 from labinterp._rules import CriterionResult, FlagName, GreyZoneResult, HL7Code
 
@@ -84,9 +84,18 @@ class PackRef(BaseModel):
 
 def _unknown_pattern(pattern_id: str, known: Any) -> UnknownPatternError:
     ids = list(known)
+    if not isinstance(pattern_id, str):
+        return UnknownPatternError(
+            f"pattern_id: a pattern id is text such as {ids[0]!r}, got {shorten(pattern_id)}"
+            if ids
+            else f"pattern_id: a pattern id is text, got {shorten(pattern_id)}",
+            field="pattern_id",
+            value=pattern_id,
+            expected="a pattern id of the pack (text)",
+        )
     hint = did_you_mean(pattern_id, ids)
     return UnknownPatternError(
-        f"no pattern {pattern_id!r} in this interpretation"
+        f"no pattern {shorten(pattern_id)} in this interpretation"
         + (f"; did you mean {hint!r}?" if hint else f"; known: {', '.join(ids)}"),
         field="pattern",
         value=pattern_id,
@@ -164,12 +173,14 @@ class Interpretation(BaseModel):
     def status(self, pattern_id: str) -> Status:
         """One pattern's status (no trace is built)."""
         statuses = self.statuses()
-        if pattern_id not in statuses:
+        if not isinstance(pattern_id, str) or pattern_id not in statuses:
             raise _unknown_pattern(pattern_id, statuses)
         return statuses[pattern_id]
 
     def pattern(self, pattern_id: str) -> PatternFinding:
         """The finding for one pattern id."""
+        if not isinstance(pattern_id, str):
+            raise _unknown_pattern(pattern_id, self.statuses())
         for finding in self.patterns:
             if finding.id == pattern_id:
                 return finding

@@ -1,41 +1,70 @@
 """Threshold packs: cited thresholds and declarative patterns, kept as data.
 
-A pack is a YAML file validated *whole and early* by the pydantic models below: unknown keys
-are refused, types are strict, and every cross-reference (analyte, unit, source, threshold,
-pattern) is checked when the pack loads, with errors that name the file and the key path.
+A pack is a YAML file validated *whole and early*: the models (``_pack_models``) refuse
+unknown keys and loose types; then every cross-reference (analyte, unit, source, threshold,
+pattern) is checked, and every threshold must give each patient of the pack's population
+exactly one cut-off (``_pack_coverage``). Errors name the file and the dotted key path.
 The criteria vocabulary is closed (``all``/``any``/``not``, a threshold, a position against a
-reference interval, another pattern's result): no expressions, no code in data.
+reference interval, another pattern's result, the patient's context, a missing result; see
+``_pack_patterns``): no expressions, no code in data.
 
-A pack may ``extends:`` another (a bundled name or a relative path) and then replaces whole
-entries by key, so a user can override one threshold without copying the rest.
+A pack may ``extends:`` another (a bundled name, or a file in its own folder; see
+``_pack_loading``) and then replaces whole entries by key, so a user can override one
+threshold without copying the rest.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from typing import Any, Literal, Self
 
 import yaml
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Discriminator,
-    Field,
-    Tag,
-    ValidationError,
-    model_validator,
-)
+from pydantic import Field, ValidationError
 
 from labinterp._analytes import ANALYTES
-from labinterp._context import Condition, Diet, Medication, Symptom, describe_ids
 from labinterp._errors import LabinterpError, PackError, did_you_mean
-from labinterp._panel import Comparator
-from labinterp._resources import bundled_packs_dir
+from labinterp._pack_coverage import Problem, coverage_problems
+from labinterp._pack_loading import (
+    bundled_pack_file,
+    bundled_pack_names,
+    locate_pack,
+    merge_pack_data,
+    read_pack_data,
+)
+from labinterp._pack_models import (
+    SCHEMA_VERSION,
+    Cutoff,
+    Interval,
+    NotCovered,
+    Population,
+    PregnancyAges,
+    ReferenceIntervalSpec,
+    ReferenceSpec,
+    Source,
+    StrictModel,
+    ThresholdSpec,
+    Unless,
+    When,
+    check_input_shape,
+    validation_error,
+)
+from labinterp._pack_patterns import (
+    AllOf,
+    AnyOf,
+    ContextRef,
+    Criterion,
+    GreyZone,
+    MissingRef,
+    NotOf,
+    PatternRef,
+    PatternSpec,
+    ReferencePosition,
+    ReferenceRef,
+    ThresholdRef,
+)
 
 __all__ = [
     "AllOf",
@@ -55,6 +84,7 @@ __all__ = [
     "PregnancyAges",
     "ReferenceIntervalSpec",
     "ReferencePosition",
+    "ReferenceRef",
     "ReferenceSpec",
     "Source",
     "ThresholdRef",
@@ -68,416 +98,16 @@ __all__ = [
     "extend_pack",
     "load_pack",
     "pack_json_schema",
+    "pattern_dependencies",
 ]
 
-SCHEMA_VERSION: Literal[1] = 1
-# Cut-off values must be real numbers: YAML's .nan and .inf would make a rule meaningless.
-Finite = Annotated[float, Field(allow_inf_nan=False)]
-Confidence = Literal["verified", "established", "uncertain"]
 
+class Pack(StrictModel):
+    """A validated threshold pack. Build it with :func:`load_pack` or :func:`default_pack`.
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-class Source(_Strict):
-    """A document or guideline a threshold comes from, cited by title and year."""
-
-    title: str = Field(min_length=3)
-    year: int | None = Field(default=None, ge=1900, le=2100)
-    kind: Literal["seed document", "guideline", "review", "textbook", "primary study"]
-    note: str = ""
-
-    def citation(self) -> str:
-        return f"{self.title} ({self.year})" if self.year else self.title
-
-
-def _check_age_band(age_min: float | None, age_max: float | None) -> None:
-    if age_min is not None and age_max is not None and age_min >= age_max:
-        raise ValueError(f"age_min ({age_min:g}) must be below age_max ({age_max:g})")
-
-
-def _one_or_list(value: Any) -> Any:
-    # ``diet: vegan`` reads naturally in YAML; it means the one-item list.
-    return [value] if isinstance(value, str) else value
-
-
-# Reported context in a pack: any of the listed ids (a list of at least one).
-_Conditions = Annotated[list[Condition], Field(min_length=1)] | None
-_Medications = Annotated[list[Medication], Field(min_length=1)] | None
-_Symptoms = Annotated[list[Symptom], Field(min_length=1)] | None
-_Diets = Annotated[
-    Annotated[list[Diet], Field(min_length=1)] | None,
-    BeforeValidator(_one_or_list, json_schema_input_type=Diet | list[Diet] | None),
-]
-_REPORTED_NAMES = ("conditions", "medications", "symptoms", "diet")
-
-
-class Unless(_Strict):
-    """Reported context that excludes a cut-off: it does not apply when any id listed here
-    (in any field) is reported. ``when: {unless: {conditions: [heart_failure]}}`` is the exact
-    complement of ``when: {conditions: [heart_failure]}``, since reported context is two-valued.
+    The constructor checks structure only; :meth:`model_validate`, the loaders and
+    ``interpret`` also check every cross-reference and each threshold's coverage.
     """
-
-    conditions: _Conditions = None
-    medications: _Medications = None
-    symptoms: _Symptoms = None
-    diet: _Diets = None
-
-    @model_validator(mode="after")
-    def _something(self) -> Self:
-        if all(getattr(self, name) is None for name in _REPORTED_NAMES):
-            raise ValueError("unless: name at least one of conditions, medications, symptoms, diet")
-        return self
-
-    def reported(self) -> Iterator[tuple[str, list[str]]]:
-        """The fields given, with their ids."""
-        for name in _REPORTED_NAMES:
-            ids: list[str] | None = getattr(self, name)
-            if ids is not None:
-                yield name, ids
-
-
-class When(_Strict):
-    """The patient context a cut-off applies to. A field left out applies to every value.
-
-    ``age_min`` is inclusive and ``age_max`` exclusive (years), as WHO writes age bands.
-    ``inflammation`` refers to the pack's inflammation pattern.
-
-    ``conditions``, ``medications``, ``symptoms`` and ``diet`` hold when *any* listed id is
-    reported for the patient. They are two-valued: an id the panel does not list counts as not
-    reported, never as unknown (sex, pregnancy, trimester, age and inflammation can be
-    unknown, and then every possible value is tried).
-    """
-
-    sex: Literal["female", "male"] | None = None
-    pregnant: bool | None = None
-    trimester: list[Literal[1, 2, 3]] | None = Field(default=None, min_length=1)
-    age_min: float | None = Field(default=None, ge=0)
-    age_max: float | None = Field(default=None, gt=0)
-    inflammation: bool | None = None
-    conditions: _Conditions = None
-    medications: _Medications = None
-    symptoms: _Symptoms = None
-    diet: _Diets = None
-    unless: Unless | None = Field(
-        default=None, description="does not apply when any of these ids is reported"
-    )
-
-    @model_validator(mode="after")
-    def _age_band(self) -> Self:
-        _check_age_band(self.age_min, self.age_max)
-        return self
-
-    def reported(self) -> Iterator[tuple[str, list[str]]]:
-        """The reported-context fields this context names, with their ids (any of them)."""
-        for name in _REPORTED_NAMES:
-            ids: list[str] | None = getattr(self, name)
-            if ids is not None:
-                yield name, ids
-
-    def describe(self) -> str:
-        parts: list[str] = []
-        if self.sex:
-            parts.append(self.sex)
-        if self.pregnant is not None:
-            parts.append("pregnant" if self.pregnant else "not pregnant")
-        if self.trimester:
-            parts.append("trimester " + "/".join(map(str, self.trimester)))
-        if self.age_min is not None:
-            parts.append(f"age >= {self.age_min:g} y")
-        if self.age_max is not None:
-            parts.append(f"age < {self.age_max:g} y")
-        if self.inflammation is not None:
-            parts.append("with inflammation" if self.inflammation else "without inflammation")
-        parts += [f"{name}: {describe_ids(ids)}" for name, ids in self.reported()]
-        if self.unless is not None:
-            parts.append(
-                "unless "
-                + " or ".join(
-                    f"{name}: {describe_ids(ids)}" for name, ids in self.unless.reported()
-                )
-                + " reported"
-            )
-        return ", ".join(parts) or "everyone"
-
-
-class Interval(_Strict):
-    """A band with explicit inclusivity at each end."""
-
-    low: Finite
-    high: Finite
-    low_inclusive: bool
-    high_inclusive: bool
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        if self.low >= self.high:
-            raise ValueError(f"low ({self.low:g}) must be below high ({self.high:g})")
-        return self
-
-
-class Cutoff(_Strict):
-    """One cut-off: a comparator and value, or an interval, in a unit of the analyte."""
-
-    when: When = Field(default_factory=When)
-    comparator: Comparator | None = None
-    value: Finite | None = None
-    interval: Interval | None = None
-    unit: str
-    source: str | None = Field(default=None, description="overrides the threshold's source")
-    confidence: Confidence | None = Field(
-        default=None, description="overrides the threshold's confidence"
-    )
-    note: str = ""
-
-    @model_validator(mode="after")
-    def _one_form(self) -> Self:
-        simple = self.comparator is not None and self.value is not None
-        if simple == (self.interval is not None) or (
-            (self.comparator is None) != (self.value is None)
-        ):
-            raise ValueError("give either 'comparator' with 'value', or 'interval', not both")
-        return self
-
-
-class NotCovered(_Strict):
-    """A context the threshold's source gives no cut-off for (WHO 2020 ferritin says nothing
-    for pregnancy after the first trimester): there the threshold is undecided, with the reason.
-    """
-
-    when: When
-    reason: str = Field(min_length=3, description="why the source does not cover it")
-    source: str | None = Field(default=None, description="defaults to the threshold's source")
-
-    @model_validator(mode="after")
-    def _narrow(self) -> Self:
-        if self.when == When():
-            raise ValueError("give the context that is not covered (an empty 'when' is everyone)")
-        return self
-
-
-class ThresholdSpec(_Strict):
-    """A named threshold on one analyte, with one cut-off per patient context."""
-
-    analyte: str
-    source: str | None = None
-    confidence: Confidence
-    note: str = ""
-    cutoffs: list[Cutoff] = Field(min_length=1)
-    not_covered: list[NotCovered] = Field(
-        default_factory=list,
-        description="contexts the source gives no cut-off for; there the threshold is undecided",
-    )
-
-
-class ReferenceIntervalSpec(_Strict):
-    """A population reference interval (both ends inclusive, as labs print them)."""
-
-    when: When = Field(default_factory=When)
-    low: Finite | None = None
-    high: Finite | None = None
-    critical_low: Finite | None = None
-    critical_high: Finite | None = None
-    critical_source: str | None = Field(
-        default=None, description="the source of the critical limits, when it differs"
-    )
-    unit: str
-    source: str | None = None
-    note: str = ""
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        if self.low is None and self.high is None:
-            raise ValueError("give at least one of 'low' and 'high'")
-        if self.low is not None and self.high is not None and self.low >= self.high:
-            raise ValueError(f"low ({self.low:g}) must be below high ({self.high:g})")
-        if self.critical_low is not None and self.low is not None and self.critical_low > self.low:
-            raise ValueError("critical_low must not be above low")
-        if (
-            self.critical_high is not None
-            and self.high is not None
-            and self.critical_high < self.high
-        ):
-            raise ValueError("critical_high must not be below high")
-        return self
-
-
-class ReferenceSpec(_Strict):
-    """Reference intervals for one analyte, used for flags and reference-position criteria."""
-
-    source: str | None = None
-    confidence: Confidence
-    note: str = ""
-    intervals: list[ReferenceIntervalSpec] = Field(min_length=1)
-
-
-# --- criteria ---------------------------------------------------------------------------------
-
-
-class ThresholdRef(_Strict):
-    threshold: str
-
-
-class ReferencePosition(_Strict):
-    analyte: str
-    position: Literal["below", "within", "above"]
-
-
-class ReferenceRef(_Strict):
-    reference: ReferencePosition
-
-
-class PatternRef(_Strict):
-    pattern: str
-
-
-class AllOf(_Strict):
-    all: list[Criterion] = Field(min_length=1)
-
-
-class AnyOf(_Strict):
-    any: list[Criterion] = Field(min_length=1)
-
-
-class NotOf(_Strict):
-    not_: Criterion = Field(alias="not")
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
-
-
-class ContextRef(_Strict):
-    """Holds when the patient's context matches (``{context: {conditions: [heart_failure]}}``).
-
-    Three-valued for sex, pregnancy, trimester, age and inflammation; two-valued for the
-    reported lists (an id not reported does not match).
-    """
-
-    context: When
-
-
-class MissingRef(_Strict):
-    """Holds when the analyte was not measured (``{missing: egfr}``), for grey zones such as
-    "kidney function unknown". Always decided."""
-
-    missing: str
-
-
-_CRITERION_TAGS: Mapping[type[BaseModel], str] = {
-    ThresholdRef: "threshold",
-    ReferenceRef: "reference",
-    PatternRef: "pattern",
-    AllOf: "all",
-    AnyOf: "any",
-    NotOf: "not",
-    ContextRef: "context",
-    MissingRef: "missing",
-}
-
-
-def _criterion_tag(value: Any) -> str | None:
-    """Which criterion a mapping is, by its key, so that an error names that criterion's
-    problem alone rather than every member of the union."""
-    if isinstance(value, Mapping):
-        return next((tag for tag in _CRITERION_TAGS.values() if tag in value), None)
-    return _CRITERION_TAGS.get(type(value))
-
-
-Criterion = Annotated[
-    Annotated[ThresholdRef, Tag("threshold")]
-    | Annotated[ReferenceRef, Tag("reference")]
-    | Annotated[PatternRef, Tag("pattern")]
-    | Annotated[AllOf, Tag("all")]
-    | Annotated[AnyOf, Tag("any")]
-    | Annotated[NotOf, Tag("not")]
-    | Annotated[ContextRef, Tag("context")]
-    | Annotated[MissingRef, Tag("missing")],
-    Discriminator(
-        _criterion_tag,
-        custom_error_type="criterion",
-        custom_error_message="a criterion is a mapping with one of the keys threshold, "
-        "reference, pattern, all, any, not, context or missing",
-    ),
-]
-AllOf.model_rebuild()
-AnyOf.model_rebuild()
-NotOf.model_rebuild()
-
-
-class GreyZone(_Strict):
-    """Where a cited source says the pattern's criteria cannot be trusted.
-
-    When ``if`` holds the pattern is indeterminate, with ``reason``, whatever its criteria
-    say; when ``if`` is undecided and the criteria are decided, it is indeterminate until what
-    would decide the zone is known.
-    """
-
-    if_: Criterion = Field(alias="if")
-    reason: str = Field(min_length=3, description="why the results cannot decide the pattern")
-    decisive_tests: list[str] = Field(
-        default_factory=list, description="tests that would decide the pattern in this zone"
-    )
-    source: str
-    confidence: Confidence
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
-
-
-class PatternSpec(_Strict):
-    """A named pattern: criteria that decide it and criteria reported as supporting evidence."""
-
-    label: str = Field(min_length=2, description="a noun phrase: 'iron deficiency'")
-    kind: Literal["pattern", "note", "alert"] = Field(
-        default="pattern",
-        description="'note': educational context; 'alert': prompt assessment is worth "
-        "considering (never a diagnosis), shown first",
-    )
-    description: str = ""
-    criteria: Criterion
-    supporting: list[Criterion] = Field(default_factory=list)
-    decisive_tests: list[str] = Field(
-        default_factory=list, description="tests that would help when the pattern is undecided"
-    )
-    note: str = ""
-    grey_zones: list[GreyZone] = Field(
-        default_factory=list,
-        description="contexts in which a cited source says the results cannot decide the pattern",
-    )
-
-
-class PregnancyAges(_Strict):
-    """The ages (years, both ends inclusive) at which a pack asks whether someone is pregnant.
-
-    An assumption, not a clinical fact: outside these ages a female patient whose pregnancy
-    is not given is taken as not pregnant, and the interpretation lists the assumption.
-    """
-
-    min: float = Field(default=10, ge=0)
-    max: float = Field(default=55, gt=0)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        if self.min >= self.max:
-            raise ValueError(f"min ({self.min:g}) must be below max ({self.max:g})")
-        return self
-
-
-class Population(_Strict):
-    """Whom the pack's thresholds were written for."""
-
-    age_min: float | None = Field(default=None, ge=0)
-    age_max: float | None = Field(default=None, gt=0)
-    description: str
-    pregnancy_ages: PregnancyAges = Field(default_factory=PregnancyAges)
-
-    @model_validator(mode="after")
-    def _age_band(self) -> Self:
-        _check_age_band(self.age_min, self.age_max)
-        return self
-
-
-class Pack(_Strict):
-    """A validated threshold pack. Build it with :func:`load_pack` or :func:`default_pack`."""
 
     schema_version: Literal[1] = SCHEMA_VERSION
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -496,12 +126,18 @@ class Pack(_Strict):
 
     @classmethod
     def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
-        """Validate a pack from Python data; problems raise :class:`PackError`."""
-        try:
-            pack = super().model_validate(obj, *args, **kwargs)
-        except ValidationError as exc:
-            raise _format_validation(Path("<Pack.model_validate>"), exc) from None
-        check_pack(pack)
+        """Validate a pack from Python data, cross-references included (raises PackError)."""
+        pack = super().model_validate(obj, *args, **kwargs)
+        check_pack(pack, where="Pack")
+        return pack
+
+    @classmethod
+    def model_validate_json(
+        cls, json_data: str | bytes | bytearray, *args: Any, **kwargs: Any
+    ) -> Self:
+        """Validate a pack from JSON text, cross-references included (raises PackError)."""
+        pack = super().model_validate_json(json_data, *args, **kwargs)
+        check_pack(pack, where="Pack")
         return pack
 
 
@@ -516,159 +152,57 @@ def pack_json_schema() -> dict[str, Any]:
 # --- loading ----------------------------------------------------------------------------------
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses duplicate keys (YAML would silently keep the last)."""
+def load_pack(path: str | Path, *, extends_root: str | Path | None = None) -> Pack:
+    """Load and validate a bundled pack by name (``"default"``) or a pack file.
 
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    seen: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node)
-        if not isinstance(key, str | int | float | bool) and key is not None:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"a key must be plain text, got {key!r}", key_node.start_mark
-            )
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
-        seen[key] = loader.construct_object(value_node, deep=True)
-    return seen
-
-
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,
-)
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PackError(f"{path}: cannot read pack: {exc.strerror}", field=str(path)) from None
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)
-    except yaml.YAMLError as exc:
-        raise PackError(f"{path}: not valid YAML: {exc}", field=str(path)) from None
-    if not isinstance(data, dict):
-        raise PackError(f"{path}: a pack must be a YAML mapping", field=str(path))
-    return data
-
-
-_MERGED_SECTIONS = ("sources", "thresholds", "reference_intervals", "patterns")
-
-
-def _merge(base: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in child.items():
-        if key in _MERGED_SECTIONS and isinstance(value, Mapping):
-            merged[key] = {**base.get(key, {}), **value}
-        else:
-            merged[key] = value
-    return merged
-
-
-def _resolve_extends(ref: str, relative_to: Path) -> Path:
-    bundled = bundled_packs_dir() / f"{ref}.yaml"
-    if "/" not in ref and not ref.endswith((".yaml", ".yml")) and bundled.is_file():
-        return bundled
-    candidate = (relative_to.parent / ref).resolve()
-    if candidate.is_file():
-        return candidate
-    hint = did_you_mean(ref, bundled_pack_names())
-    raise PackError(
-        f"{relative_to}: extends: no bundled pack or file named {ref!r}"
-        + (f"; did you mean {hint!r}?" if hint else f"; bundled: {_bundled_list()}"),
-        field="extends",
-        value=ref,
-        suggestion=hint,
-    )
-
-
-def _bundled_list() -> str:
-    return ", ".join(bundled_pack_names())
-
-
-def _raw_with_parents(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
-    if path in chain:
-        cycle = " -> ".join(str(p.name) for p in (*chain, path))
-        raise PackError(f"{path}: extends forms a cycle: {cycle}", field="extends")
-    raw = _read_yaml(path)
-    parent = raw.get("extends")
-    if parent is None:
-        return raw
-    if not isinstance(parent, str):
-        raise PackError(f"{path}: extends: expected a pack name or path", field="extends")
-    base = _raw_with_parents(_resolve_extends(parent, path), (*chain, path))
-    return _merge(base, raw)
-
-
-def _format_validation(path: Path, exc: ValidationError) -> PackError:
-    lines = []
-    for err in exc.errors()[:10]:
-        loc = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"]).replace(
-            ".[", "["
-        )
-        # A failed union lists every branch; the message is what matters to the pack author.
-        lines.append(f"  {loc or '<root>'}: {err['msg']}")
-    more = f"\n  ... and {exc.error_count() - 10} more" if exc.error_count() > 10 else ""
-    return PackError(
-        f"{path}: the pack does not validate:\n" + "\n".join(lines) + more,
-        field=str(exc.errors()[0]["loc"]),
-        expected=exc.errors()[0]["msg"],
-    )
-
-
-def load_pack(path: str | Path) -> Pack:
-    """Load and validate a pack file (or a bundled pack by name, such as ``"default"``).
-
-    Bundled packs are loaded once and shared; a file is read again on every call, since it
-    may have changed.
+    A bare lower-case name is always a bundled pack; a file is a ``Path`` or text with a
+    ``.yaml``/``.yml`` suffix or a folder separator (``./default`` for a file named
+    ``default``). ``extends:`` in a file may name a bundled pack or a file in the extending
+    pack's folder or below it; ``extends_root`` widens that to one folder of your choice.
+    Bundled packs are loaded once and shared; a file is read again on every call.
     """
-    if not isinstance(path, str | Path) or not str(path).strip():
-        raise PackError(
-            f"a pack is a bundled name such as 'default' or a path to a YAML file, got {path!r}",
-            field="pack",
-            value=path,
-            expected="a pack name or a file path",
-        )
-    p = Path(path)
-    # A bare name (no separator, no suffix) is a bundled pack; anything else is a path.
-    name = path if isinstance(path, str) else ""
-    if re.fullmatch(r"[a-z][a-z0-9_]*", name) and not p.exists():
-        bundled = bundled_packs_dir() / f"{name}.yaml"
-        if bundled.is_file():
-            return _load_bundled(name)
-        hint = did_you_mean(name, bundled_pack_names())
-        raise PackError(
-            f"no bundled pack named {name!r}"
-            + (f"; did you mean {hint!r}?" if hint else "")
-            + f" (bundled: {', '.join(bundled_pack_names())})",
-            field="pack",
-            value=path,
-            suggestion=hint,
-        )
-    return _load_path(p.resolve())
+    found = locate_pack(path, folder=Path.cwd(), key="pack", label=None)
+    if isinstance(found, str):
+        return _load_bundled(found)
+    root = None
+    if extends_root is not None:
+        if not isinstance(extends_root, str | Path):
+            raise PackError(
+                f"extends_root must be a folder path, got {type(extends_root).__name__}",
+                field="extends_root",
+                expected="a folder path",
+            )
+        located = locate_pack(Path(extends_root), folder=Path.cwd(), key="extends_root", label=None)
+        assert isinstance(located, Path)  # a Path is always located as a path
+        root = located
+    return _load_path(found, extends_root=root)
 
 
 @cache
 def _load_bundled(name: str) -> Pack:
-    return _load_path(bundled_packs_dir() / f"{name}.yaml")
+    return _load_path(bundled_pack_file(name), extends_root=None)
 
 
-def _load_path(path: Path) -> Pack:
-    return _validated(_raw_with_parents(path), path)
+def _load_path(path: Path, *, extends_root: Path | None) -> Pack:
+    raw = read_pack_data(path, extends_root=extends_root, pack_keys=_PACK_KEYS)
+    return _validated(raw, str(path))
 
 
-def _validated(raw: Mapping[str, Any], where: Path) -> Pack:
-    """Validate the whole pack: its structure first, then every cross-reference."""
+_PACK_KEYS = frozenset(f.alias or name for name, f in Pack.model_fields.items())
+
+
+def _validated(raw: Mapping[str, Any], where: str) -> Pack:
+    """Validate the whole pack: its structure first, then every cross-reference.
+
+    ``raw`` is bounded already: read from files without aliases and within the size limit,
+    or checked by :func:`check_input_shape`.
+    """
     try:
         # pydantic's own entry point, so that the error can name the file or caller.
         pack: Pack = Pack.__pydantic_validator__.validate_python(raw)
     except ValidationError as exc:
-        raise _format_validation(where, exc) from None
-    check_pack(pack, where=str(where))
+        raise validation_error(where, exc) from None
+    check_pack(pack, where=where)
     return pack
 
 
@@ -679,6 +213,19 @@ def extend_pack(base: Pack, changes: Mapping[str, Any]) -> Pack:
     pack is a different pack). Sections (``sources``, ``thresholds``, ``reference_intervals``,
     ``patterns``) are merged by key; other keys replace the base's.
     """
+    if not isinstance(base, Pack):
+        raise PackError(
+            f"extend_pack: base must be a Pack (from load_pack or default_pack), "
+            f"got {type(base).__name__}",
+            field="base",
+            expected="a Pack",
+        )
+    if not isinstance(changes, Mapping):
+        raise PackError(
+            f"extend_pack: changes must be a mapping of pack keys, got {type(changes).__name__}",
+            field="changes",
+            expected="a mapping such as {'name': ..., 'version': ..., 'thresholds': {...}}",
+        )
     missing = [key for key in ("name", "version") if key not in changes]
     if missing:
         raise PackError(
@@ -686,23 +233,10 @@ def extend_pack(base: Pack, changes: Mapping[str, Any]) -> Pack:
             field=missing[0],
             expected="a new name and version",
         )
+    check_input_shape(changes, "extend_pack")
     raw = base.model_dump(mode="json", by_alias=True)
-    merged = _merge(raw, {**changes, "extends": base.name})
-    return _validated(merged, Path(f"<extend_pack {changes['name']}>"))
-
-
-def check_pack(pack: Pack, *, where: str | None = None) -> None:
-    """Check a pack's cross-references (done by every loader; for packs built directly).
-
-    ``where`` names the file or caller in the message; it defaults to the pack's name.
-    """
-    problems = list(_cross_reference_problems(pack))
-    if problems:
-        raise PackError(
-            f"{where or f'pack {pack.name!r}'}: the pack does not validate:\n"
-            + "\n".join(f"  {p}" for p in problems),
-            field=problems[0].split(":", 1)[0],
-        )
+    merged = merge_pack_data(raw, {**changes, "extends": base.name})
+    return _validated(merged, f"<extend_pack {str(changes['name'])[:80]!r}>")
 
 
 def default_pack() -> Pack:
@@ -710,13 +244,47 @@ def default_pack() -> Pack:
     return _load_bundled("default")
 
 
-def bundled_pack_names() -> list[str]:
-    """Names of the packs shipped with labinterp."""
-    return sorted(p.stem for p in bundled_packs_dir().glob("*.yaml"))
+def dump_pack(pack: Pack) -> str:
+    """The pack as YAML text that :func:`load_pack` reads back to an equal pack."""
+    _require_pack(pack, "dump_pack")
+    data = pack.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    data["schema_version"] = SCHEMA_VERSION
+    return yaml.safe_dump(json.loads(json.dumps(data)), sort_keys=False, allow_unicode=True)
 
 
-def _cross_reference_problems(pack: Pack) -> Iterator[str]:
-    """Every reference in the pack must resolve; collected so one load reports them all."""
+def _require_pack(pack: object, caller: str) -> None:
+    if not isinstance(pack, Pack):
+        raise PackError(
+            f"{caller}: expected a Pack, got {type(pack).__name__}",
+            field="pack",
+            expected="a Pack",
+        )
+
+
+# --- checks -----------------------------------------------------------------------------------
+
+
+def check_pack(pack: Pack, *, where: str | None = None) -> None:
+    """Check a pack's cross-references and coverage (done by every loader and by
+    ``interpret``; for packs built directly). ``where`` names the file or caller in the
+    message; it defaults to the pack's name.
+    """
+    _require_pack(pack, "check_pack")
+    problems = list(_cross_reference_problems(pack))
+    if problems:
+        raise PackError(
+            f"{where or f'pack {pack.name!r}'}: the pack does not validate:\n"
+            + "\n".join(f"  {path}: {message}" for path, message in problems[:20])
+            + (f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""),
+            field=problems[0][0],
+            expected=problems[0][1],
+        )
+
+
+def _cross_reference_problems(pack: Pack) -> Iterator[Problem]:
+    """Every reference must resolve and every threshold cover its population exactly once;
+    collected so that one load reports every problem."""
+    by_inflammation = pack.inflammation_pattern is not None
     for tid, spec in pack.thresholds.items():
         where = f"thresholds.{tid}"
         yield from _analyte_problems(where, spec.analyte)
@@ -725,38 +293,21 @@ def _cross_reference_problems(pack: Pack) -> Iterator[str]:
         for i, cut in enumerate(spec.cutoffs):
             yield from _unit_problems(f"{where}.cutoffs[{i}].unit", spec.analyte, cut.unit)
             yield from _source_problems(f"{where}.cutoffs[{i}]", pack, cut.source or spec.source)
-            if cut.when.inflammation is not None and pack.inflammation_pattern is None:
-                yield (
-                    f"{where}.cutoffs[{i}].when.inflammation: the pack names no "
-                    "inflammation_pattern"
-                )
+            if cut.when.inflammation is not None and not by_inflammation:
+                yield f"{where}.cutoffs[{i}].when.inflammation", _NO_INFLAMMATION_PATTERN
         for i, gap in enumerate(spec.not_covered):
             yield from _source_problems(
                 f"{where}.not_covered[{i}]", pack, gap.source or spec.source
             )
-            if gap.when.inflammation is not None and pack.inflammation_pattern is None:
-                yield f"{where}.not_covered[{i}].when.inflammation: the pack names no " + (
-                    "inflammation_pattern"
-                )
+            if gap.when.inflammation is not None and not by_inflammation:
+                yield f"{where}.not_covered[{i}].when.inflammation", _NO_INFLAMMATION_PATTERN
+        entries = [(f"cutoffs[{i}]", cut.when) for i, cut in enumerate(spec.cutoffs)]
+        entries += [(f"not_covered[{i}]", gap.when) for i, gap in enumerate(spec.not_covered)]
+        yield from coverage_problems(where, "cutoffs", entries, pack.population, by_inflammation)
     for aid, ref in pack.reference_intervals.items():
-        where = f"reference_intervals.{aid}"
-        yield from _analyte_problems(where, aid)
-        if aid not in ANALYTES:
-            continue
-        for i, ri in enumerate(ref.intervals):
-            yield from _unit_problems(f"{where}.intervals[{i}].unit", aid, ri.unit)
-            yield from _source_problems(f"{where}.intervals[{i}]", pack, ri.source or ref.source)
-            if ri.when.inflammation is not None and pack.inflammation_pattern is None:
-                yield (
-                    f"{where}.intervals[{i}].when.inflammation: the pack names no "
-                    "inflammation_pattern"
-                )
-            if ri.critical_source is not None:
-                yield from _source_problems(
-                    f"{where}.intervals[{i}].critical", pack, ri.critical_source
-                )
+        yield from _reference_problems(pack, aid, ref, by_inflammation)
     if pack.inflammation_pattern and pack.inflammation_pattern not in pack.patterns:
-        yield f"inflammation_pattern: no pattern named {pack.inflammation_pattern!r}"
+        yield "inflammation_pattern", f"no pattern named {pack.inflammation_pattern!r}"
     for pid, pattern in pack.patterns.items():
         for j, crit in enumerate([pattern.criteria, *pattern.supporting]):
             where = f"patterns.{pid}." + ("criteria" if j == 0 else f"supporting[{j - 1}]")
@@ -765,47 +316,83 @@ def _cross_reference_problems(pack: Pack) -> Iterator[str]:
             where = f"patterns.{pid}.grey_zones[{j}]"
             yield from _criterion_problems(f"{where}.if", pack, zone.if_)
             yield from _source_problems(where, pack, zone.source)
-    yield from _cycle_problems(pack)
+    yield from _chain_problems(pack)
 
 
-def _analyte_problems(where: str, analyte: str) -> Iterator[str]:
+_NO_INFLAMMATION_PATTERN = "the pack names no inflammation_pattern"
+
+
+def _reference_problems(
+    pack: Pack, aid: str, ref: ReferenceSpec, by_inflammation: bool
+) -> Iterator[Problem]:
+    where = f"reference_intervals.{aid}"
+    yield from _analyte_problems(where, aid)
+    if aid not in ANALYTES:
+        return
+    first = ref.intervals[0]
+    for i, ri in enumerate(ref.intervals):
+        yield from _unit_problems(f"{where}.intervals[{i}].unit", aid, ri.unit)
+        yield from _source_problems(f"{where}.intervals[{i}]", pack, ri.source or ref.source)
+        if ri.when.inflammation is not None and not by_inflammation:
+            yield f"{where}.intervals[{i}].when.inflammation", _NO_INFLAMMATION_PATTERN
+        if ri.critical_source is not None:
+            yield from _source_problems(
+                f"{where}.intervals[{i}].critical", pack, ri.critical_source
+            )
+        # "Above its reference interval" needs a high end in every context, or a patient of
+        # unknown sex would be judged by the intervals that have one.
+        for end in ("low", "high"):
+            if (getattr(ri, end) is None) != (getattr(first, end) is None):
+                given = "gives" if getattr(first, end) is not None else "has no"
+                yield (
+                    f"{where}.intervals[{i}].{end}",
+                    f"intervals[0] {given} '{end}' but this interval differs; every interval "
+                    "of one analyte must give the same ends",
+                )
+    entries = [(f"intervals[{i}]", ri.when) for i, ri in enumerate(ref.intervals)]
+    yield from coverage_problems(where, "intervals", entries, pack.population, by_inflammation)
+
+
+def _analyte_problems(where: str, analyte: str) -> Iterator[Problem]:
     if analyte not in ANALYTES:
         hint = did_you_mean(analyte, ANALYTES)
-        yield f"{where}: unknown analyte {analyte!r}" + (
-            f"; did you mean {hint!r}?" if hint else ""
-        )
+        yield where, f"unknown analyte {analyte!r}" + (f"; did you mean {hint!r}?" if hint else "")
 
 
-def _unit_problems(where: str, analyte: str, unit: str) -> Iterator[str]:
+def _unit_problems(where: str, analyte: str, unit: str) -> Iterator[Problem]:
     try:
         ANALYTES[analyte].resolve_unit(unit)
     except LabinterpError as exc:
-        yield f"{where}: {exc}"
+        yield where, str(exc)
 
 
-def _source_problems(where: str, pack: Pack, source: str | None) -> Iterator[str]:
+def _source_problems(where: str, pack: Pack, source: str | None) -> Iterator[Problem]:
     if source is None:
-        yield f"{where}: no source; every threshold must cite one (document title or guideline)"
+        yield where, "no source; every threshold must cite one (document title or guideline)"
     elif source not in pack.sources:
         hint = did_you_mean(source, pack.sources)
-        yield f"{where}.source: unknown source {source!r}" + (
-            f"; did you mean {hint!r}?" if hint else ""
+        yield (
+            f"{where}.source",
+            f"unknown source {source!r}" + (f"; did you mean {hint!r}?" if hint else ""),
         )
 
 
-def _criterion_problems(where: str, pack: Pack, crit: Criterion) -> Iterator[str]:
+def _criterion_problems(where: str, pack: Pack, crit: Criterion) -> Iterator[Problem]:
+    # Recursion is bounded: PatternSpec refuses criteria nested deeper than 16 levels.
     match crit:
         case ThresholdRef(threshold=tid) if tid not in pack.thresholds:
             hint = did_you_mean(tid, pack.thresholds)
-            yield f"{where}.threshold: unknown threshold {tid!r}" + (
-                f"; did you mean {hint!r}?" if hint else ""
+            yield (
+                f"{where}.threshold",
+                f"unknown threshold {tid!r}" + (f"; did you mean {hint!r}?" if hint else ""),
             )
         case ReferenceRef(reference=ReferencePosition(analyte=aid)):
             yield from _analyte_problems(f"{where}.reference.analyte", aid)
         case PatternRef(pattern=pid) if pid not in pack.patterns:
             hint = did_you_mean(pid, pack.patterns)
-            yield f"{where}.pattern: unknown pattern {pid!r}" + (
-                f"; did you mean {hint!r}?" if hint else ""
+            yield (
+                f"{where}.pattern",
+                f"unknown pattern {pid!r}" + (f"; did you mean {hint!r}?" if hint else ""),
             )
         case AllOf(all=items) | AnyOf(any=items):
             key = "all" if isinstance(crit, AllOf) else "any"
@@ -817,7 +404,7 @@ def _criterion_problems(where: str, pack: Pack, crit: Criterion) -> Iterator[str
             yield from _analyte_problems(f"{where}.missing", aid)
         case ContextRef(context=when) if when.inflammation is not None:
             if pack.inflammation_pattern is None:
-                yield f"{where}.context.inflammation: the pack names no inflammation_pattern"
+                yield f"{where}.context.inflammation", _NO_INFLAMMATION_PATTERN
         case _:
             return
 
@@ -861,29 +448,40 @@ def pattern_dependencies(pack: Pack, pid: str) -> set[str]:
     return deps
 
 
-def _cycle_problems(pack: Pack) -> Iterator[str]:
-    visiting: list[str] = []
-    done: set[str] = set()
-
-    def visit(pid: str) -> Iterator[str]:
-        if pid in done or pid not in pack.patterns:
-            return
-        if pid in visiting:
-            cycle = " -> ".join([*visiting[visiting.index(pid) :], pid])
-            yield f"patterns.{pid}: patterns refer to each other in a cycle: {cycle}"
-            return
-        visiting.append(pid)
-        for dep in sorted(pattern_dependencies(pack, pid)):
-            yield from visit(dep)
-        visiting.pop()
-        done.add(pid)
-
-    for pid in pack.patterns:
-        yield from visit(pid)
+#: How long a chain of patterns referring to patterns may be (the engine follows it).
+MAX_PATTERN_CHAIN = 16
 
 
-def dump_pack(pack: Pack) -> str:
-    """The pack as YAML text that :func:`load_pack` reads back to an equal pack."""
-    data = pack.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-    data["schema_version"] = SCHEMA_VERSION
-    return yaml.safe_dump(json.loads(json.dumps(data)), sort_keys=False, allow_unicode=True)
+def _chain_problems(pack: Pack) -> Iterator[Problem]:
+    """Patterns that refer to each other in a cycle, or in a chain longer than
+    :data:`MAX_PATTERN_CHAIN`. Walked with a stack: a pack may hold many patterns."""
+    deps = {
+        pid: sorted(d for d in pattern_dependencies(pack, pid) if d in pack.patterns)
+        for pid in pack.patterns
+    }
+    length: dict[str, int] = {}  # the longest chain that starts at each finished pattern
+    for start in pack.patterns:
+        if start in length:
+            continue
+        path: list[str] = [start]
+        todo: list[list[str]] = [list(deps[start])]
+        while path:
+            if not todo[-1]:
+                pid = path.pop()
+                todo.pop()
+                length[pid] = 1 + max((length[d] for d in deps[pid]), default=0)
+                if length[pid] > MAX_PATTERN_CHAIN:
+                    yield (
+                        f"patterns.{pid}",
+                        f"patterns refer to patterns more than {MAX_PATTERN_CHAIN} deep from here",
+                    )
+                    return
+                continue
+            dep = todo[-1].pop()
+            if dep in path:
+                cycle = " -> ".join([*path[path.index(dep) :], dep])
+                yield f"patterns.{dep}", f"patterns refer to each other in a cycle: {cycle}"
+                return
+            if dep not in length:
+                path.append(dep)
+                todo.append(list(deps[dep]))

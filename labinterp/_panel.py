@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar, cast
 
@@ -27,16 +26,24 @@ from pydantic import (
     model_validator,
 )
 
-from labinterp._analytes import ANALYTES, Analyte, resolve_analyte_id
+from labinterp._analytes import ANALYTES, Analyte, ResolvedUnit, resolve_analyte_id
 from labinterp._context import Condition, Diet, Medication, Symptom, context_ids, diet_id
 from labinterp._errors import (
     InvalidValueError,
     LabinterpError,
     PanelError,
+    UnitError,
     UnknownAnalyteError,
     did_you_mean,
+    shorten,
 )
-from labinterp._units import is_close, normalize_unit
+from labinterp._report_text import (
+    Comparator,
+    parse_measurement_text,
+    parse_plain_number,
+    parse_value_field,
+)
+from labinterp._units import is_boolean, is_close, normalize_unit, real_number
 
 __all__ = [
     "Comparator",
@@ -48,34 +55,25 @@ __all__ = [
     "parse_measurement_text",
 ]
 
-Comparator = Literal["<", "<=", ">", ">="]
 _M = TypeVar("_M", bound=BaseModel)
 Sex = Literal["female", "male"]
 
-_COMPARATORS: Mapping[str, Comparator] = {
-    "<": "<",
-    "<=": "<=",
-    ">": ">",
-    ">=": ">=",
-    "\u2264": "<=",
-    "\u2265": ">=",
-}
-_TEXT = re.compile(
-    r"^\s*(?P<cmp><=|>=|<|>|\u2264|\u2265)?\s*"
-    r"(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)"
-    r"\s*(?P<unit>.*?)\s*$",
-    re.ASCII,  # digits are 0-9 only: a footnote mark such as "12¹" is not a digit
-)
-_COMMA_DECIMAL = re.compile(r"^\s*[<>=\u2264\u2265]*\s*\d+,\d")
 
+def _real(value: Any) -> Any:
+    """A number field's input as a float, before pydantic sees it.
 
-def _no_bool_value(value: Any) -> Any:
-    # pydantic reads True as 1.0; a result of "True" is a data error.
-    if isinstance(value, bool):
-        raise InvalidValueError(
-            f"value {value!r} is not a number", value=value, expected="a number"
-        )
-    return value
+    pydantic alone would read True (and numpy's True) as 1, "1_2" as 12 and a complex number
+    as its real part. Here a number is a real number (int, float, Decimal, numpy's ints and
+    floats) or text that is one plain number; ``None`` is left to the field's own type.
+    """
+    if value is None or type(value) is float:
+        return value
+    if is_boolean(value):
+        raise ValueError("expected a number, not a boolean")
+    number = parse_plain_number(value) if isinstance(value, str) else real_number(value)
+    if number is None:
+        raise ValueError("expected a number")
+    return number
 
 
 def _number(value: float) -> str:
@@ -85,7 +83,7 @@ def _number(value: float) -> str:
     return repr(value)
 
 
-def _unwrap(exc: ValidationError, fallback: type[LabinterpError], model: str) -> LabinterpError:
+def _unwrap(exc: ValidationError, model: type[_Frozen]) -> LabinterpError:
     """Turn pydantic's error into the LabinterpError that caused it, or a typed summary."""
     for err in exc.errors():
         original = (err.get("ctx") or {}).get("error")
@@ -93,16 +91,16 @@ def _unwrap(exc: ValidationError, fallback: type[LabinterpError], model: str) ->
             return original
     err = exc.errors()[0]
     where = ".".join(str(part) for part in err["loc"])
-    msg = err["msg"]
+    msg = err["msg"].removeprefix("Value error, ")
     if msg[1:2].islower():  # "Input should be" -> "input should be", but keep "JSON ..."
         msg = msg[0].lower() + msg[1:]
-    return fallback(
-        f"{model}.{where}: {msg} (got {err.get('input')!r})"
-        if where
-        else f"{model}: {msg} (got {err.get('input')!r})",
-        field=where,
+    name = model._model_name or model.__name__
+    path = f"{name}.{where}" if where else name
+    return model._error_type(
+        f"{path}: {msg} (got {shorten(err.get('input'))})",
+        field=path if model._name_is_a_field else where,
         value=err.get("input"),
-        expected=err["msg"],
+        expected=msg,
     )
 
 
@@ -112,13 +110,15 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     _error_type: ClassVar[type[LabinterpError]] = InvalidValueError
     _model_name: ClassVar[str | None] = None  # the name errors use; defaults to the class
+    # True when the model is a field of its parent (reference_interval): errors name the path.
+    _name_is_a_field: ClassVar[bool] = False
     _derived: ClassVar[tuple[str, ...]] = ()  # fields computed from the others
 
     def __init__(self, /, **data: Any) -> None:
         try:
             super().__init__(**data)
         except ValidationError as exc:
-            raise _unwrap(exc, self._error_type, self._model_name or type(self).__name__) from None
+            raise _unwrap(exc, type(self)) from None
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy; with ``update``, validated again like a new model (pydantic's copy is not)."""
@@ -135,7 +135,7 @@ class _Frozen(BaseModel):
         try:
             return super().model_validate(obj, *args, **kwargs)
         except ValidationError as exc:
-            raise _unwrap(exc, cls._error_type, cls._model_name or cls.__name__) from None
+            raise _unwrap(exc, cls) from None
 
     @classmethod
     def model_validate_json(
@@ -144,7 +144,7 @@ class _Frozen(BaseModel):
         try:
             return super().model_validate_json(json_data, *args, **kwargs)
         except ValidationError as exc:
-            raise _unwrap(exc, cls._error_type, cls._model_name or cls.__name__) from None
+            raise _unwrap(exc, cls) from None
 
 
 class ReferenceInterval(_Frozen):
@@ -154,8 +154,11 @@ class ReferenceInterval(_Frozen):
     them; the canonical bounds are computed when the owning :class:`Measurement` is built.
     """
 
-    low: float | None = Field(default=None, allow_inf_nan=False)
-    high: float | None = Field(default=None, allow_inf_nan=False)
+    _model_name: ClassVar[str | None] = "reference_interval"
+    _name_is_a_field: ClassVar[bool] = True
+
+    low: Annotated[float | None, BeforeValidator(_real)] = Field(default=None, allow_inf_nan=False)
+    high: Annotated[float | None, BeforeValidator(_real)] = Field(default=None, allow_inf_nan=False)
     unit: str
 
     @model_validator(mode="after")
@@ -188,7 +191,7 @@ class Measurement(_Frozen):
     _derived: ClassVar[tuple[str, ...]] = ("canonical_value", "canonical_unit")
 
     analyte: str
-    value: Annotated[float, BeforeValidator(_no_bool_value)] = Field(allow_inf_nan=True)
+    value: Annotated[float, BeforeValidator(_real)] = Field(allow_inf_nan=True)
     unit: str
     comparator: Comparator | None = None
     reference_interval: ReferenceInterval | None = None
@@ -213,7 +216,7 @@ class Measurement(_Frozen):
     @model_validator(mode="after")
     def _convert(self) -> Self:
         analyte = ANALYTES[self.analyte]
-        canonical = analyte.check_value(self.value, analyte.resolve_unit(self.unit))
+        canonical = analyte.check_value(self.value, _resolve(analyte, self.unit, self.value))
         if self.comparator is not None:
             analyte.check_censored(self.comparator, canonical, self.unit)
         given = self.canonical_value
@@ -230,7 +233,7 @@ class Measurement(_Frozen):
             )
         if self.canonical_unit not in ("", analyte.canonical_unit):
             raise InvalidValueError(
-                f"{self.analyte}: canonical_unit {self.canonical_unit!r} is not "
+                f"{self.analyte}: canonical_unit {shorten(self.canonical_unit)} is not "
                 f"{analyte.canonical_unit!r}",
                 field=f"{self.analyte}.canonical_unit",
                 value=self.canonical_unit,
@@ -280,42 +283,6 @@ class Measurement(_Frozen):
         return f"{self.analyte} {self.as_given}"
 
 
-def parse_measurement_text(field: str, text: str) -> tuple[Comparator | None, float, str]:
-    """Split ``"<7 g/dL"`` into comparator, value and unit (the unit is not checked here)."""
-    if isinstance(text, str):
-        # Fast path for the common "12.5 ng/mL"; anything unusual goes through the regex.
-        head, sep, unit = text.strip().partition(" ")
-        if sep and head.isascii() and head[:1].isdigit() and head.replace(".", "", 1).isdigit():
-            unit = unit.strip()
-            if unit and not unit.startswith(","):
-                return None, float(head), unit
-    match = _TEXT.match(text) if isinstance(text, str) else None
-    if match is None or match.group("unit").startswith(","):
-        hint = ""
-        if isinstance(text, str) and _COMMA_DECIMAL.match(text):
-            hint = "; write the decimal separator as '.' (a ',' may be a thousands separator)"
-        raise InvalidValueError(
-            f"{field}: cannot read {text!r} as a value with a unit, such as '12 ng/mL' or "
-            f"'<5 ug/L'{hint}",
-            field=field,
-            value=text,
-            expected="'<number> <unit>' with an optional <, <=, > or >=",
-        )
-    unit = match.group("unit")
-    if not unit:
-        raise InvalidValueError(
-            f"{field}: {text!r} has no unit; write it as e.g. "
-            f"'{match.group('num')} {ANALYTES[field].canonical_unit}' "
-            "(labinterp never assumes a unit)",
-            field=field,
-            value=text,
-            expected=f"a unit such as {', '.join(ANALYTES[field].common_units)}",
-            suggestion=ANALYTES[field].canonical_unit,
-        )
-    cmp_text = match.group("cmp")
-    return (_COMPARATORS[cmp_text] if cmp_text else None), float(match.group("num")), unit
-
-
 def _interval(v: float, comparator: Comparator | None) -> tuple[float, bool, float, bool]:
     if comparator is None:
         return (v, True, v, True)
@@ -328,26 +295,29 @@ def _interval(v: float, comparator: Comparator | None) -> tuple[float, bool, flo
     return (v, True, math.inf, False)
 
 
+def _resolve(analyte: Analyte, unit: str, value: object) -> ResolvedUnit:
+    """The analyte's reading of ``unit``; a unit error also carries the value it came with."""
+    try:
+        return analyte.resolve_unit(unit)
+    except UnitError as exc:
+        exc.value = value
+        raise
+
+
 def _canonical_interval(
     analyte: Analyte, ri: ReferenceInterval
 ) -> tuple[float | None, float | None]:
-    resolved = analyte.resolve_unit(ri.unit)
+    where = f"{analyte.id}.reference_interval"
+    try:
+        resolved = _resolve(analyte, ri.unit, (ri.low, ri.high))
+    except LabinterpError as exc:
+        raise exc.at(f"{where}.unit") from None
     bounds: list[float | None] = []
     for name, bound in (("low", ri.low), ("high", ri.high)):
-        if bound is None:
-            bounds.append(None)
-            continue
         try:
-            bounds.append(analyte.check_value(bound, resolved))
+            bounds.append(None if bound is None else analyte.check_value(bound, resolved))
         except LabinterpError as exc:
-            raise type(exc)(
-                f"{analyte.id}.reference_interval.{name}: {exc}",
-                field=f"{analyte.id}.reference_interval.{name}",
-                value=bound,
-                unit=ri.unit,
-                expected=exc.expected,
-                suggestion=exc.suggestion,
-            ) from None
+            raise exc.at(f"{where}.{name}") from None
     return bounds[0], bounds[1]
 
 
@@ -375,7 +345,12 @@ def _build(
     comparator: Comparator | None,
 ) -> Measurement:
     """Validated construction of a measurement without a reference interval (the hot path)."""
-    canonical = analyte.check_value(value, analyte.resolve_unit(unit))
+    try:  # inline rather than _resolve(): this runs once per result
+        resolved = analyte.resolve_unit(unit)
+    except UnitError as exc:
+        exc.value = value
+        raise
+    canonical = analyte.check_value(value, resolved)
     if comparator is not None:
         analyte.check_censored(comparator, canonical, unit)
     return fast_construct(
@@ -408,56 +383,13 @@ def _measurement_from(analyte: Analyte, raw: object) -> Measurement:
         comparator, value, unit = parse_measurement_text(analyte.id, raw)
         return _build(analyte, value, unit, comparator)
     if isinstance(raw, Mapping):
-        data = dict(raw)
-        if data.get("analyte") is not None:
-            data["analyte"] = resolve_analyte_id(data["analyte"])
-        if data.pop("analyte", analyte.id) != analyte.id:
-            raise PanelError(
-                f"{analyte.id}: the mapping given is for {raw['analyte']!r}",
-                field=analyte.id,
-                value=dict(raw),
-                expected=f"a {analyte.id} measurement",
-            )
-        unknown = set(data) - _MEASUREMENT_KEYS
-        if unknown or "value" not in data or "unit" not in data:
-            raise InvalidValueError(
-                f"{analyte.id}: expected a mapping with 'value' and 'unit' (and optionally "
-                f"'comparator', 'reference_interval'), got keys {sorted(map(str, raw))}",
-                field=analyte.id,
-                value=dict(raw),
-                expected="{'value': number, 'unit': str}",
-            )
-        if isinstance(data["value"], str):
-            comparator, value, unit = parse_measurement_text(
-                analyte.id, f"{data['value']} {data['unit']}"
-            )
-            given = data.get("comparator")
-            if given is not None and comparator is not None and given != comparator:
-                raise InvalidValueError(
-                    f"{analyte.id}: value {data['value']!r} and comparator {given!r} disagree",
-                    field=analyte.id,
-                    value=data["value"],
-                    unit=str(data["unit"]),
-                    expected="one comparator",
-                )
-            data.update(value=value, comparator=given or comparator)
-        try:
-            return Measurement(analyte=analyte.id, **data)
-        except LabinterpError as exc:
-            if exc.message.startswith(analyte.id):
-                raise
-            raise type(exc)(
-                f"{analyte.id}: {exc}",
-                field=f"{analyte.id}.{exc.field}" if exc.field else analyte.id,
-                value=exc.value,
-                unit=exc.unit,
-                expected=exc.expected,
-                suggestion=exc.suggestion,
-            ) from None
-    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        return _measurement_from_mapping(analyte, raw)
+    number = None if isinstance(raw, str | bytes) else real_number(raw)
+    if number is not None:
+        shown = _number(number) if math.isfinite(number) else shorten(raw)
         raise InvalidValueError(
-            f"{analyte.id}: value {raw!r} has no unit; give '{raw} "
-            f"{analyte.canonical_unit}' or {{'value': {raw}, 'unit': ...}} "
+            f"{analyte.id}: value {shown} has no unit; give '{shown} "
+            f"{analyte.canonical_unit}' or {{'value': {shown}, 'unit': ...}} "
             "(labinterp never assumes a unit)",
             field=analyte.id,
             value=raw,
@@ -465,11 +397,57 @@ def _measurement_from(analyte: Analyte, raw: object) -> Measurement:
             suggestion=analyte.canonical_unit,
         )
     raise InvalidValueError(
-        f"{analyte.id}: cannot read {raw!r} as a measurement",
+        f"{analyte.id}: cannot read {shorten(raw)} as a measurement",
         field=analyte.id,
         value=raw,
         expected="text like '12 ng/mL', a {'value', 'unit'} mapping, or a Measurement",
     )
+
+
+def _measurement_from_mapping(analyte: Analyte, raw: Mapping[Any, Any]) -> Measurement:
+    data = dict(raw)
+    if data.get("analyte") is not None:
+        data["analyte"] = resolve_analyte_id(data["analyte"])
+    if data.pop("analyte", analyte.id) != analyte.id:
+        raise PanelError(
+            f"{analyte.id}: the mapping given is for {shorten(raw['analyte'])}",
+            field=analyte.id,
+            value=dict(raw),
+            expected=f"a {analyte.id} measurement",
+        )
+    unknown = set(data) - _MEASUREMENT_KEYS
+    if unknown or "value" not in data or "unit" not in data:
+        raise InvalidValueError(
+            f"{analyte.id}: expected a mapping with 'value' and 'unit' (and optionally "
+            f"'comparator', 'reference_interval'), got keys {shorten(sorted(map(str, raw)))}",
+            field=analyte.id,
+            value=dict(raw),
+            expected="{'value': number, 'unit': str}",
+        )
+    if isinstance(data["value"], str):
+        data.update(_value_text(analyte, data))
+    try:
+        return Measurement(analyte=analyte.id, **data)
+    except LabinterpError as exc:
+        if exc.field and exc.field.startswith(analyte.id):
+            raise
+        raise exc.at(f"{analyte.id}.{exc.field}" if exc.field else analyte.id) from None
+
+
+def _value_text(analyte: Analyte, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Read a mapping's value text (``"<5"``) into the value and the comparator."""
+    field = f"{analyte.id}.value"
+    comparator, value = parse_value_field(field, data["value"], data["unit"])
+    given = data.get("comparator")
+    if given is not None and comparator is not None and given != comparator:
+        raise InvalidValueError(
+            f"{field}: {shorten(data['value'])} and comparator {shorten(given)} disagree",
+            field=field,
+            value=data["value"],
+            unit=shorten(data["unit"]),
+            expected="one comparator",
+        )
+    return {"value": value, "comparator": given or comparator}
 
 
 _CONTEXT_FIELDS = ("sex", "age", "pregnant", "trimester")
@@ -481,15 +459,10 @@ _MEASUREMENT_KEYS = frozenset(
 )
 
 
-def _no_bool(value: Any) -> Any:
-    # pydantic reads True as 1.0; an age of "True" is a data error, not a one-year-old.
-    if isinstance(value, bool):
-        raise ValueError("expected a number, not a boolean")
-    return value
-
-
-Age = Annotated[float, BeforeValidator(_no_bool), Field(ge=0, le=130, description="age in years")]
-Trimester = Annotated[Literal[1, 2, 3], BeforeValidator(_no_bool)]
+# _real refuses booleans: an age of True is a data error, not a one-year-old, and a
+# trimester of True is not the first trimester.
+Age = Annotated[float, BeforeValidator(_real), Field(ge=0, le=130, description="age in years")]
+Trimester = Annotated[Literal[1, 2, 3], BeforeValidator(_real)]
 
 
 def _conditions(raw: object) -> tuple[str, ...]:
@@ -532,15 +505,15 @@ class _Context(_Frozen):
 def _check_context(sex: Sex | None, pregnant: bool | None, trimester: int | None) -> None:
     if pregnant and sex == "male":
         raise PanelError(
-            "pregnant is true but sex is 'male'",
+            "pregnant: pregnant is true but sex is 'male'",
             field="pregnant",
             value=True,
             expected="pregnant only with sex 'female' or unknown sex",
         )
     if trimester is not None and pregnant is not True:
         raise PanelError(
-            f"trimester {trimester} is given but pregnant is {pregnant!r}; set pregnant=True "
-            "as well (labinterp does not infer it)",
+            f"trimester: trimester {trimester} is given but pregnant is {pregnant!r}; set "
+            "pregnant=True as well (labinterp does not infer it)",
             field="trimester",
             value=trimester,
             expected="pregnant=True",
@@ -555,14 +528,19 @@ def _normalise_mapping(data: Mapping[Any, Any]) -> dict[str, Any]:
             out[key] = raw
             continue
         if not isinstance(key, str):
-            raise PanelError(f"panel keys must be strings, got {key!r}", field=str(key))
+            raise PanelError(
+                f"panel keys must be strings, got {shorten(key)}",
+                field=shorten(key),
+                value=key,
+                expected="an analyte name or a context field",
+            )
         try:
             analyte_id = resolve_analyte_id(key)
         except UnknownAnalyteError as exc:
-            context_hint = did_you_mean(key, _PASS_THROUGH)
+            context_hint = did_you_mean(key, _PASS_THROUGH) if exc.suggestion is None else None
             if context_hint:
                 raise UnknownAnalyteError(
-                    f"unknown panel key {key!r}; did you mean {context_hint!r}?",
+                    f"unknown panel key {shorten(key)}; did you mean {context_hint!r}?",
                     field=key,
                     value=key,
                     suggestion=context_hint,
@@ -570,7 +548,7 @@ def _normalise_mapping(data: Mapping[Any, Any]) -> dict[str, Any]:
             raise exc from None
         if analyte_id in out:
             raise PanelError(
-                f"{analyte_id} is given twice (once as {key!r})",
+                f"{analyte_id}: given twice (once as {shorten(key)})",
                 field=analyte_id,
                 value=key,
                 expected="each analyte once",
@@ -581,14 +559,17 @@ def _normalise_mapping(data: Mapping[Any, Any]) -> dict[str, Any]:
 
 def _plainly_valid(context: Mapping[str, Any]) -> bool:
     """The everyday context that needs no coercion; anything else goes through pydantic."""
-    age = context.get("age")
+    # Types first: comparing an odd object (Decimal("sNaN") == 1 raises) is pydantic's job.
+    sex, age = context.get("sex"), context.get("age")
+    pregnant, trimester = context.get("pregnant"), context.get("trimester")
     return (
-        context.get("sex") in (None, "female", "male")
-        and (age is None or (type(age) in (int, float) and 0 <= age <= 130))
-        and context.get("pregnant") in (None, True, False)
-        and type(context.get("pregnant")) in (type(None), bool)
-        and context.get("trimester", None) in (None, 1, 2, 3)
-        and type(context.get("trimester")) in (type(None), int)
+        type(sex) in (type(None), str)
+        and type(age) in (type(None), int, float)
+        and type(pregnant) in (type(None), bool)
+        and type(trimester) in (type(None), int)
+        and sex in (None, "female", "male")
+        and (age is None or 0 <= age <= 130)
+        and trimester in (None, 1, 2, 3)
     )
 
 
@@ -597,7 +578,11 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise PanelError(f"panel JSON gives {key!r} twice", field=key, expected="each key once")
+            raise PanelError(
+                f"panel JSON gives {shorten(key)} twice",
+                field=shorten(key),
+                expected="each key once",
+            )
         out[key] = value
     return out
 

@@ -7,6 +7,7 @@ for learners and clinicians will sit beside it and take the same data.
 from __future__ import annotations
 
 from labinterp._analytes import ANALYTES
+from labinterp._errors import InvalidValueError
 from labinterp._findings import AnalyteFlag, Interpretation, PatternFinding
 from labinterp._panel import Measurement, Panel
 from labinterp._rules import CriterionResult, Outcome
@@ -99,6 +100,19 @@ def _alert_lines(alerts: tuple[PatternFinding, ...]) -> list[str]:
 def render_text(interp: Interpretation, *, verbose: bool = True) -> str:
     """A plain-text report: alerts first, then patterns with their traces, flags,
     assumptions and the disclaimer."""
+    if not isinstance(interp, Interpretation):
+        panel_hint = (
+            "; for a panel, use render_panel_text(panel) or render_text(interpret(panel))"
+            if isinstance(interp, Panel)
+            else ""
+        )
+        raise InvalidValueError(
+            f"interp: render_text takes an Interpretation from labinterp.interpret(), got "
+            f"{type(interp).__name__}{panel_hint}",
+            field="interp",
+            value=type(interp).__name__,
+            expected="an Interpretation",
+        )
     lines = [f"labinterp - pack {interp.pack.name} {interp.pack.version}", ""]
     if interp.alerts:
         # An alert that holds comes before everything else, so that no reader misses it.

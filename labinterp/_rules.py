@@ -531,16 +531,15 @@ def _explain_leaf(
                 missing_context=context,
                 reason="the cut-offs for the possible contexts disagree",
             )
-        return CriterionResult(
-            kind,
-            rule,
-            outcome,
-            analyte,
-            obs,
-            chosen,
-            outcomes,
-            reason=f"the censored result {obs.as_given} does not settle the comparison",
+        # Every cut-off undecided: only a censored value straddles a cut-off (an exact value
+        # always decides). Cut-offs that disagree with the context known can only overlap,
+        # which check_pack refuses; should one get here, say so rather than blame the value.
+        reason = (
+            f"the censored result {obs.as_given} does not settle the comparison"
+            if all(o is Outcome.UNDECIDED for o in outcomes)
+            else "more than one cut-off applies to this patient's context and they disagree"
         )
+        return CriterionResult(kind, rule, outcome, analyte, obs, chosen, outcomes, reason=reason)
     margin, flip = (None, None)
     if len(chosen) == 1:
         cut = chosen[0]

@@ -17,25 +17,31 @@ Floats that went through a factor are compared with :func:`is_close`, never with
 from __future__ import annotations
 
 import math
+import numbers
 import re
 import threading
+from decimal import Decimal
 from enum import StrEnum
-from functools import cache, lru_cache
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from labinterp._errors import DimensionError, MissingMolarMassError, UnknownUnitError
+from labinterp._errors import DimensionError, MissingMolarMassError, UnknownUnitError, shorten
 
 if TYPE_CHECKING:
     import pint
 
 __all__ = [
+    "MAX_UNIT_TEXT",
     "REL_TOL",
     "Dimension",
+    "check_unit_text",
     "conversion_factor",
     "dimension_of",
+    "is_boolean",
     "is_close",
     "known_units",
     "normalize_unit",
+    "real_number",
 ]
 
 #: Relative tolerance for comparing values that went through a conversion factor. Factors are
@@ -47,6 +53,38 @@ REL_TOL = 1e-9
 def is_close(a: float, b: float) -> bool:
     """True when two converted values are equal within :data:`REL_TOL`."""
     return math.isclose(a, b, rel_tol=REL_TOL, abs_tol=1e-12)
+
+
+def is_boolean(value: object) -> bool:
+    """True for ``True``/``False`` and for numpy's ``bool_``, which is not a ``bool``.
+
+    numpy is not a dependency, so its boolean is recognised by shape: a scalar with a
+    ``dtype`` of kind ``"b"``.
+    """
+    if isinstance(value, bool):
+        return True
+    try:
+        return getattr(getattr(value, "dtype", None), "kind", None) == "b"
+    except Exception:  # an object whose attribute lookup fails is no boolean we know
+        return False
+
+
+def real_number(value: object) -> float | None:
+    """``value`` as a float when it is a real number, else ``None``.
+
+    Real numbers are ``int``, ``float``, ``Decimal``, ``Fraction`` and numpy's integer and
+    floating scalars (anything registered as :class:`numbers.Real`). Booleans (numpy's too),
+    text, bytes and complex numbers are not numbers here. NaN and infinities are returned as
+    they are; whether they are usable is the caller's rule.
+    """
+    if type(value) is float:
+        return value
+    if is_boolean(value) or not isinstance(value, numbers.Real | Decimal):
+        return None
+    try:
+        return float(value)
+    except (ArithmeticError, ValueError):  # an int past the float range, a signalling NaN
+        return None
 
 
 class Dimension(StrEnum):
@@ -206,8 +244,17 @@ def known_units() -> dict[str, Dimension]:
     return dict(_KNOWN)
 
 
-@lru_cache(maxsize=4096)  # bounded: a batch of junk spellings must not grow memory forever
-def _normalize_cached(raw: str) -> str | None:
+#: The longest unit spelling read. The longest accepted spelling is under 20 characters; a
+#: longer one is refused before any work, so junk of any size costs nothing.
+MAX_UNIT_TEXT = 40
+
+# Accepted spellings only, so refused junk never stays in memory; cleared when full, since
+# whitespace variants ("ng / mL") could otherwise grow it without end.
+_SPELLINGS: dict[str, str] = {}
+_SPELLINGS_LIMIT = 4096
+
+
+def _normalize(raw: str) -> str | None:
     s = _WHITESPACE.sub("", raw).translate(_MICRO)
     s = _SUPERSCRIPT_POWER.sub(lambda m: "10^" + m.group(1).translate(_SUPERSCRIPT_DIGITS), s)
     if s in _KNOWN:
@@ -229,25 +276,46 @@ def _normalize_cached(raw: str) -> str | None:
 def normalize_unit(raw: str, *, field: str = "unit") -> str:
     """Map a unit as a report writes it to labinterp's UCUM code.
 
-    Raises :class:`UnknownUnitError` for a spelling outside the closed list.
+    Raises :class:`UnknownUnitError` for a spelling outside the closed list, and for one
+    longer than :data:`MAX_UNIT_TEXT` characters.
     """
-    if not isinstance(raw, str):
-        raise UnknownUnitError(
-            f"{field}: unit must be a string such as 'ug/L', got {raw!r}",
-            field=field,
-            value=raw,
-            expected="a unit string",
-        )
-    code = _normalize_cached(raw)
+    code = _SPELLINGS.get(raw) if type(raw) is str else None
+    if code is not None:
+        return code
+    check_unit_text(raw, field)
+    code = _normalize(raw)
     if code is None:
         raise UnknownUnitError(
-            f"{field}: unknown unit {raw!r}; expected a UCUM code such as 'ug/L', 'umol/L', "
-            "'g/dL', 'fL', '%', '10*9/L' or 'mm/h'",
+            f"{field}: unknown unit {shorten(raw)}; expected a UCUM code such as 'ug/L', "
+            "'umol/L', 'g/dL', 'fL', '%', '10*9/L' or 'mm/h'",
             field=field,
             unit=raw,
             expected="a known lab unit",
         )
+    if len(_SPELLINGS) >= _SPELLINGS_LIMIT:
+        _SPELLINGS.clear()
+    _SPELLINGS[raw] = code
     return code
+
+
+def check_unit_text(raw: object, field: str) -> str:
+    """``raw`` itself when it is text of a length a unit can have; else UnknownUnitError."""
+    if not isinstance(raw, str):
+        raise UnknownUnitError(
+            f"{field}: unit must be text such as 'ug/L', got {shorten(raw)}",
+            field=field,
+            value=raw,
+            expected="a unit string",
+        )
+    if len(raw) > MAX_UNIT_TEXT:
+        raise UnknownUnitError(
+            f"{field}: unit {shorten(raw)} is {len(raw)} characters long; a unit has at most "
+            f"{MAX_UNIT_TEXT}",
+            field=field,
+            unit=shorten(raw),
+            expected=f"a unit of at most {MAX_UNIT_TEXT} characters",
+        )
+    return raw
 
 
 def dimension_of(code: str) -> Dimension:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from _engine_helpers import EXAMPLE_PANEL, PACK_NAMES, SCHEMA_FILE, pack
 
-from labinterp._cli import main
+from labinterp._cli import MAX_PANEL_BYTES, main
 
 DISCLAIMER = " ".join(pack("default").disclaimer.split())
 
@@ -277,3 +277,69 @@ def test_brief_report_keeps_the_explanation_of_an_applying_note(
     lines = out.splitlines()
     at = lines.index("[+] note applies: guideline context on erythropoiesis-stimulating agents")
     assert "not a recommendation" in lines[at + 1]
+
+
+# --- issue 6: no input on any path gives a traceback ---------------------------------------------
+
+
+def _stdin_bytes(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    """Stand in for a real stdin: a text stream over a byte buffer, as Python gives it."""
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data), encoding="ascii"))
+
+
+def test_stdin_is_read_as_utf8_bytes_whatever_the_locale(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The text layer here is ASCII (a C locale); "µg/dL" still reads, from the bytes.
+    _stdin_bytes(monkeypatch, '{"iron": "35 \u00b5g/dL", "age": 30}'.encode())
+    code, out, err = run_cli(capsys, "normalize", "-")
+    assert (code, err) == (0, "")
+    assert "35 \u00b5g/dL" in out
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        '{"iron": "35 \u00b5g/dL"}'.encode("latin-1"),
+        b"\xff\xfe\x00{",
+        b"",
+        b"\x00" * 100,
+        b'{"ferritin": {"value": "12 mg/L", "unit": "ug/L"}}',
+    ],
+    ids=["latin1", "bom_and_junk", "empty", "nul_bytes", "value_with_another_unit"],
+)
+def test_bad_stdin_exits_2_without_a_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, data: bytes
+) -> None:
+    _stdin_bytes(monkeypatch, data)
+    code, out, err = run_cli(capsys, "interpret", "-")
+    assert code == 2
+    assert out == ""
+    assert err.startswith("labinterp: error: ")
+    assert "Traceback" not in err
+
+
+def test_a_missing_stdin_exits_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", None)  # started with stdin closed
+    code, out, err = run_cli(capsys, "interpret", "-")
+    assert (code, out) == (2, "")
+    assert "stdin: cannot read the panel" in err
+
+
+@pytest.mark.parametrize("name", ["with\x00nul.json", "."], ids=["nul_in_path", "directory"])
+def test_unreadable_paths_exit_2(capsys: pytest.CaptureFixture[str], name: str) -> None:
+    code, out, err = run_cli(capsys, "interpret", name)
+    assert (code, out) == (2, "")
+    assert "cannot read panel file" in err
+
+
+def test_an_oversized_panel_file_is_refused_unread(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    panel = tmp_path / "huge.json"
+    panel.write_bytes(b" " * (MAX_PANEL_BYTES + 1))
+    code, out, err = run_cli(capsys, "interpret", str(panel))
+    assert (code, out) == (2, "")
+    assert f"at most {MAX_PANEL_BYTES} bytes" in err

@@ -6,6 +6,7 @@ import csv
 import math
 from collections.abc import Mapping
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from labinterp import (
     REL_TOL,
     Analyte,
     DimensionError,
+    ImplausibleValueError,
     InvalidValueError,
     LabinterpError,
     Measurement,
@@ -87,9 +89,79 @@ def test_convert_refuses_values_that_are_not_finite_numbers(value: object) -> No
     assert info.value.field == "value"
 
 
-def test_convert_allows_negative_numbers_without_an_analyte() -> None:
-    # convert is plain arithmetic; the non-negative rule belongs to measurements.
-    assert convert(-2.0, "mg/dL", "mg/L") == pytest.approx(-20.0)
+@pytest.mark.parametrize("analyte", [None, "crp", "hb"])
+@pytest.mark.parametrize("value", [-2.0, -1, -1e-300])
+def test_convert_refuses_negative_numbers_with_or_without_an_analyte(
+    value: float, analyte: str | None
+) -> None:
+    # A panel refuses negatives, and no unit convert knows measures anything that can be
+    # negative, so convert refuses them too rather than return -20 for -2 mg/dL.
+    with pytest.raises(InvalidValueError, match="negative") as info:
+        convert(value, "g/dL", "g/L", analyte=analyte)
+    assert info.value.field == "value"
+    assert convert(0.0, "mg/dL", "mg/L") == 0.0
+
+
+@pytest.mark.parametrize(
+    ("value", "src", "analyte", "error"),
+    [
+        (120, "g/dL", "hb", ImplausibleValueError),  # g/L written as g/dL
+        (0, "g/dL", "hb", ImplausibleValueError),  # a panel refuses zero hemoglobin too
+        (250, "%", "tsat", ImplausibleValueError),
+        (20, "fL", "mcv", ImplausibleValueError),
+        (-1, "g/dL", "hb", InvalidValueError),
+    ],
+)
+def test_convert_with_an_analyte_refuses_what_a_panel_refuses(
+    value: float, src: str, analyte: str, error: type[InvalidValueError]
+) -> None:
+    with pytest.raises(error) as info:
+        convert(value, src, src, analyte=analyte)
+    assert info.value.field == "value"
+    with pytest.raises(error):
+        Panel.from_mapping({analyte: {"value": value, "unit": src}})
+
+
+@pytest.mark.parametrize("analyte_id", list(ANALYTES))
+def test_convert_draws_the_plausible_range_where_a_panel_does(analyte_id: str) -> None:
+    # convert checks a value strictly inside the range quickly and the rest exactly; both
+    # must agree with the panel's check at the bounds, in every common unit.
+    analyte = ANALYTES[analyte_id]
+    p, canonical = analyte.plausible, analyte.canonical_unit
+    for unit in analyte.common_units:
+        high = convert(p.high, canonical, unit, analyte=analyte_id)
+        assert convert(high, unit, canonical, analyte=analyte_id) == pytest.approx(p.high)
+        with pytest.raises(ImplausibleValueError):
+            convert(high * 1.001, unit, canonical, analyte=analyte_id)
+        low = p.low / analyte.resolve_unit(unit).to_canonical
+        if p.low_exclusive:
+            with pytest.raises(ImplausibleValueError):
+                convert(low, unit, canonical, analyte=analyte_id)
+        else:
+            assert convert(low, unit, canonical, analyte=analyte_id) == pytest.approx(p.low)
+        if p.low > 0:
+            with pytest.raises(ImplausibleValueError):
+                convert(low * 0.999, unit, canonical, analyte=analyte_id)
+
+
+def test_convert_keeps_the_panels_suggestion_for_an_implausible_value() -> None:
+    with pytest.raises(ImplausibleValueError) as info:
+        convert(120, "g/dL", "g/L", analyte="hb")
+    assert info.value.suggestion == "g/L"
+    assert info.value.value == 120
+
+
+@pytest.mark.parametrize("value", [Decimal("12"), Fraction(12), 12, 12.0])
+def test_convert_accepts_every_real_number_a_panel_accepts(value: object) -> None:
+    assert convert(value, "ng/mL", "ug/L", analyte="ferritin") == pytest.approx(12.0)  # type: ignore[arg-type]
+    assert convert(value, "ng/mL", "ug/L") == pytest.approx(12.0)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", [Decimal("sNaN"), Decimal("NaN"), Decimal("-1"), 10**400])
+def test_convert_refuses_odd_numbers_with_a_labinterp_error(value: object) -> None:
+    with pytest.raises(InvalidValueError) as info:
+        convert(value, "ng/mL", "ug/L")  # type: ignore[arg-type]
+    assert info.value.field == "value"
 
 
 def test_convert_errors() -> None:
@@ -179,6 +251,14 @@ def test_nhanes_rows_build_measurements_with_the_si_value(analyte: str) -> None:
 # to all of it (nothing that small is a reportable lab value, and it keeps products clear of
 # float underflow).
 FRACTIONS = st.just(0.0) | st.floats(min_value=1e-9, max_value=1.0)
+
+
+def plausible_value(analyte: Analyte, fraction: float) -> float:
+    """The point ``fraction`` of the way across the analyte's plausible range."""
+    low, high = analyte.plausible.low, analyte.plausible.high
+    return low + fraction * (high - low)
+
+
 # The per-analyte properties run once per analyte (16 times): half the profile's examples each
 # still gives 800 per property and keeps the suite fast.
 PER_ANALYTE = settings(max_examples=max(20, settings().max_examples // 2))
@@ -189,7 +269,8 @@ PER_ANALYTE = settings(max_examples=max(20, settings().max_examples // 2))
 @given(fraction=FRACTIONS)
 def test_round_trip_through_every_accepted_unit(analyte_id: str, fraction: float) -> None:
     analyte = ANALYTES[analyte_id]
-    value = fraction * analyte.plausible.high
+    value = plausible_value(analyte, fraction)
+    assume(analyte.is_plausible(value))  # convert with an analyte refuses what a panel refuses
     for unit in accepted_units(analyte):
         there = convert(value, analyte.canonical_unit, unit, analyte=analyte_id)
         back = convert(there, unit, analyte.canonical_unit, analyte=analyte_id)
@@ -216,9 +297,10 @@ def test_threshold_side_is_the_same_in_every_unit(
     analyte_id: str, v_fraction: float, t_fraction: float, nudge: float | None
 ) -> None:
     analyte = ANALYTES[analyte_id]
-    v = v_fraction * analyte.plausible.high
-    t = t_fraction * analyte.plausible.high if nudge is None else v * (1 + nudge)
+    v = plausible_value(analyte, v_fraction)
+    t = plausible_value(analyte, t_fraction) if nudge is None else v * (1 + nudge)
     assume(not math.isclose(v, t, rel_tol=SIDE_BAND))
+    assume(analyte.is_plausible(v) and analyte.is_plausible(t))
     for unit in accepted_units(analyte):
         cv = convert(v, analyte.canonical_unit, unit, analyte=analyte_id)
         ct = convert(t, analyte.canonical_unit, unit, analyte=analyte_id)

@@ -407,14 +407,27 @@ COMPARATORS: st.SearchStrategy[Literal["<", "<=", ">", ">="]] = st.sampled_from(
 POSITIONS: st.SearchStrategy[Literal["below", "within", "above"]] = st.sampled_from(
     ["below", "within", "above"]
 )
-SEXES: st.SearchStrategy[Literal["female", "male"] | None] = st.sampled_from(
-    [None, "female", "male"]
-)
-PREGNANT = st.sampled_from([None, True, False])
-TRIMESTER: st.SearchStrategy[Literal[1, 2, 3]] = st.sampled_from([1, 2, 3])
-TRIMESTERS = st.none() | st.lists(TRIMESTER, min_size=1, max_size=3)
-AGE_LOW = st.none() | st.floats(0, 60)
-AGE_HIGH = st.none() | st.floats(61, 130)
+# labinterp refuses a threshold unless every patient of the population gets exactly one
+# cut-off, so generated cut-offs split the population in one of these ways. The age split
+# lies inside every generated population (age_min <= 18, age_max >= 19).
+AGE_SPLIT = 18.5
+SPLITS: list[list[When]] = [
+    [When()],
+    [When(sex="male"), When(sex="female")],
+    [When(pregnant=False), When(pregnant=True)],
+    [
+        When(sex="male"),
+        When(sex="female", pregnant=False),
+        When(sex="female", pregnant=True, trimester=[1, 3]),
+        When(sex="female", pregnant=True, trimester=[2]),
+    ],
+    [When(age_max=AGE_SPLIT), When(age_min=AGE_SPLIT)],
+    [
+        When(sex="male", age_max=AGE_SPLIT),
+        When(sex="male", age_min=AGE_SPLIT),
+        When(sex="female"),
+    ],
+]
 
 
 def pick(draw: st.DrawFn, items: Sequence[str]) -> str:
@@ -429,6 +442,9 @@ def unit_of(draw: st.DrawFn, analyte: str) -> str:
     return pick(draw, ANALYTES[analyte].common_units)
 
 
+REPORTED_FIELDS = ("conditions", "medications", "symptoms", "diet")
+
+
 def draw_ids(draw: st.DrawFn, field: str) -> Any:
     """None, or a non-empty list of a vocabulary's ids (typed loosely: the models check)."""
     if draw(st.booleans()):
@@ -437,38 +453,53 @@ def draw_ids(draw: st.DrawFn, field: str) -> Any:
     return draw(st.lists(st.sampled_from(ids), min_size=1, max_size=3))
 
 
-def draw_unless(draw: st.DrawFn) -> Unless | None:
-    if draw(st.booleans()):
+def draw_some_ids(draw: st.DrawFn) -> tuple[str, Any]:
+    """A reported-context field and a non-empty list of its ids."""
+    field = draw(st.sampled_from(REPORTED_FIELDS))
+    ids = sorted(CONTEXT_VOCABULARIES[field])
+    return field, draw(st.lists(st.sampled_from(ids), min_size=1, max_size=3))
+
+
+def draw_unless(draw: st.DrawFn, named: Sequence[str]) -> Unless | None:
+    """An ``unless`` over the fields the context does not name, so that someone can match."""
+    free = [field for field in REPORTED_FIELDS if field not in named]
+    if not free or draw(st.booleans()):
         return None
-    return Unless(
-        conditions=draw_ids(draw, "conditions") or ["heart_failure"],
-        symptoms=draw_ids(draw, "symptoms"),
-        diet=draw_ids(draw, "diet"),
-    )
+    excluded = {field: draw_ids(draw, field) for field in free}
+    if all(ids is None for ids in excluded.values()):
+        excluded[free[0]] = [sorted(CONTEXT_VOCABULARIES[free[0]])[0]]
+    return Unless(**excluded)
 
 
 def draw_when(draw: st.DrawFn) -> When:
+    """Any context a patient can have: a part of a split, narrowed by reported context."""
     if draw(st.booleans()):
         return When()
-    return When(
-        sex=draw(SEXES),
-        pregnant=draw(PREGNANT),
-        trimester=draw(TRIMESTERS),
-        age_min=draw(AGE_LOW),
-        age_max=draw(AGE_HIGH),
-        conditions=draw_ids(draw, "conditions"),
-        medications=draw_ids(draw, "medications"),
-        symptoms=draw_ids(draw, "symptoms"),
-        diet=draw_ids(draw, "diet"),
-        unless=draw_unless(draw),
-    )
+    part = draw(st.sampled_from([when for split in SPLITS for when in split]))
+    reported = {field: draw_ids(draw, field) for field in REPORTED_FIELDS}
+    named = [field for field, ids in reported.items() if ids is not None]
+    return When(**part.model_dump(exclude_none=True), **reported, unless=draw_unless(draw, named))
 
 
-def draw_cutoff(draw: st.DrawFn, analyte: str, source_ids: Sequence[str]) -> Cutoff:
+def draw_split(draw: st.DrawFn) -> list[When]:
+    """Contexts that give every patient exactly one: a split of SPLITS, one part of which may
+    be split again into "with these ids reported" and its exact complement, "unless" them."""
+    split = list(draw(st.sampled_from(SPLITS)))
+    if draw(st.booleans()):
+        i = draw(st.integers(0, len(split) - 1))
+        field, ids = draw_some_ids(draw)
+        known = split[i].model_dump(exclude_none=True)
+        split[i : i + 1] = [
+            When(**known, **{field: ids}),
+            When(**known, unless=Unless(**{field: ids})),
+        ]
+    return split
+
+
+def draw_cutoff(draw: st.DrawFn, analyte: str, source_ids: Sequence[str], when: When) -> Cutoff:
     unit = unit_of(draw, analyte)
     source = pick_optional(draw, source_ids)
     note = draw(OPTIONAL_TEXT)
-    when = draw_when(draw)
     if draw(st.booleans()):
         return Cutoff(
             when=when,
@@ -487,32 +518,33 @@ def draw_cutoff(draw: st.DrawFn, analyte: str, source_ids: Sequence[str]) -> Cut
 
 def draw_threshold(draw: st.DrawFn, source_ids: Sequence[str]) -> ThresholdSpec:
     analyte = pick(draw, CATALOG)
-    gaps = [
-        NotCovered(
-            when=When(sex=draw(SEXES), conditions=draw_ids(draw, "conditions") or ["malignancy"]),
-            reason=draw(TEXT),
-            source=pick_optional(draw, source_ids),
+    split = draw_split(draw)
+    gaps: list[NotCovered] = []
+    if len(split) > 1 and draw(st.booleans()):
+        # A context the source gives no cut-off for takes the place of that context's cut-off.
+        uncovered = split.pop(draw(st.integers(0, len(split) - 1)))
+        gaps.append(
+            NotCovered(when=uncovered, reason=draw(TEXT), source=pick_optional(draw, source_ids))
         )
-        for _ in range(draw(st.integers(0, 1)))
-    ]
     return ThresholdSpec(
         analyte=analyte,
         source=pick(draw, source_ids),
         confidence=draw(CONFIDENCE),
         note=draw(OPTIONAL_TEXT),
-        cutoffs=[draw_cutoff(draw, analyte, source_ids) for _ in range(draw(st.integers(1, 3)))],
+        cutoffs=[draw_cutoff(draw, analyte, source_ids, when) for when in split],
         not_covered=gaps,
     )
 
 
 def draw_reference(draw: st.DrawFn, analyte: str, source_ids: Sequence[str]) -> ReferenceSpec:
     intervals = []
-    for _ in range(draw(st.integers(1, 2))):
+    with_low = draw(st.booleans())  # every interval of one analyte gives the same ends
+    for when in draw_split(draw):
         low, high = draw(DISTINCT_PAIR)
         intervals.append(
             ReferenceIntervalSpec(
-                when=draw_when(draw),
-                low=low if draw(st.booleans()) else None,
+                when=when,
+                low=low if with_low else None,
                 high=high,
                 critical_low=low - 1 if draw(st.booleans()) else None,
                 unit=unit_of(draw, analyte),

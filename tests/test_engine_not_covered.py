@@ -95,7 +95,12 @@ def test_not_covered_is_in_the_json_and_the_text_report() -> None:
     assert not any("results that would settle it" in line for line in block)
 
 
-def _with_gap(gap: dict[str, Any]) -> labinterp.Pack:
+def _with_gap(gap: dict[str, Any], covered: dict[str, Any] | None = None) -> labinterp.Pack:
+    """The default pack with a ferritin threshold whose one cut-off applies in ``covered``
+    (everyone when None) and is not covered for ``gap``."""
+    cutoff = {"comparator": "<", "value": 30, "unit": "ug/L"}
+    if covered is not None:
+        cutoff["when"] = covered
     return labinterp.extend_pack(
         labinterp.default_pack(),
         {
@@ -106,7 +111,7 @@ def _with_gap(gap: dict[str, Any]) -> labinterp.Pack:
                     "analyte": "ferritin",
                     "source": "seed_backache_anemia",
                     "confidence": "verified",
-                    "cutoffs": [{"comparator": "<", "value": 30, "unit": "ug/L"}],
+                    "cutoffs": [cutoff],
                     "not_covered": [gap],
                 }
             },
@@ -115,7 +120,10 @@ def _with_gap(gap: dict[str, Any]) -> labinterp.Pack:
 
 
 def test_a_gap_on_inflammation_waits_for_the_inflammation_pattern() -> None:
-    gapped = _with_gap({"when": {"inflammation": True}, "reason": "test: not with inflammation"})
+    gapped = _with_gap(
+        {"when": {"inflammation": True}, "reason": "test: not with inflammation"},
+        covered={"inflammation": False},
+    )
     panel = adult(ferritin="12 ug/L", tsat="9 %")
     inflamed = labinterp.interpret({**panel, "crp": "40 mg/L"}, pack=gapped)
     assert inflamed.status("iron_deficiency") == "indeterminate"
@@ -128,7 +136,8 @@ def test_a_gap_on_inflammation_waits_for_the_inflammation_pattern() -> None:
 
 def test_a_gap_on_reported_context_is_two_valued() -> None:
     gapped = _with_gap(
-        {"when": {"conditions": ["chronic_kidney_disease"]}, "reason": "test: not with CKD"}
+        {"when": {"conditions": ["chronic_kidney_disease"]}, "reason": "test: not with CKD"},
+        covered={"unless": {"conditions": ["chronic_kidney_disease"]}},
     )
     panel = adult(ferritin="12 ug/L", tsat="9 %")
     assert labinterp.interpret(panel, pack=gapped).status("iron_deficiency") == "consistent"
@@ -155,6 +164,9 @@ def test_bad_gaps_are_refused(gap: dict[str, Any], words: str) -> None:
 def test_a_gap_on_inflammation_needs_an_inflammation_pattern() -> None:
     with pytest.raises(PackError, match=r"not_covered\[0\]\.when\.inflammation"):
         labinterp.extend_pack(
-            _with_gap({"when": {"inflammation": True}, "reason": "test"}),
+            _with_gap(
+                {"when": {"inflammation": True}, "reason": "test"},
+                covered={"inflammation": False},
+            ),
             {"name": "g2", "version": "1", "inflammation_pattern": None},
         )

@@ -499,9 +499,17 @@ def test_pack_file_can_extend_a_pack_file_by_relative_path(tmp_path: Path) -> No
         tmp_path / "sub" / "child.yaml",
         {"name": "child", "version": "2", "extends": "../base.yaml"},
     )
-    loaded = load_pack(child)
+    # '../' leaves the child's folder: refused unless the caller names a wider root.
+    assert "is outside" in refused(child)
+    loaded = load_pack(child, extends_root=tmp_path)
     assert (loaded.name, loaded.version) == ("child", "2")
     assert loaded.patterns == load_pack(tmp_path / "base.yaml").patterns
+    # A file in the pack's own folder (or below) needs no permission.
+    write(tmp_path / "sub" / "base.yaml", tiny())
+    (tmp_path / "sub" / "child.yaml").write_text(
+        yaml.safe_dump({"name": "child", "version": "2", "extends": "./base.yaml"})
+    )
+    assert load_pack(child).patterns == loaded.patterns
 
 
 def test_extend_pack_overrides_one_threshold() -> None:

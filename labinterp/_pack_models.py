@@ -1,0 +1,562 @@
+"""The parts of a threshold pack as strict, frozen pydantic models, and their size limits.
+
+Unknown keys are refused and types are strict. Every public constructor (``When(...)``,
+``Cutoff.model_validate(...)``) raises :class:`PackError` with a dotted key path, never
+pydantic's own error. Limits on nesting and size are checked before pydantic walks the input,
+so that no input, however built, takes unbounded time or memory to validate.
+
+Patterns and their criteria are in ``_pack_patterns``, which builds on these parts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from labinterp._context import Condition, Diet, Medication, Symptom, describe_ids
+from labinterp._errors import PackError
+from labinterp._panel import Comparator
+
+__all__ = [
+    "MAX_AGE",
+    "MAX_NESTING",
+    "MAX_REPORTED_IDS",
+    "MAX_VALUES",
+    "REPORTED_FIELDS",
+    "SCHEMA_VERSION",
+    "Confidence",
+    "Cutoff",
+    "Interval",
+    "LocatedError",
+    "NotCovered",
+    "Population",
+    "PregnancyAges",
+    "ReferenceIntervalSpec",
+    "ReferenceSpec",
+    "Source",
+    "StrictModel",
+    "ThresholdSpec",
+    "Unless",
+    "When",
+    "check_input_shape",
+    "dotted",
+    "validation_error",
+]
+
+SCHEMA_VERSION: Literal[1] = 1
+#: The oldest age in years a panel may state (labinterp._panel refuses more); an age band or
+#: population beyond it could never apply to anyone.
+MAX_AGE = 130
+#: How deeply mappings and lists may nest anywhere in a pack (YAML or Python data).
+MAX_NESTING = 64
+#: How many values (mappings, lists and scalars, written out) a pack's data may hold.
+MAX_VALUES = 500_000
+#: How many different reported ids (conditions, medications, symptoms, diets) the contexts of
+#: one threshold, or of one analyte's reference intervals, may name together. The coverage
+#: check looks at every combination of them being reported or not (2 ** 8 = 256 at most).
+MAX_REPORTED_IDS = 8
+
+# Cut-off values must be real numbers: YAML's .nan and .inf would make a rule meaningless.
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+Confidence = Literal["verified", "established", "uncertain"]
+AgeFrom = Annotated[float, Field(ge=0, le=MAX_AGE, description="years, inclusive")]
+AgeUpTo = Annotated[float, Field(gt=0, le=MAX_AGE, description="years, exclusive")]
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+def dotted(loc: Sequence[str | int]) -> str:
+    """A key path as pack authors write it: ``thresholds.ferritin_low.cutoffs[0].unit``."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+class LocatedError(ValueError):
+    """A validator's problem at a key path below the model it validates."""
+
+    def __init__(self, subpath: str, problem: str) -> None:
+        super().__init__(f"{subpath}: {problem}")
+        self.subpath = subpath
+        self.problem = problem
+
+
+def _error_line(err: Mapping[str, Any]) -> tuple[str, str]:
+    loc = dotted(err["loc"])
+    original = (err.get("ctx") or {}).get("error")
+    if isinstance(original, LocatedError):
+        return (f"{loc}.{original.subpath}" if loc else original.subpath), original.problem
+    # pydantic prefixes a validator's ValueError with "Value error, "; the text says it all.
+    return loc, str(err["msg"]).removeprefix("Value error, ")
+
+
+def validation_error(
+    where: str, exc: ValidationError, what: str = "the pack does not validate"
+) -> PackError:
+    """pydantic's error as a PackError: each problem on a line, the first one's path as field."""
+    errors = exc.errors()
+    lines = [_error_line(err) for err in errors[:10]]
+    more = f"\n  ... and {len(errors) - 10} more" if len(errors) > 10 else ""
+    # A failed union lists every branch; the message is what matters to the pack author.
+    body = "\n".join(f"  {loc or '<root>'}: {msg}" for loc, msg in lines)
+    first_loc, first_msg = lines[0]
+    return PackError(
+        f"{where}: {what}:\n{body}{more}",
+        field=first_loc or None,
+        expected=first_msg,
+    )
+
+
+# --- bounded input ------------------------------------------------------------------------------
+
+
+def _children(value: object) -> Iterable[object]:
+    if isinstance(value, Mapping):
+        return value.values()
+    if isinstance(value, list | tuple):
+        return value
+    return ()
+
+
+def _measure(root: object) -> dict[int, tuple[int, int]] | None:
+    """Height and written-out size of each container under ``root``, by ``id``, each visited
+    once; None if a container contains itself.
+
+    Shared containers are measured once and reused, so a structure built to expand
+    exponentially (YAML aliases, a list that repeats one dict) costs time in its stored size,
+    not its expanded size.
+    """
+    measured: dict[int, tuple[int, int]] = {}
+    open_: set[int] = set()
+    stack: list[tuple[object, bool]] = [(root, False)]
+    while stack:
+        value, done = stack.pop()
+        key = id(value)
+        if done:
+            open_.discard(key)
+            height, size = 0, 1
+            for child in _children(value):
+                h, n = measured.get(id(child), (0, 1))
+                height, size = max(height, h), size + n
+            measured[key] = (height + 1, size)
+        elif key in open_:
+            return None
+        elif key not in measured and (isinstance(value, Mapping | list | tuple) and value):
+            open_.add(key)
+            stack.append((value, True))
+            stack.extend((child, False) for child in _children(value))
+    return measured
+
+
+def check_input_shape(data: object, where: str) -> None:
+    """Refuse data nested deeper than :data:`MAX_NESTING`, larger than :data:`MAX_VALUES`
+    written out, or containing itself, before anything walks it as a tree."""
+    measured = _measure(data)
+    if measured is None:
+        raise PackError(f"{where}: the data contains itself; a pack must be plain nested data")
+    height, size = measured.get(id(data), (0, 1))
+    if height > MAX_NESTING:
+        path = _deepest_path(data, measured)
+        raise PackError(
+            f"{where}: {path}: nested more than {MAX_NESTING} levels deep",
+            field=path,
+            expected=f"at most {MAX_NESTING} levels of nesting",
+        )
+    if size > MAX_VALUES:
+        raise PackError(
+            f"{where}: the pack holds {size:,} values once written out; at most {MAX_VALUES:,}"
+            " are allowed",
+            value=size,
+            expected=f"at most {MAX_VALUES:,} values",
+        )
+
+
+def _deepest_path(root: object, measured: Mapping[int, tuple[int, int]]) -> str:
+    """The key path that reaches :data:`MAX_NESTING` levels along the deepest branch."""
+    path: list[str | int] = []
+    value = root
+    for _ in range(MAX_NESTING):
+        if isinstance(value, Mapping):
+            items: Iterable[tuple[str | int, object]] = ((str(k), v) for k, v in value.items())
+        elif isinstance(value, list | tuple):
+            items = enumerate(value)
+        else:
+            break
+        key, value = max(items, key=lambda kv: measured.get(id(kv[1]), (0, 1))[0])
+        path.append(key if isinstance(key, int) else key[:40])
+    return dotted(path)
+
+
+_INVALID = "not valid"
+
+
+class StrictModel(BaseModel):
+    """Frozen, strict, closed: and its constructors raise :class:`PackError`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    def __init__(self, /, **data: Any) -> None:
+        name = type(self).__name__
+        check_input_shape(data, name)
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise validation_error(name, exc, _INVALID) from None
+
+    # Marked as pydantic's own __init__ (as pydantic's RootModel does), so that nested models
+    # are validated by pydantic-core alone: one error with the whole key path, and no shape
+    # check per nested model. A direct call such as When(sex="F") still runs this __init__.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    @classmethod
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
+        check_input_shape(obj, cls.__name__)
+        try:
+            return super().model_validate(obj, *args, **kwargs)
+        except ValidationError as exc:
+            raise validation_error(cls.__name__, exc, _INVALID) from None
+
+    @classmethod
+    def model_validate_json(
+        cls, json_data: str | bytes | bytearray, *args: Any, **kwargs: Any
+    ) -> Self:
+        try:
+            return super().model_validate_json(json_data, *args, **kwargs)
+        except ValidationError as exc:
+            raise validation_error(cls.__name__, exc, _INVALID) from None
+
+
+# --- the parts of a pack ------------------------------------------------------------------------
+
+
+class Source(StrictModel):
+    """A document or guideline a threshold comes from, cited by title and year."""
+
+    title: str = Field(min_length=3)
+    year: int | None = Field(default=None, ge=1900, le=2100)
+    kind: Literal[
+        "seed document",
+        "guideline",
+        "population guideline",
+        "review",
+        "review article",
+        "textbook",
+        "primary study",
+        "dataset",
+        "laboratory",
+    ] = Field(
+        description="what the source is; 'population guideline' for cut-offs written to assess "
+        "groups, 'laboratory' for a laboratory's published reference interval"
+    )
+    note: str = ""
+
+    def citation(self) -> str:
+        return f"{self.title} ({self.year})" if self.year else self.title
+
+
+def _check_age_band(age_min: float | None, age_max: float | None) -> None:
+    if age_min is not None and age_max is not None and age_min >= age_max:
+        raise ValueError(f"age_min ({age_min:g}) must be below age_max ({age_max:g})")
+
+
+def _one_or_list(value: Any) -> Any:
+    # ``diet: vegan`` reads naturally in YAML; it means the one-item list.
+    return [value] if isinstance(value, str) else value
+
+
+# Reported context in a pack: any of the listed ids (a list of at least one).
+_Conditions = Annotated[list[Condition], Field(min_length=1)] | None
+_Medications = Annotated[list[Medication], Field(min_length=1)] | None
+_Symptoms = Annotated[list[Symptom], Field(min_length=1)] | None
+_Diets = Annotated[
+    Annotated[list[Diet], Field(min_length=1)] | None,
+    BeforeValidator(_one_or_list, json_schema_input_type=Diet | list[Diet] | None),
+]
+#: The fields of a context that read what the caller reports (two-valued).
+REPORTED_FIELDS = ("conditions", "medications", "symptoms", "diet")
+
+
+class _ReportedMixin:
+    """For :class:`When` and :class:`Unless`, which both have the reported-context fields."""
+
+    __slots__ = ()
+
+    def reported(self) -> Iterator[tuple[str, list[str]]]:
+        """The reported-context fields given, with their ids."""
+        for name in REPORTED_FIELDS:
+            ids: list[str] | None = getattr(self, name)
+            if ids is not None:
+                yield name, ids
+
+
+class Unless(StrictModel, _ReportedMixin):
+    """Reported context that excludes a cut-off: it does not apply when any id listed here
+    (in any field) is reported. ``when: {unless: {conditions: [heart_failure]}}`` is the exact
+    complement of ``when: {conditions: [heart_failure]}``, since reported context is two-valued.
+    """
+
+    conditions: _Conditions = None
+    medications: _Medications = None
+    symptoms: _Symptoms = None
+    diet: _Diets = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if next(self.reported(), None) is None:
+            raise ValueError("unless: name at least one of conditions, medications, symptoms, diet")
+        return self
+
+
+class When(StrictModel, _ReportedMixin):
+    """The patient context a cut-off applies to. A field left out applies to every value.
+
+    ``age_min`` is inclusive and ``age_max`` exclusive (years), as WHO writes age bands.
+    ``inflammation`` refers to the pack's inflammation pattern. A context no patient can have
+    (a pregnant man, a trimester when not pregnant, an id both required and excluded) is
+    refused.
+
+    ``conditions``, ``medications``, ``symptoms`` and ``diet`` hold when *any* listed id is
+    reported for the patient. They are two-valued: an id the panel does not list counts as not
+    reported, never as unknown (sex, pregnancy, trimester, age and inflammation can be
+    unknown, and then every possible value is tried).
+    """
+
+    sex: Literal["female", "male"] | None = None
+    pregnant: bool | None = None
+    trimester: list[Literal[1, 2, 3]] | None = Field(default=None, min_length=1)
+    age_min: AgeFrom | None = None
+    age_max: AgeUpTo | None = None
+    inflammation: bool | None = None
+    conditions: _Conditions = None
+    medications: _Medications = None
+    symptoms: _Symptoms = None
+    diet: _Diets = None
+    unless: Unless | None = Field(
+        default=None, description="does not apply when any of these ids is reported"
+    )
+
+    @model_validator(mode="after")
+    def _possible(self) -> Self:
+        _check_age_band(self.age_min, self.age_max)
+        if self.sex == "male" and (self.pregnant or self.trimester):
+            raise ValueError(
+                "sex 'male' with pregnant: true or a trimester applies to no patient; "
+                "pregnancy cut-offs need sex 'female' or no sex"
+            )
+        if self.pregnant is False and self.trimester:
+            raise ValueError(
+                "a trimester with pregnant: false applies to no patient; "
+                "write pregnant: true, or leave pregnant out"
+            )
+        if self.trimester and len(set(self.trimester)) != len(self.trimester):
+            raise ValueError(f"trimester {self.trimester} names a trimester twice")
+        excluded = dict(self.unless.reported()) if self.unless is not None else {}
+        for name, ids in self.reported():
+            if name in excluded and set(ids) <= set(excluded[name]):
+                # Any of ``ids`` must be reported, and none of them may be: no one.
+                raise LocatedError(
+                    name,
+                    f"{describe_ids(ids)} must be reported and unless excludes "
+                    f"{'it' if len(set(ids)) == 1 else 'them all'}; this applies to no patient",
+                )
+        return self
+
+    def describe(self) -> str:
+        parts: list[str] = []
+        if self.sex:
+            parts.append(self.sex)
+        if self.pregnant is not None:
+            parts.append("pregnant" if self.pregnant else "not pregnant")
+        if self.trimester:
+            parts.append("trimester " + "/".join(map(str, self.trimester)))
+        if self.age_min is not None:
+            parts.append(f"age >= {self.age_min:g} y")
+        if self.age_max is not None:
+            parts.append(f"age < {self.age_max:g} y")
+        if self.inflammation is not None:
+            parts.append("with inflammation" if self.inflammation else "without inflammation")
+        parts += [f"{name}: {describe_ids(ids)}" for name, ids in self.reported()]
+        if self.unless is not None:
+            excluded = (f"{name}: {describe_ids(ids)}" for name, ids in self.unless.reported())
+            parts.append(f"unless {' or '.join(excluded)} reported")
+        return ", ".join(parts) or "everyone"
+
+
+def _reported_ids(whens: Iterable[When]) -> set[tuple[str, str]]:
+    """Every (field, id) the contexts name, in their own fields or under ``unless``."""
+    found: set[tuple[str, str]] = set()
+    for when in whens:
+        for name, ids in when.reported():
+            found.update((name, i) for i in ids)
+        for name, ids in when.unless.reported() if when.unless else ():
+            found.update((name, i) for i in ids)
+    return found
+
+
+def _check_reported_ids(items: str, whens: Iterable[When]) -> None:
+    found = _reported_ids(whens)
+    if len(found) > MAX_REPORTED_IDS:
+        named = ", ".join(sorted(i for _, i in found))
+        raise LocatedError(
+            items,
+            f"the contexts name {len(found)} different reported ids ({named}); at most "
+            f"{MAX_REPORTED_IDS} are allowed in one threshold or one analyte's intervals",
+        )
+
+
+class Interval(StrictModel):
+    """A band with explicit inclusivity at each end."""
+
+    low: Finite
+    high: Finite
+    low_inclusive: bool
+    high_inclusive: bool
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.low >= self.high:
+            raise ValueError(f"low ({self.low:g}) must be below high ({self.high:g})")
+        return self
+
+
+class Cutoff(StrictModel):
+    """One cut-off: a comparator and value, or an interval, in a unit of the analyte."""
+
+    when: When = Field(default_factory=When)
+    comparator: Comparator | None = None
+    value: Finite | None = None
+    interval: Interval | None = None
+    unit: str
+    source: str | None = Field(default=None, description="overrides the threshold's source")
+    confidence: Confidence | None = Field(
+        default=None, description="overrides the threshold's confidence"
+    )
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Self:
+        simple = self.comparator is not None and self.value is not None
+        if simple == (self.interval is not None) or (
+            (self.comparator is None) != (self.value is None)
+        ):
+            raise ValueError("give either 'comparator' with 'value', or 'interval', not both")
+        return self
+
+
+class NotCovered(StrictModel):
+    """A context the threshold's source gives no cut-off for (WHO 2020 ferritin says nothing
+    for pregnancy after the first trimester): there the threshold is undecided, with the reason.
+    """
+
+    when: When
+    reason: str = Field(min_length=3, description="why the source does not cover it")
+    source: str | None = Field(default=None, description="defaults to the threshold's source")
+
+    @model_validator(mode="after")
+    def _narrow(self) -> Self:
+        if self.when == When():
+            raise ValueError("give the context that is not covered (an empty 'when' is everyone)")
+        return self
+
+
+class ThresholdSpec(StrictModel):
+    """A named threshold on one analyte. Each patient context gets exactly one entry: a
+    cut-off, or a ``not_covered`` context the source gives no cut-off for."""
+
+    analyte: str
+    source: str | None = None
+    confidence: Confidence
+    note: str = ""
+    cutoffs: list[Cutoff] = Field(min_length=1)
+    not_covered: list[NotCovered] = Field(
+        default_factory=list,
+        description="contexts the source gives no cut-off for; there the threshold is undecided",
+    )
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Self:
+        whens = [cut.when for cut in self.cutoffs] + [gap.when for gap in self.not_covered]
+        _check_reported_ids("cutoffs", whens)
+        return self
+
+
+class ReferenceIntervalSpec(StrictModel):
+    """A population reference interval (both ends inclusive, as labs print them)."""
+
+    when: When = Field(default_factory=When)
+    low: Finite | None = None
+    high: Finite | None = None
+    critical_low: Finite | None = None
+    critical_high: Finite | None = None
+    critical_source: str | None = Field(
+        default=None, description="the source of the critical limits, when it differs"
+    )
+    unit: str
+    source: str | None = None
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.low is None and self.high is None:
+            raise ValueError("give at least one of 'low' and 'high'")
+        if self.low is not None and self.high is not None and self.low >= self.high:
+            raise ValueError(f"low ({self.low:g}) must be below high ({self.high:g})")
+        if self.critical_low is not None and self.low is not None and self.critical_low > self.low:
+            raise ValueError("critical_low must not be above low")
+        if (
+            self.critical_high is not None
+            and self.high is not None
+            and self.critical_high < self.high
+        ):
+            raise ValueError("critical_high must not be below high")
+        return self
+
+
+class ReferenceSpec(StrictModel):
+    """Reference intervals for one analyte, used for flags and reference-position criteria."""
+
+    source: str | None = None
+    confidence: Confidence
+    note: str = ""
+    intervals: list[ReferenceIntervalSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Self:
+        _check_reported_ids("intervals", (ri.when for ri in self.intervals))
+        return self
+
+
+class PregnancyAges(StrictModel):
+    """The ages (years, both ends inclusive) at which a pack asks whether someone is pregnant.
+
+    An assumption, not a clinical fact: outside these ages a patient whose pregnancy is not
+    given is taken as not pregnant, and the interpretation lists the assumption. A pregnancy
+    the panel gives is never overridden, so cut-offs must still cover pregnancy at every age.
+    """
+
+    min: float = Field(default=10, ge=0, le=MAX_AGE)
+    max: float = Field(default=55, gt=0, le=MAX_AGE)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.min >= self.max:
+            raise ValueError(f"min ({self.min:g}) must be below max ({self.max:g})")
+        return self
+
+
+class Population(StrictModel):
+    """Whom the pack's thresholds were written for."""
+
+    age_min: AgeFrom | None = None
+    age_max: AgeUpTo | None = None
+    description: str
+    pregnancy_ages: PregnancyAges = Field(default_factory=PregnancyAges)
+
+    @model_validator(mode="after")
+    def _age_band(self) -> Self:
+        _check_age_band(self.age_min, self.age_max)
+        return self
