@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Literal, get_args
 
-from labinterp._errors import PanelError, did_you_mean
+from labinterp._errors import PanelError, did_you_mean, shorten
 
 __all__ = [
     "CONDITIONS",
@@ -164,17 +164,12 @@ def literal_ids(field: str) -> tuple[str, ...]:
     return get_args(_LITERALS[field])
 
 
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def _unknown(field: str, item: str) -> PanelError:
     vocabulary = CONTEXT_VOCABULARIES[field]
     hint = did_you_mean(item.strip().replace(" ", "_").replace("-", "_"), vocabulary)
     known = ", ".join(vocabulary)
     return PanelError(
-        f"{field}: unknown id {_short(item)}"
+        f"{field}: unknown id {shorten(item)}"
         + (f"; did you mean {hint!r}?" if hint else f"; known ids: {known}"),
         field=field,
         value=item if len(item) <= 200 else item[:200],
@@ -192,9 +187,9 @@ def context_ids(field: ContextListField, raw: object) -> tuple[str, ...]:
     if raw is None:
         return ()
     if isinstance(raw, str):
-        example = _short([raw]) if raw in CONTEXT_VOCABULARIES[field] else f"['{_EXAMPLE[field]}']"
+        example = shorten([raw]) if raw in CONTEXT_VOCABULARIES[field] else f"['{_EXAMPLE[field]}']"
         raise PanelError(
-            f"{field}: expected a list of ids, got the text {_short(raw)}; write it as a list, "
+            f"{field}: expected a list of ids, got the text {shorten(raw)}; write it as a list, "
             f"such as {example}",
             field=field,
             value=raw if len(raw) <= 200 else raw[:200],
@@ -203,9 +198,9 @@ def context_ids(field: ContextListField, raw: object) -> tuple[str, ...]:
         )
     if not isinstance(raw, list | tuple | set | frozenset):
         raise PanelError(
-            f"{field}: expected a list of ids, got {type(raw).__name__} {_short(raw)}",
+            f"{field}: expected a list of ids, got {type(raw).__name__} {shorten(raw)}",
             field=field,
-            value=_short(raw),
+            value=shorten(raw),
             expected="a list of ids",
         )
     vocabulary = CONTEXT_VOCABULARIES[field]
@@ -215,10 +210,10 @@ def context_ids(field: ContextListField, raw: object) -> tuple[str, ...]:
 def _checked(field: str, item: object, vocabulary: Mapping[str, str]) -> str:
     if not isinstance(item, str):
         raise PanelError(
-            f"{field}: {_short(item)} is not an id; ids are text, such as "
+            f"{field}: {shorten(item)} is not an id; ids are text, such as "
             f"'{next(iter(vocabulary))}'",
             field=field,
-            value=_short(item),
+            value=shorten(item),
             expected="text ids",
         )
     if item not in vocabulary:
@@ -233,9 +228,9 @@ def diet_id(raw: object) -> str | None:
     if not isinstance(raw, str):
         hint = "; give one id, not a list" if isinstance(raw, list | tuple | set) else ""
         raise PanelError(
-            f"diet: expected one id such as 'vegan', got {_short(raw)}{hint}",
+            f"diet: expected one id such as 'vegan', got {shorten(raw)}{hint}",
             field="diet",
-            value=_short(raw),
+            value=shorten(raw),
             expected=f"one of: {', '.join(DIETS)}",
         )
     if raw not in DIETS:
