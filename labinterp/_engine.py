@@ -331,6 +331,7 @@ def _finding(
         description=cp.description,
         note=cp.note,
         grey_zones=trace.grey_zones,
+        sources=cp.sources,
     )
 
 

@@ -54,6 +54,7 @@ class PatternFinding:
     description: str
     note: str
     grey_zones: tuple[GreyZoneResult, ...] = ()
+    sources: tuple[str, ...] = ()  # what the description and note cite
 
 
 @dataclass(frozen=True, slots=True)

@@ -208,6 +208,11 @@ class PatternSpec(StrictModel):
         default_factory=list, description="tests that would help when the pattern is undecided"
     )
     note: str = ""
+    sources: list[str] = Field(
+        default_factory=list,
+        description="ids of the pack's sources the description and note draw on (notes and "
+        "alerts must cite one; a pattern's thresholds cite their own)",
+    )
     grey_zones: list[GreyZone] = Field(
         default_factory=list,
         description="contexts in which a cited source says the results cannot decide the pattern",

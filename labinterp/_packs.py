@@ -316,6 +316,16 @@ def _cross_reference_problems(pack: Pack) -> Iterator[Problem]:
             where = f"patterns.{pid}.grey_zones[{j}]"
             yield from _criterion_problems(f"{where}.if", pack, zone.if_)
             yield from _source_problems(where, pack, zone.source)
+        for j, sid in enumerate(pattern.sources):
+            if sid not in pack.sources:
+                hint = did_you_mean(sid, pack.sources)
+                yield (
+                    f"patterns.{pid}.sources[{j}]",
+                    f"unknown source {sid!r}" + (f"; did you mean {hint!r}?" if hint else ""),
+                )
+        if pattern.kind != "pattern" and not pattern.sources:
+            # A note or an alert is teaching text; like a cut-off, it says where it comes from.
+            yield f"patterns.{pid}.sources", f"a {pattern.kind} must cite at least one source"
     yield from _chain_problems(pack)
 
 

@@ -233,6 +233,7 @@ class CompiledPattern:
     decisive_tests: tuple[str, ...]
     note: str
     grey_zones: tuple[GreyZoneRule, ...] = ()
+    sources: tuple[str, ...] = ()  # citations, as the pack's sources print them
     labels: Mapping[str, str] = field(init=False)
     decider: PatternRule = field(init=False)
     decide: Callable[[Facts], Outcome] = field(init=False, repr=False)
@@ -250,7 +251,7 @@ class CompiledPattern:
             labels = {
                 "consistent": f"alert: {self.label}",
                 "not_consistent": f"no alert: {self.label}",
-                "indeterminate": f"alert cannot be decided: {self.label}",
+                "indeterminate": f"alert on {self.label}",
             }
         else:
             labels = {
@@ -266,8 +267,6 @@ class CompiledPattern:
 
     def undecided_label(self, why: str) -> str:
         """The label when undecided; ``why`` is "without ..." or "from these results ..."."""
-        if self.kind == "alert":
-            return f"{self.labels['indeterminate']} ({why})"
         return f"{self.labels['indeterminate']} cannot be decided {why}"
 
 
@@ -387,6 +386,7 @@ def compile_pack(pack: Pack) -> CompiledPack:
             tuple(spec.decisive_tests),
             " ".join(spec.note.split()),
             tuple(zone(z) for z in spec.grey_zones),
+            tuple(pack.sources[sid].citation() for sid in spec.sources),
         )
         for pid in order
         for spec in (pack.patterns[pid],)

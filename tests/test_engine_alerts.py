@@ -34,6 +34,7 @@ ALERT_PACK: dict[str, Any] = {
         "back_pain_red_flags": {
             "label": "back pain with a red-flag symptom",
             "kind": "alert",
+            "sources": ["seed_backache_anemia"],
             "description": "Back pain with a red-flag symptom (test wording).",
             "criteria": {
                 "all": [
@@ -45,6 +46,7 @@ ALERT_PACK: dict[str, Any] = {
         "low_hb": {
             "label": "hemoglobin below its interval (test)",
             "kind": "alert",
+            "sources": ["seed_backache_anemia"],
             "criteria": {
                 "reference": {"analyte": "hemoglobin", "position": "below"},
             },
@@ -85,7 +87,7 @@ def test_an_undecided_alert_says_so_and_is_not_among_the_alerts(pack: Pack) -> N
     found = result.pattern("low_hb")
     assert found.status == "indeterminate"
     assert found.label == (
-        "alert cannot be decided: hemoglobin below its interval (test) (without hemoglobin)"
+        "alert on hemoglobin below its interval (test) cannot be decided without hemoglobin"
     )
     assert result.alerts == ()
 
@@ -116,8 +118,8 @@ def test_an_alert_in_a_grey_zone_gives_the_reason(pack: Pack) -> None:
     )
     found = result.pattern("back_pain_red_flags")
     assert found.label == (
-        "alert cannot be decided: back pain with a red-flag symptom "
-        "(from these results: test zone: a known cancer)"
+        "alert on back pain with a red-flag symptom cannot be decided "
+        "from these results: test zone: a known cancer"
     )
     assert result.alerts == ()
 
@@ -260,7 +262,12 @@ def test_the_context_trace_says_the_pregnancy_was_assumed() -> None:
             "name": "preg",
             "version": "1",
             "patterns": {
-                "p": {"label": "test", "kind": "note", "criteria": {"context": {"pregnant": False}}}
+                "p": {
+                    "label": "test",
+                    "kind": "note",
+                    "sources": ["seed_backache_anemia"],
+                    "criteria": {"context": {"pregnant": False}},
+                }
             },
         },
     )

@@ -642,6 +642,72 @@ SHARED: list[Case] = [
         "indeterminate",
         missing_analytes=("folate", "homocysteine"),
     ),
+    # Alerts and notes on reported context (issue 7). Reported context is two-valued, so
+    # only a panel outside the population leaves them undecided.
+    Case(
+        "alert_back_pain_red_flag",
+        adult(sex="male", symptoms=["back_pain", "night_pain"]),
+        "back_pain_red_flags",
+        "consistent",
+    ),
+    Case(
+        "alert_back_pain_alone",
+        adult(sex="male", symptoms=["back_pain"]),
+        "back_pain_red_flags",
+        "not_consistent",
+    ),
+    Case(
+        "alert_outside_population",
+        {"age": 10, "symptoms": ["back_pain", "night_pain"]},
+        "back_pain_red_flags",
+        "indeterminate",
+    ),
+    Case(
+        "b12_neuro_note",
+        adult(sex="male", b12="150 ng/L", symptoms=["tingling_or_numbness"]),
+        "b12_neurological_symptoms",
+        "consistent",
+    ),
+    Case(
+        "b12_neuro_note_no_symptoms",
+        adult(sex="male", b12="150 ng/L"),
+        "b12_neurological_symptoms",
+        "not_consistent",
+    ),
+    Case(
+        "b12_neuro_note_b12_missing",
+        adult(sex="male", symptoms=["tingling_or_numbness"]),
+        "b12_neurological_symptoms",
+        "indeterminate",
+        missing_analytes=("vitamin_b12",),
+    ),
+    Case("b12_risk_vegan", adult(diet="vegan"), "b12_risk_factors", "consistent"),
+    Case("b12_risk_none", adult(), "b12_risk_factors", "not_consistent"),
+    Case(
+        "b12_risk_outside_population",
+        {"age": 10, "diet": "vegan"},
+        "b12_risk_factors",
+        "indeterminate",
+    ),
+    Case(
+        "anemia_back_pain_note",
+        adult(sex="male", hb="11 g/dL", symptoms=["back_pain"]),
+        "anemia_with_back_pain",
+        "consistent",
+    ),
+    Case(
+        "anemia_back_pain_note_no_anemia",
+        adult(sex="male", hb="15 g/dL", symptoms=["back_pain"]),
+        "anemia_with_back_pain",
+        "not_consistent",
+    ),
+    Case(
+        "anemia_back_pain_note_hb_missing",
+        adult(sex="male", symptoms=["back_pain"]),
+        "anemia_with_back_pain",
+        "indeterminate",
+        missing_analytes=("hemoglobin",),
+    ),
     # ESA guideline context (a note): hemoglobin < 10 g/dL with chronic kidney disease or cancer
     # treatment reported (KDIGO 2012, ASCO/ASH 2019); never for plain anemia (issue 7).
     Case("esa_no_condition", adult(hb="9 g/dL"), "esa_guideline_context", "not_consistent"),

@@ -56,26 +56,31 @@ CHANGES: dict[str, Any] = {
         "b12_risk_diet": {
             "label": "a diet low in B12 (test)",
             "kind": "note",
+            "sources": ["seed_backache_anemia"],
             "criteria": {"context": {"diet": "vegan"}},
         },
         "older_on_metformin": {
             "label": "older person on metformin (test)",
             "kind": "note",
+            "sources": ["seed_backache_anemia"],
             "criteria": {"context": {"age_min": 65, "medications": ["metformin"]}},
         },
         "woman_in_late_pregnancy": {
             "label": "late pregnancy (test)",
             "kind": "note",
+            "sources": ["seed_backache_anemia"],
             "criteria": {"context": {"pregnant": True, "trimester": [2, 3]}},
         },
         "inflamed": {
             "label": "inflammation (test)",
             "kind": "note",
+            "sources": ["seed_backache_anemia"],
             "criteria": {"context": {"inflammation": True}},
         },
         "no_crp": {
             "label": "CRP not measured (test)",
             "kind": "note",
+            "sources": ["seed_backache_anemia"],
             "criteria": {"missing": "crp"},
         },
     },
@@ -349,6 +354,7 @@ def test_unless_excludes_when_any_listed_id_is_reported(
                 "p": {
                     "label": "test",
                     "kind": "note",
+                    "sources": ["seed_backache_anemia"],
                     "criteria": {
                         "context": {
                             "unless": {

@@ -621,9 +621,14 @@ def packs(draw: st.DrawFn) -> Pack:
             )
             for _ in range(draw(st.integers(0, 1)))
         ]
+        kind = draw(st.sampled_from(["pattern", "note", "alert"]))
         patterns[pid] = PatternSpec(
             label=draw(TEXT),
-            kind=draw(st.sampled_from(["pattern", "note", "alert"])),
+            kind=kind,
+            # Notes and alerts must cite a source; plain patterns may.
+            sources=draw(
+                st.lists(st.sampled_from(source_ids), min_size=kind != "pattern", max_size=2)
+            ),
             grey_zones=zones,
             description=draw(OPTIONAL_TEXT),
             criteria=draw_criterion(draw, threshold_ids, earlier),

@@ -254,6 +254,8 @@ def test_every_label_uses_educational_wording(
         label = found.label
         if found.kind == "note":
             assert label.startswith(("note applies: ", "note does not apply: ", "note on "))
+        elif found.kind == "alert":
+            assert label.startswith(("alert: ", "no alert: ", "alert on "))
         elif found.status == "consistent":
             assert label.startswith("consistent with ")
         elif found.status == "not_consistent":
