@@ -621,7 +621,9 @@ def packs(draw: st.DrawFn) -> Pack:
             )
             for _ in range(draw(st.integers(0, 1)))
         ]
-        kind = draw(st.sampled_from(["pattern", "note", "alert"]))
+        kind: Literal["pattern", "note", "alert"] = draw(
+            st.sampled_from(["pattern", "note", "alert"])
+        )
         patterns[pid] = PatternSpec(
             label=draw(TEXT),
             kind=kind,
