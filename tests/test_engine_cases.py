@@ -642,6 +642,138 @@ SHARED: list[Case] = [
         "indeterminate",
         missing_analytes=("folate", "homocysteine"),
     ),
+    # WHO 2011 severity bands, kept by WHO 2024 (issue 7).
+    Case("mild_male_12", adult(sex="male", hb="12 g/dL"), "mild_anemia", "consistent"),
+    Case("mild_male_edge_110", adult(sex="male", hb="110 g/L"), "mild_anemia", "consistent"),
+    Case("mild_male_10.9", adult(sex="male", hb="10.9 g/dL"), "mild_anemia", "not_consistent"),
+    Case("mild_male_edge_130", adult(sex="male", hb="13 g/dL"), "mild_anemia", "not_consistent"),
+    Case(
+        "mild_female_11.5",
+        adult(sex="female", pregnant=False, hb="11.5 g/dL"),
+        "mild_anemia",
+        "consistent",
+    ),
+    Case(
+        "mild_no_sex_12.5",
+        adult(hb="12.5 g/dL"),
+        "mild_anemia",
+        "indeterminate",
+        missing_context=("sex",),
+    ),
+    Case(
+        "mild_t2_uncertain_split",
+        adult(sex="female", pregnant=True, trimester=2, hb="97 g/L"),
+        "mild_anemia",
+        "indeterminate",
+        label_has=("second trimester",),
+    ),
+    Case("moderate_male_10", adult(sex="male", hb="10 g/dL"), "moderate_anemia", "consistent"),
+    Case("moderate_male_edge_80", adult(sex="male", hb="80 g/L"), "moderate_anemia", "consistent"),
+    Case("moderate_male_11", adult(sex="male", hb="11 g/dL"), "moderate_anemia", "not_consistent"),
+    Case(
+        "moderate_pregnant_7.5",
+        adult(sex="female", pregnant=True, trimester=1, hb="7.5 g/dL"),
+        "moderate_anemia",
+        "consistent",
+    ),
+    Case(
+        "moderate_female_7.5_pregnancy_unknown",
+        adult(sex="female", hb="7.5 g/dL"),
+        "moderate_anemia",
+        "indeterminate",
+        missing_context=("pregnant",),
+    ),
+    # EASL 2022 iron overload pairs.
+    Case(
+        "overload_male",
+        adult(sex="male", tsat="60 %", ferritin="500 ug/L"),
+        "iron_overload_possible",
+        "consistent",
+    ),
+    Case(
+        "overload_male_tsat_48",
+        adult(sex="male", tsat="48 %", ferritin="500 ug/L"),
+        "iron_overload_possible",
+        "not_consistent",
+    ),
+    Case(
+        "overload_female_between_pairs",
+        adult(sex="female", tsat="47 %", ferritin="250 ug/L"),
+        "iron_overload_possible",
+        "indeterminate",
+        label_has=("menopause",),
+    ),
+    Case(
+        "overload_female_above_both_pairs",
+        adult(sex="female", tsat="60 %", ferritin="500 ug/L"),
+        "iron_overload_possible",
+        "consistent",
+    ),
+    Case(
+        "overload_no_tsat",
+        adult(sex="male", ferritin="500 ug/L"),
+        "iron_overload_possible",
+        "indeterminate",
+        missing_analytes=("transferrin_saturation",),
+    ),
+    # Functional iron deficiency: KDIGO 2012 with CKD, ESC 2021 with heart failure.
+    Case(
+        "functional_ckd",
+        adult(conditions=["chronic_kidney_disease"], tsat="25 %", ferritin="400 ug/L"),
+        "functional_iron_deficiency",
+        "consistent",
+    ),
+    Case(
+        "functional_ckd_edges_inclusive",
+        adult(conditions=["chronic_kidney_disease"], tsat="30 %", ferritin="500 ug/L"),
+        "functional_iron_deficiency",
+        "consistent",
+    ),
+    Case(
+        "functional_ckd_ferritin_600",
+        adult(conditions=["chronic_kidney_disease"], tsat="25 %", ferritin="600 ug/L"),
+        "functional_iron_deficiency",
+        "not_consistent",
+    ),
+    Case(
+        "functional_hf",
+        adult(conditions=["heart_failure"], tsat="15 %", ferritin="150 ug/L"),
+        "functional_iron_deficiency",
+        "consistent",
+    ),
+    Case(
+        "functional_no_condition",
+        adult(tsat="15 %", ferritin="150 ug/L"),
+        "functional_iron_deficiency",
+        "not_consistent",
+    ),
+    Case(
+        "functional_ckd_no_tsat",
+        adult(conditions=["chronic_kidney_disease"], ferritin="400 ug/L"),
+        "functional_iron_deficiency",
+        "indeterminate",
+        missing_analytes=("transferrin_saturation",),
+    ),
+    # Mixed deficiency: normal MCV, raised RDW, a low marker (the seed's pitfall).
+    Case(
+        "mixed_typical",
+        adult(sex="male", mcv="90 fL", rdw="17 %", ferritin="10 ug/L"),
+        "mixed_deficiency_possible",
+        "consistent",
+    ),
+    Case(
+        "mixed_rdw_normal",
+        adult(sex="male", mcv="90 fL", rdw="13 %", ferritin="10 ug/L"),
+        "mixed_deficiency_possible",
+        "not_consistent",
+    ),
+    Case(
+        "mixed_no_rdw",
+        adult(sex="male", mcv="90 fL", ferritin="10 ug/L"),
+        "mixed_deficiency_possible",
+        "indeterminate",
+        missing_analytes=("rdw",),
+    ),
     # Alerts and notes on reported context (issue 7). Reported context is two-valued, so
     # only a panel outside the population leaves them undecided.
     Case(
