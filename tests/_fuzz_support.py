@@ -121,6 +121,8 @@ def short_repr(obj: object, limit: int = REPRO_LIMIT) -> str:
 
 
 def _repr(obj: object) -> str:
+    if isinstance(obj, Document):
+        return obj.note
     if isinstance(obj, str) and type(obj) is str:
         return _fold(obj, repr)
     if isinstance(obj, bytes):
@@ -856,28 +858,61 @@ def _parent(root: Any, path: tuple[Any, ...]) -> Any:
     return root
 
 
+class MutatedPack(dict[str, Any]):
+    """A pack as data, with the mutations that made it, so that a finding can say exactly
+    which change broke what (the whole pack would not fit in a report)."""
+
+    def __init__(self, data: dict[str, Any], base: str, mutations: list[str]) -> None:
+        super().__init__(data)
+        self.base = base
+        self.mutations = mutations
+
+    def __repr__(self) -> str:
+        return f"<the {self.base} pack with {'; '.join(self.mutations)}>"
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+
+
 @st.composite
-def mutated_packs(draw: st.DrawFn, base: str | None = None) -> dict[str, Any]:
+def mutated_packs(draw: st.DrawFn, base: str | None = None) -> MutatedPack:
     """A pack (the mini pack or a bundled one) with one to three structural mutations."""
     name = base or draw(st.sampled_from(("mini", "mini", "mini", "default", "who_2020_ferritin")))
     raw = copy.deepcopy(MINI_PACK if name == "mini" else bundled_raw(name))
     words = _identifiers(raw)
+    done: list[str] = []
     for _ in range(draw(st.integers(1, 3))):
         paths = _paths(raw)
         path = paths[draw(st.integers(0, len(paths) - 1))]
-        parent, key = _parent(raw, path), path[-1]
+        parent, key, where = _parent(raw, path), path[-1], _dotted(path)
         op = draw(st.sampled_from(("replace", "replace", "word", "delete", "rename", "wrap")))
         if op == "delete":
             del parent[key]
+            done.append(f"{where} deleted")
         elif op == "rename" and isinstance(parent, dict):
-            parent[draw(st.one_of(st.sampled_from(words), st.text(max_size=8)))] = parent.pop(key)
+            new_key = draw(st.one_of(st.sampled_from(words), st.text(max_size=8)))
+            parent[new_key] = parent.pop(key)
+            done.append(f"{where} renamed to {short_repr(new_key, 40)}")
         elif op == "wrap":  # a value one level deeper than the schema expects
             parent[key] = [parent[key]] if draw(st.booleans()) else {"all": [parent[key]]}
-        elif op == "word":
-            parent[key] = draw(st.sampled_from(words))
+            done.append(f"{where} = {short_repr(parent[key], 80)}")
         else:
-            parent[key] = draw(yaml_values)
-    return raw
+            parent[key] = draw(st.sampled_from(words) if op == "word" else yaml_values)
+            done.append(f"{where} = {short_repr(parent[key], 80)}")
+    return MutatedPack(raw, name, done)
+
+
+class Document(bytes):
+    """File content with a note on how it was made (shown in reports instead of the bytes)."""
+
+    note = ""
+
+    @classmethod
+    def made(cls, data: bytes, note: str) -> Document:
+        doc = cls(data)
+        doc.note = note
+        return doc
 
 
 def pack_yaml(raw: Mapping[str, Any]) -> bytes:
@@ -919,10 +954,12 @@ def pack_documents(draw: st.DrawFn) -> bytes:
         ).encode("utf-8", "surrogatepass")
     if kind == "bytes":
         return draw(st.binary(max_size=64))
-    data = pack_yaml(draw(mutated_packs(base="mini")))
+    pack = draw(mutated_packs(base="mini"))
+    data = pack_yaml(pack)
     if kind == "latin1":  # a pack saved by an editor in Latin-1, with a micro sign
-        return data.decode("utf-8", "surrogatepass").encode("latin-1", "replace") + b"# \xb5g/L\n"
-    return data
+        latin = data.decode("utf-8", "surrogatepass").encode("latin-1", "replace")
+        return Document.made(latin + b"# \xb5g/L\n", f"{pack!r} as YAML in Latin-1")
+    return Document.made(data, f"{pack!r} as YAML")
 
 
 # --- the entry points -------------------------------------------------------------------------
@@ -989,7 +1026,7 @@ class PackFile:
         return path
 
     def __repr__(self) -> str:
-        return f"<file {self.name} holding {short_repr(self.content, 120)}>"
+        return f"<file {self.name} holding {short_repr(self.content, 300)}>"
 
 
 def _pack_argument(value: Any, work: Path) -> Any:
@@ -1269,14 +1306,18 @@ ENTRY_POINTS: dict[str, EntryPoint] = {
             "Pack.model_validate",
             mutated_packs(),
             _validate_pack,
-            lambda v: f"Pack.model_validate(<mutated pack {short_repr(v, 160)}>)",
+            lambda v: f"Pack.model_validate({v!r})",
         ),
         EntryPoint(
             "extend_pack",
             st.tuples(
                 st.sampled_from(("default", "who_2020_ferritin")),
                 st.one_of(
-                    mutated_packs(base="mini").map(lambda raw: {**raw, "extends": None}),
+                    mutated_packs(base="mini").map(
+                        lambda p: MutatedPack(
+                            {**p, "extends": None}, p.base, [*p.mutations, "extends = None"]
+                        )
+                    ),
                     st.dictionaries(
                         st.sampled_from(("name", "version", "patterns", "extends")), yaml_values
                     ),
