@@ -1,4 +1,4 @@
-"""The command line: ``labinterp interpret``, ``normalize``, ``packs`` and ``schema``.
+"""The command line: ``labinterp interpret``, ``normalize``, ``packs``, ``schema``, ``review``.
 
 Bad input exits with status 2 and the error's message on stderr, nothing on stdout.
 """
@@ -16,6 +16,7 @@ from labinterp._errors import LabinterpError
 from labinterp._packs import bundled_pack_names, load_pack, pack_json_schema
 from labinterp._panel import Panel
 from labinterp._render import render_panel_text, render_text
+from labinterp._review import clinical_review_markdown
 
 __all__ = ["main"]
 
@@ -95,7 +96,29 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("schema", help="print the JSON Schema for pack files")
     s.add_argument("--check", metavar="FILE", help="exit 1 if FILE differs from the schema")
+
+    r = sub.add_parser(
+        "review", help="print the clinical review sheet of the bundled packs (Markdown)"
+    )
+    r.add_argument("--check", metavar="FILE", help="exit 1 if FILE differs from the sheet")
     return parser
+
+
+def _generated(command: str, text: str, check: str | None) -> tuple[int, str]:
+    """A generated file's text, or with ``--check`` whether the committed copy is current."""
+    if not check:
+        return 0, text
+    try:
+        current = Path(check).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LabinterpError(f"{check}: cannot read the file to check: {exc}") from None
+    if current != text:
+        print(
+            f"{check} is out of date; regenerate it with 'labinterp {command} > {check}'",
+            file=sys.stderr,
+        )
+        return 1, ""
+    return 0, f"{check} is current\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -125,23 +148,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 pack = load_pack(name)
                 lines.append(f"{name:<24} {pack.version:<10} {pack.title}")
             out = "\n".join(lines) + "\n"
+        elif args.command == "review":
+            status, out = _generated("review", clinical_review_markdown(), args.check)
+            if status:
+                return status
         else:
-            schema = _schema_text()
-            if args.check:
-                try:
-                    current = Path(args.check).read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError) as exc:
-                    raise LabinterpError(f"{args.check}: cannot read schema file: {exc}") from None
-                if current != schema:
-                    print(
-                        f"{args.check} is out of date; regenerate it with "
-                        f"'labinterp schema > {args.check}'",
-                        file=sys.stderr,
-                    )
-                    return 1
-                out = f"{args.check} is current\n"
-            else:
-                out = schema
+            status, out = _generated("schema", _schema_text(), args.check)
+            if status:
+                return status
     except LabinterpError as exc:
         print(f"labinterp: error: {exc}", file=sys.stderr)
         return 2

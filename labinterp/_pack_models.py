@@ -10,6 +10,7 @@ Patterns and their criteria are in ``_pack_patterns``, which builds on these par
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Annotated, Any, Literal, Self
 
@@ -61,6 +62,22 @@ MAX_REPORTED_IDS = 8
 # Cut-off values must be real numbers: YAML's .nan and .inf would make a rule meaningless.
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 Confidence = Literal["verified", "established", "uncertain"]
+
+
+def _iso_date(value: Any) -> Any:
+    # YAML reads an unquoted 2026-11-30 as a date; the pack keeps the ISO text either way.
+    return value.isoformat() if isinstance(value, datetime.date) else value
+
+
+#: The day a value was last checked against its source (ISO 8601, ``2026-11-30``).
+CheckedOn = Annotated[
+    str,
+    BeforeValidator(_iso_date),
+    Field(
+        pattern=r"^\d{4}-\d{2}-\d{2}$",
+        description="the day this entry was last checked against its source (YYYY-MM-DD)",
+    ),
+]
 AgeFrom = Annotated[float, Field(ge=0, le=MAX_AGE, description="years, inclusive")]
 AgeUpTo = Annotated[float, Field(gt=0, le=MAX_AGE, description="years, exclusive")]
 
@@ -470,6 +487,7 @@ class ThresholdSpec(StrictModel):
     analyte: str
     source: str | None = None
     confidence: Confidence
+    checked: CheckedOn | None = None
     note: str = ""
     cutoffs: list[Cutoff] = Field(min_length=1)
     not_covered: list[NotCovered] = Field(
@@ -521,6 +539,7 @@ class ReferenceSpec(StrictModel):
 
     source: str | None = None
     confidence: Confidence
+    checked: CheckedOn | None = None
     note: str = ""
     intervals: list[ReferenceIntervalSpec] = Field(min_length=1)
 

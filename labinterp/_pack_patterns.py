@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
-from labinterp._pack_models import Confidence, LocatedError, StrictModel, When
+from labinterp._pack_models import CheckedOn, Confidence, LocatedError, StrictModel, When
 
 __all__ = [
     "MAX_CRITERIA_DEPTH",
@@ -208,6 +208,7 @@ class PatternSpec(StrictModel):
         default_factory=list, description="tests that would help when the pattern is undecided"
     )
     note: str = ""
+    checked: CheckedOn | None = None
     sources: list[str] = Field(
         default_factory=list,
         description="ids of the pack's sources the description and note draw on (notes and "

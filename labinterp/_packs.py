@@ -36,6 +36,7 @@ from labinterp._pack_loading import (
 )
 from labinterp._pack_models import (
     SCHEMA_VERSION,
+    CheckedOn,
     Cutoff,
     Interval,
     NotCovered,
@@ -115,6 +116,11 @@ class Pack(StrictModel):
     title: str
     description: str = ""
     extends: str | None = None
+    checked: CheckedOn | None = Field(
+        default=None,
+        description="the day the pack's entries were last checked against their sources; an "
+        "entry's own 'checked' overrides it",
+    )
     population: Population
     use_lab_reference_intervals: bool = True
     inflammation_pattern: str | None = None

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from _engine_helpers import EXAMPLE_PANEL, PACK_NAMES, SCHEMA_FILE, pack
+from _engine_helpers import EXAMPLE_PANEL, PACK_NAMES, REPO_ROOT, SCHEMA_FILE, pack
 
 from labinterp._cli import MAX_PANEL_BYTES, main
 
@@ -346,3 +346,45 @@ def test_an_oversized_panel_file_is_refused_unread(
     code, out, err = run_cli(capsys, "interpret", str(panel))
     assert (code, out) == (2, "")
     assert f"at most {MAX_PANEL_BYTES} bytes" in err
+
+
+# --- issue 7: the clinical review sheet is generated from the packs --------------------------
+
+
+def test_clinical_review_sheet_in_docs_is_current(capsys: pytest.CaptureFixture[str]) -> None:
+    sheet = REPO_ROOT / "docs" / "clinical-review.md"
+    code, out, err = run_cli(capsys, "review", "--check", str(sheet))
+    assert (code, err) == (0, ""), "regenerate with: labinterp review > docs/clinical-review.md"
+    assert out.strip().endswith("is current")
+
+
+def test_review_check_fails_on_a_stale_sheet(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    stale = tmp_path / "review.md"
+    stale.write_text("# an old sheet\n", encoding="utf-8")
+    code, out, err = run_cli(capsys, "review", "--check", str(stale))
+    assert code == 1
+    assert out == ""
+    assert "labinterp review >" in err
+
+
+def test_review_lists_every_threshold_with_source_and_confidence(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run_cli(capsys, "review")
+    assert code == 0
+    for name in PACK_NAMES:
+        loaded = pack(name)
+        assert f"## `{name}` {loaded.version}" in out
+        for tid, spec in loaded.thresholds.items():
+            rows = [line for line in out.splitlines() if line.startswith(f"| `{tid}` |")]
+            assert rows, tid
+            assert all(
+                spec.confidence in row
+                or any(c.confidence and c.confidence in row for c in spec.cutoffs)
+                for row in rows
+            )
+    # The pitfalls come from the packs' grey zones and notes.
+    assert "mixed picture" in out
+    assert "alert" in out
