@@ -201,6 +201,11 @@ class Measurement(_Frozen):
         "from input (a given value must agree with the computed one).",
     )
     canonical_unit: str = Field(default="", description="The analyte's canonical unit.")
+    derived_from: str | None = Field(
+        default=None,
+        description="For an index labinterp computes (Mentzer index ...), the arithmetic with "
+        "its inputs, e.g. 'MCV 65 fL / RBC 5.6 10*12/L'; None for a measurement.",
+    )
 
     _ri_canonical: tuple[float | None, float | None] | None = PrivateAttr(default=None)
     _interval: tuple[float, bool, float, bool] = PrivateAttr(default=(0.0, True, 0.0, True))
@@ -215,6 +220,15 @@ class Measurement(_Frozen):
     @model_validator(mode="after")
     def _convert(self) -> Self:
         analyte = ANALYTES[self.analyte]
+        _refuse_derived(analyte, self.analyte)
+        if self.derived_from is not None:
+            raise InvalidValueError(
+                f"{self.analyte}: derived_from is set by labinterp for the indices it "
+                "computes, never given",
+                field=f"{self.analyte}.derived_from",
+                value=self.derived_from,
+                expected="no derived_from",
+            )
         canonical = analyte.check_value(self.value, _resolve(analyte, self.unit, self.value))
         if self.comparator is not None:
             analyte.check_censored(self.comparator, canonical, self.unit)
@@ -264,7 +278,10 @@ class Measurement(_Frozen):
 
     @property
     def as_given(self) -> str:
-        """The result as the report wrote it, e.g. ``<5 ng/mL``."""
+        """The result as the report wrote it, e.g. ``<5 ng/mL``; for an index labinterp
+        computed, its value and arithmetic, e.g. ``11.6 (MCV 65 fL / RBC 5.6 10*12/L)``."""
+        if self.derived_from is not None:
+            return f"{self.value:.3g} ({self.derived_from})"
         return f"{self.comparator or ''}{_number(self.value)} {self.unit}"
 
     @property
@@ -275,6 +292,7 @@ class Measurement(_Frozen):
     def parse(cls, analyte: str, text: str) -> Measurement:
         """Build from report text such as ``"12 ng/mL"`` or ``"<5 ug/L"``."""
         analyte_id = resolve_analyte_id(analyte)
+        _refuse_derived(ANALYTES[analyte_id], analyte)
         comparator, value, unit = parse_measurement_text(analyte_id, text)
         return _build(ANALYTES[analyte_id], value, unit, comparator)
 
@@ -301,6 +319,23 @@ def _resolve(analyte: Analyte, unit: str, value: object) -> ResolvedUnit:
     except UnitError as exc:
         exc.value = value
         raise
+
+
+def _derived_given(analyte: Analyte, name: str) -> PanelError:
+    assert analyte.derived is not None
+    inputs = " and ".join(ANALYTES[i].display_name for i in analyte.derived.inputs)
+    return PanelError(
+        f"{shorten(name)}: the {analyte.display_name} is computed by labinterp from the "
+        f"{inputs}, never given; give those results instead",
+        field=analyte.id,
+        value=name,
+        expected=f"the measured inputs: {', '.join(analyte.derived.inputs)}",
+    )
+
+
+def _refuse_derived(analyte: Analyte, name: str) -> None:
+    if analyte.derived is not None:
+        raise _derived_given(analyte, name)
 
 
 def _canonical_interval(
@@ -362,6 +397,7 @@ def _build(
             "reference_interval": None,
             "canonical_value": canonical,
             "canonical_unit": analyte.canonical_unit,
+            "derived_from": None,
         },
         {"_ri_canonical": None, "_interval": _interval(canonical, comparator)},
     )
@@ -451,7 +487,15 @@ def _value_text(analyte: Analyte, data: Mapping[str, Any]) -> dict[str, Any]:
 
 _CONTEXT_FIELDS = ("sex", "age", "pregnant", "trimester")
 _MEASUREMENT_KEYS = frozenset(
-    {"value", "unit", "comparator", "reference_interval", "canonical_value", "canonical_unit"}
+    {
+        "value",
+        "unit",
+        "comparator",
+        "reference_interval",
+        "canonical_value",
+        "canonical_unit",
+        "derived_from",
+    }
 )
 
 
@@ -524,7 +568,10 @@ def _normalise_mapping(data: Mapping[Any, Any]) -> dict[str, Any]:
                 value=key,
                 expected="each analyte once",
             )
-        out[analyte_id] = None if raw is None else _measurement_from(ANALYTES[analyte_id], raw)
+        analyte = ANALYTES[analyte_id]
+        if analyte.derived is not None:
+            raise _derived_given(analyte, key)
+        out[analyte_id] = None if raw is None else _measurement_from(analyte, raw)
     return out
 
 
@@ -586,6 +633,16 @@ class Panel(_Frozen):
     folate: Measurement | None = None
     crp: Measurement | None = None
     esr: Measurement | None = None
+    rbc: Measurement | None = None
+    hematocrit: Measurement | None = None
+    ldh: Measurement | None = None
+    haptoglobin: Measurement | None = None
+    bilirubin_total: Measurement | None = None
+    bilirubin_indirect: Measurement | None = None
+    stfr: Measurement | None = None
+    active_b12: Measurement | None = None
+    egfr: Measurement | None = None
+    creatinine: Measurement | None = None
 
     sex: Sex | None = None
     age: Age | None = None
@@ -653,9 +710,9 @@ class Panel(_Frozen):
     @property
     def measurements(self) -> dict[str, Measurement]:
         """The measurements present, in catalog order."""
-        return {
-            name: m for name in ANALYTES if (m := cast(Measurement | None, getattr(self, name)))
-        }
+        # The instance dict, not getattr: the catalog's derived indices are no fields.
+        fields = self.__dict__
+        return {name: m for name in ANALYTES if (m := fields.get(name)) is not None}
 
     def canonical_values(self) -> dict[str, float]:
         """Each present analyte's value in its canonical unit."""
@@ -663,7 +720,9 @@ class Panel(_Frozen):
 
     def get(self, analyte: str) -> Measurement | None:
         """The measurement for an id or alias, or ``None`` when absent."""
-        return cast(Measurement | None, getattr(self, resolve_analyte_id(analyte)))
+        analyte_id = resolve_analyte_id(analyte)
+        _refuse_derived(ANALYTES[analyte_id], analyte)
+        return cast(Measurement | None, getattr(self, analyte_id))
 
 
 _EMPTY_PANEL: dict[str, Any] = dict.fromkeys(Panel.model_fields)

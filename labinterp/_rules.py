@@ -24,6 +24,7 @@ from typing import Annotated, Literal, Protocol, TypeVar
 from pydantic import Field
 
 from labinterp._analytes import ANALYTES
+from labinterp._derived import why_unavailable
 from labinterp._packs import (
     AllOf,
     AnyOf,
@@ -38,7 +39,7 @@ from labinterp._packs import (
     pattern_dependencies,
 )
 from labinterp._panel import Measurement
-from labinterp._units import REL_TOL
+from labinterp._units import REL_TOL, with_unit
 
 __all__ = [
     "AllRule",
@@ -371,8 +372,8 @@ def _agree(outcomes: Sequence[Outcome]) -> Outcome:
 
 def _flip_texts(band: Band, to_canonical: float, unit: str) -> tuple[str, str]:
     """What would change a held and a failed outcome; fixed per cut-off, so built once."""
-    lo = f"{band.low / to_canonical:g} {unit}"
-    hi = f"{band.high / to_canonical:g} {unit}"
+    lo = with_unit(f"{band.low / to_canonical:g}", unit)
+    hi = with_unit(f"{band.high / to_canonical:g}", unit)
     if band.low == -INF:
         if band.high_inclusive:
             return f"would no longer hold above {hi}", f"would hold at {hi} or below"
@@ -388,10 +389,10 @@ def _flip_texts(band: Band, to_canonical: float, unit: str) -> tuple[str, str]:
 def interval_text(low: float | None, high: float | None, unit: str) -> str:
     """A reference interval as a reader expects it: "50-170 ug/dL", ">= 130 g/L"."""
     if low is not None and high is not None:
-        return f"{low:g}-{high:g} {unit}"
+        return with_unit(f"{low:g}-{high:g}", unit)
     if low is not None:
-        return f">= {low:g} {unit}"
-    return f"<= {high:g} {unit}"
+        return with_unit(f">= {low:g}", unit)
+    return with_unit(f"<= {high:g}", unit)
 
 
 def _margin(obs: Measurement, cut: CutoffUsed) -> float:
@@ -407,6 +408,15 @@ def _margin(obs: Measurement, cut: CutoffUsed) -> float:
     if abs(v - edge) <= REL_TOL * max(abs(v), abs(edge)):
         return 0.0  # equal within tolerance: rounding noise is not a distance
     return (v - edge) / cut.to_canonical
+
+
+def _not_observed(analyte: str, facts: Facts) -> tuple[tuple[str, ...], str]:
+    """What is missing when ``analyte`` has no value: itself, or a derived index's inputs
+    (none when an input is censored or outside the formula's domain: then the reason says)."""
+    gap = why_unavailable(analyte, facts.values)
+    if gap is None:
+        return (analyte,), f"{ANALYTES[analyte].display_name} was not measured"
+    return gap.missing_inputs, gap.reason
 
 
 def _decide_leaf(analyte: str, cutoffs: tuple[CutoffUsed, ...], facts: Facts) -> Outcome:
@@ -432,14 +442,15 @@ def _explain_leaf(
 ) -> CriterionResult:
     obs = facts.values.get(analyte)
     if obs is None:
+        missing, reason = _not_observed(analyte, facts)
         return CriterionResult(
             kind,
             rule,
             Outcome.UNDECIDED,
             analyte,
             cutoffs=cutoffs,
-            missing_analytes=(analyte,),
-            reason=f"{ANALYTES[analyte].display_name} was not measured",
+            missing_analytes=missing,
+            reason=reason,
         )
     chosen, unknown = _candidates(cutoffs, facts)
     if not chosen:
@@ -570,13 +581,14 @@ class ReferencePositionRule:
         cutoffs, problem = self._cutoffs(facts)
         if problem is not None:
             obs = facts.values.get(self.analyte)
+            missing = () if obs else _not_observed(self.analyte, facts)[0]
             return CriterionResult(
                 "reference",
                 self.text,
                 Outcome.UNDECIDED,
                 self.analyte,
                 obs,
-                missing_analytes=() if obs else (self.analyte,),
+                missing_analytes=missing,
                 reason=problem,
             )
         return _explain_leaf("reference", self.text, self.analyte, cutoffs, facts)
@@ -836,7 +848,7 @@ def _cutoff_used(
         band = Band(iv.low * factor, iv.low_inclusive, iv.high * factor, iv.high_inclusive)
         lo_sym = "<=" if iv.low_inclusive else "<"
         hi_sym = "<=" if iv.high_inclusive else "<"
-        rule = f"{iv.low:g} {lo_sym} {analyte} {hi_sym} {iv.high:g} {cut.unit}"
+        rule = with_unit(f"{iv.low:g} {lo_sym} {analyte} {hi_sym} {iv.high:g}", cut.unit)
         comparator, value = None, None
         low: float | None = iv.low
         high: float | None = iv.high
@@ -854,7 +866,7 @@ def _cutoff_used(
             ">": Band(low=v),
             ">=": Band(low=v, low_inclusive=True),
         }[cut.comparator]
-        rule = f"{analyte} {cut.comparator} {cut.value:g} {cut.unit}"
+        rule = with_unit(f"{analyte} {cut.comparator} {cut.value:g}", cut.unit)
         low = value if comparator in (">", ">=") else None
         high = value if comparator in ("<", "<=") else None
         low_incl = (comparator == ">=") if low is not None else None
