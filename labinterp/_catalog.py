@@ -20,7 +20,14 @@ from types import MappingProxyType
 from typing import Annotated, Any, Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from labinterp._analyte import (
     Analyte,
@@ -68,13 +75,14 @@ class LoincSpec(_Strict):
     long_name: Text
     uncertain: bool = False
 
-    @model_validator(mode="after")
-    def _check_digit(self) -> Self:
-        if not loinc_check_digit_ok(self.code):
+    @field_validator("code")
+    @classmethod
+    def _check_digit(cls, code: str) -> str:
+        if not loinc_check_digit_ok(code):
             raise ValueError(
-                f"LOINC code {self.code!r} fails its check digit (or is not of the form '12345-6')"
+                f"LOINC code {code!r} fails its check digit (or is not of the form '12345-6')"
             )
-        return self
+        return code
 
 
 class MolarMassSpec(_Strict):
