@@ -95,8 +95,10 @@ class _Analytes(dict[str, Analyte]):
     __slots__ = ()
 
     def __missing__(self, key: str) -> Analyte:
-        if _ensure_loaded():
-            return self[key]
+        # Read now, or by another thread while this one waited on the lock: look again.
+        _ensure_loaded()
+        if super().__contains__(key):
+            return super().__getitem__(key)
         raise KeyError(key)
 
     def __iter__(self) -> Iterator[str]:
@@ -164,26 +166,30 @@ _LOAD_LOCK = threading.Lock()
 _loaded = False
 
 
-def _ensure_loaded() -> bool:
-    """Read the catalog unless it has been read; True when this call read it."""
-    global _loaded
+def _ensure_loaded() -> None:
+    """Read the catalog unless it has been read (by this thread or another)."""
     if _loaded:
-        return False
+        return
     with _LOAD_LOCK:
-        if _loaded:
-            return False
-        from labinterp._catalog import load_catalog  # only now: it costs a few milliseconds
+        if not _loaded:
+            _fill()
 
-        catalog = load_catalog()
-        aliases = {alias: a.id for a in catalog.analytes for alias in a.aliases}
-        aliases.update({a.id: a.id for a in catalog.analytes})
-        # Names and refusals first, the analytes last: a reader that finds an analyte by id
-        # finds everything else filled, and one that misses waits on the lock.
-        _ALIAS_TABLE.update(aliases)
-        _DIFFERENT_TABLE.update(catalog.different_tests)
-        dict.update(_BY_ID, {a.id: a for a in catalog.analytes})
-        _loaded = True
-        return True
+
+def _fill() -> None:
+    """Read the catalog file into the tables; called with the lock held."""
+    global _loaded
+    # Imported only now: its models and the file cost about 30 ms, once.
+    from labinterp._catalog import load_catalog
+
+    catalog = load_catalog()
+    aliases = {alias: a.id for a in catalog.analytes for alias in a.aliases}
+    aliases.update({a.id: a.id for a in catalog.analytes})
+    # Names and refusals first, the analytes last: a reader that finds an analyte by id finds
+    # everything else filled, and one that misses waits on the lock.
+    _ALIAS_TABLE.update(aliases)
+    _DIFFERENT_TABLE.update(catalog.different_tests)
+    dict.update(_BY_ID, {a.id: a for a in catalog.analytes})
+    _loaded = True
 
 
 # Words that make a name another test or another specimen than the catalog's, whatever the

@@ -148,6 +148,29 @@ def test_threads_that_all_start_at_once_see_one_whole_catalog() -> None:
     assert out.strip() == f"[('hematocrit', {len(ANALYTES)}, '10*12/L')] 8"
 
 
+def test_a_reader_that_waited_for_another_threads_read_finds_the_entry() -> None:
+    # Regression: a lookup that missed while another thread was reading the file waited on the
+    # lock and then raised KeyError, since it had not read the file itself.
+    out = _run(
+        """
+        import threading, time
+        from labinterp import _analytes
+
+        found = []
+        with _analytes._LOAD_LOCK:  # this thread is "the other thread" reading the file
+            reader = threading.Thread(
+                target=lambda: found.append(_analytes.ANALYTES["ferritin"].id)
+            )
+            reader.start()
+            time.sleep(0.2)  # the reader has missed and waits on the lock
+            _analytes._fill()
+        reader.join(timeout=30)
+        print(found)
+        """
+    )
+    assert out.strip() == "['ferritin']"
+
+
 # --- broken catalogs: each problem named with the file and the key path -------------------------
 
 
