@@ -16,6 +16,7 @@ from labinterp._analytes import (
     get_analyte,
     resolve_analyte_id,
 )
+from labinterp._context import CONTEXT_VOCABULARIES
 from labinterp._convert import convert
 from labinterp._engine import interpret
 from labinterp._errors import (
@@ -42,12 +43,15 @@ from labinterp._findings import (
 )
 from labinterp._packs import (
     Cutoff,
+    GreyZone,
+    NotCovered,
     Pack,
     PatternSpec,
     ReferenceIntervalSpec,
     ReferenceSpec,
     Source,
     ThresholdSpec,
+    Unless,
     When,
     bundled_pack_names,
     default_pack,
@@ -58,13 +62,14 @@ from labinterp._packs import (
 )
 from labinterp._panel import Comparator, Measurement, Panel, ReferenceInterval, Sex
 from labinterp._render import render_panel_text, render_text
-from labinterp._rules import CriterionResult, CutoffUsed, Outcome
+from labinterp._rules import CriterionResult, CutoffUsed, GreyZoneResult, Outcome
 from labinterp._units import REL_TOL, Dimension, known_units, normalize_unit
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ANALYTES",
+    "CONTEXT_VOCABULARIES",
     "REL_TOL",
     "Analyte",
     "AnalyteFlag",
@@ -75,6 +80,8 @@ __all__ = [
     "Dimension",
     "DimensionError",
     "FlagName",
+    "GreyZone",
+    "GreyZoneResult",
     "HL7Code",
     "ImplausibleValueError",
     "Interpretation",
@@ -84,6 +91,7 @@ __all__ = [
     "Measurement",
     "MissingMolarMassError",
     "MolarMass",
+    "NotCovered",
     "Outcome",
     "Pack",
     "PackError",
@@ -104,6 +112,7 @@ __all__ = [
     "UnknownAnalyteError",
     "UnknownPatternError",
     "UnknownUnitError",
+    "Unless",
     "When",
     "bundled_pack_names",
     "convert",

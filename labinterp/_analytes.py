@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
-from labinterp._analyte import (
+from labinterp._analyte_types import (
     Analyte,
     Derivation,
     LoincCode,

@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from labinterp._analyte import (
+from labinterp._analyte_types import (
     Analyte,
     Derivation,
     LoincCode,

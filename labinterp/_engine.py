@@ -30,8 +30,9 @@ from labinterp._rules import (
     Facts,
     FlagBand,
     Outcome,
+    PatternRule,
+    PatternTrace,
     RangeUsed,
-    Rule,
     band_outcome,
     compile_pack,
     deciding_context,
@@ -69,7 +70,7 @@ class _Compiled:
         return self.rules.patterns
 
     @property
-    def pattern_rules(self) -> Mapping[str, Rule]:
+    def pattern_rules(self) -> Mapping[str, PatternRule]:
         return self.rules.pattern_rules
 
     @property
@@ -132,20 +133,23 @@ def interpret(
         panel = Panel.from_mapping(panel)
     chosen = _resolve_pack(pack)
     compiled = _COMPILED.get(chosen)
-    facts = _facts(panel, compiled)
     assumptions: list[str] = []
+    facts = _facts(panel, compiled, assumptions)
     outside = _outside_population(panel, chosen, assumptions)
 
     outcomes = facts.outcomes
     for cp in compiled.patterns:
-        outcomes[cp.id] = Outcome.UNDECIDED if outside else cp.rule.decide(facts)
+        outcomes[cp.id] = Outcome.UNDECIDED if outside else cp.decide(facts)
     statuses = {cp.id: _STATUS[outcomes[cp.id]] for cp in compiled.patterns}
 
     def materialise() -> tuple[tuple[PatternFinding, ...], tuple[AnalyteFlag, ...]]:
         findings = []
         for cp in compiled.patterns:
             if outside is not None:
-                result = CriterionResult("all", cp.rule.text, Outcome.UNDECIDED, reason=outside)
+                result = PatternTrace(
+                    Outcome.UNDECIDED,
+                    CriterionResult("all", cp.rule.text, Outcome.UNDECIDED, reason=outside),
+                )
                 supporting: tuple[CriterionResult, ...] = ()
             else:
                 result = facts.trace(cp.id)
@@ -180,7 +184,14 @@ def _reinterpret(panel: Panel, pack: Pack) -> Interpretation:
     return interpret(panel, pack=pack)
 
 
-def _facts(panel: Panel, compiled: _Compiled) -> Facts:
+def _reported(ids: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(ids) if ids else _NONE_REPORTED
+
+
+_NONE_REPORTED: frozenset[str] = frozenset()
+
+
+def _facts(panel: Panel, compiled: _Compiled, assumptions: list[str]) -> Facts:
     pack = compiled.rules.pack
     values = panel.measurements
     # Indices computed from the panel (Mentzer index ...) are seen by the rules as measured.
@@ -189,6 +200,17 @@ def _facts(panel: Panel, compiled: _Compiled) -> Facts:
     # context, not assumptions.
     pregnant = False if panel.sex == "male" and panel.pregnant is None else panel.pregnant
     sex = "female" if panel.sex is None and panel.pregnant is True else panel.sex
+    assumed = False
+    if pregnant is None and panel.age is not None:
+        ages = pack.population.pregnancy_ages
+        if not ages.min <= panel.age <= ages.max:
+            # The pack's stated assumption, listed: an 88-year-old is not asked about pregnancy.
+            pregnant, assumed = False, True
+            assumptions.append(
+                f"pregnancy was not given; at age {panel.age:g} years it is taken as not "
+                f"pregnant (this pack assumes pregnancy possible from {ages.min:g} to "
+                f"{ages.max:g} years)"
+            )
     return Facts(
         values=values,
         sex=sex,
@@ -198,6 +220,11 @@ def _facts(panel: Panel, compiled: _Compiled) -> Facts:
         use_lab_reference_intervals=pack.use_lab_reference_intervals,
         inflammation_pattern=pack.inflammation_pattern,
         pattern_rules=compiled.pattern_rules,
+        conditions=_reported(panel.conditions),
+        medications=_reported(panel.medications),
+        symptoms=_reported(panel.symptoms),
+        diet=panel.diet,
+        pregnancy_assumed=assumed,
     )
 
 
@@ -227,51 +254,92 @@ def _describe_missing(analytes: Sequence[str], context: Sequence[str]) -> str:
     return ", ".join(words[:-1]) + " and " + words[-1]
 
 
+def _unsettled(results: Sequence[CriterionResult]) -> tuple[str, str | None]:
+    """Why undecided leaves are undecided when data would not settle them (a censored result
+    that straddles a cut-off, no cut-off for this context), and the first reason of any."""
+    unsettled: list[str] = []
+    first: str | None = None
+    for result in results:
+        for leaf in result.leaves():
+            if leaf.outcome is not Outcome.UNDECIDED or not leaf.reason:
+                continue
+            first = first or leaf.reason
+            if leaf.observed is not None and not leaf.missing_analytes and not leaf.missing_context:
+                unsettled.append(f"{leaf.rule}: {leaf.reason}")
+    return "; ".join(unsettled), first
+
+
+def _why_undecided(trace: PatternTrace) -> str:
+    """The end of an undecided label: "without ..." or "from these results ..."."""
+    held = trace.held_zones
+    if held:
+        return "from these results: " + "; ".join(z.reason for z in held)
+    open_zones = trace.open_zones
+    undecided = [z.result for z in open_zones]
+    if trace.criteria.outcome is Outcome.UNDECIDED:
+        undecided.insert(0, trace.criteria)
+    unsettled, first = _unsettled(undecided)
+    missing = _describe_missing(trace.missing_analytes, trace.missing_context)
+    if missing:
+        why = f"without {missing}"
+        notes = [f"and {unsettled}"] if unsettled else []
+    else:
+        why = "from these results"
+        notes = [unsettled or first or "undecided"]
+    if open_zones:
+        notes.append("it may fall in a grey zone: " + "; ".join(z.reason for z in open_zones))
+    return f"{why} ({'; '.join(notes)})" if notes else why
+
+
+def _decisive_tests(cp: CompiledPattern, trace: PatternTrace) -> tuple[str, ...]:
+    held = trace.held_zones
+    if held:
+        # In a grey zone, what decides is what its source names, plus any result it lacks.
+        names = [
+            ANALYTES[leaf.analyte].display_name
+            for zone in held
+            for leaf in zone.result.leaves()
+            if leaf.kind == "missing" and leaf.outcome is Outcome.HELD and leaf.analyte
+        ]
+        tests = [*names, *(t for zone in held for t in zone.decisive_tests)]
+        return tuple(dict.fromkeys(map(_test_name, tests or cp.decisive_tests)))
+    if _only_uncovered(trace):
+        return ()  # the source covers no one like this patient: no test would decide it
+    names = [ANALYTES[a].display_name for a in trace.missing_analytes]
+    zone_tests = [t for zone in trace.open_zones for t in zone.decisive_tests]
+    return tuple(dict.fromkeys([*names, *map(_test_name, [*zone_tests, *cp.decisive_tests])]))
+
+
+def _only_uncovered(trace: PatternTrace) -> bool:
+    """Undecided only because a threshold's source does not cover this patient's context."""
+    if trace.missing_analytes or trace.missing_context or trace.open_zones:
+        return False
+    undecided = [leaf for leaf in trace.criteria.leaves() if leaf.outcome is Outcome.UNDECIDED]
+    return bool(undecided) and all(leaf.not_covered for leaf in undecided)
+
+
 def _finding(
-    cp: CompiledPattern, result: CriterionResult, supporting: tuple[CriterionResult, ...]
+    cp: CompiledPattern, trace: PatternTrace, supporting: tuple[CriterionResult, ...]
 ) -> PatternFinding:
-    status = _STATUS[result.outcome]
-    undecided = result.outcome is Outcome.UNDECIDED
-    missing_a = result.missing_analytes if undecided else ()
-    missing_c = result.missing_context if undecided else ()
-    label = cp.labels[status]
-    if undecided:
-        missing = _describe_missing(missing_a, missing_c)
-        # Undecided for a reason other than missing data (a censored result that straddles
-        # a cut-off, no cut-off for this context): say so, or the label would overpromise.
-        unsettled = "; ".join(
-            f"{leaf.rule}: {leaf.reason}"
-            for leaf in result.leaves()
-            if leaf.outcome is Outcome.UNDECIDED
-            and leaf.reason
-            and leaf.observed is not None
-            and not leaf.missing_analytes
-            and not leaf.missing_context
-        )
-        if missing:
-            label += f" cannot be decided without {missing}"
-            label += f" (and {unsettled})" if unsettled else ""
-        else:
-            first = next((leaf.reason for leaf in result.leaves() if leaf.reason), "undecided")
-            label += f" cannot be decided from these results ({unsettled or first})"
-    decisive: tuple[str, ...] = ()
-    if undecided:
-        names = [ANALYTES[a].display_name for a in missing_a]
-        decisive = tuple(dict.fromkeys([*names, *map(_test_name, cp.decisive_tests)]))
+    status = _STATUS[trace.outcome]
+    undecided = trace.outcome is Outcome.UNDECIDED
+    label = cp.undecided_label(_why_undecided(trace)) if undecided else cp.labels[status]
     return PatternFinding(
         id=cp.id,
         kind=cp.kind,
         name=cp.label,
         status=status,
         label=label,
-        criteria=result,
+        criteria=trace.criteria,
         supporting=supporting,
-        missing_analytes=missing_a,
-        missing_context=missing_c,
-        decisive_tests=decisive,
-        nearest_cutoff=_nearest(result),
+        missing_analytes=trace.missing_analytes if undecided else (),
+        missing_context=trace.missing_context if undecided else (),
+        decisive_tests=_decisive_tests(cp, trace) if undecided else (),
+        nearest_cutoff=_nearest(trace.criteria),
         description=cp.description,
         note=cp.note,
+        grey_zones=trace.grey_zones,
+        sources=cp.sources,
     )
 
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr, computed_field
 from labinterp._analytes import resolve_analyte_id
 from labinterp._errors import UnknownPatternError, did_you_mean, shorten
 from labinterp._panel import Measurement, Panel
-from labinterp._rules import CriterionResult, FlagName, HL7Code
+from labinterp._rules import CriterionResult, FlagName, GreyZoneResult, HL7Code
 
 __all__ = [
     "AnalyteFlag",
@@ -33,10 +33,15 @@ Status = Literal["consistent", "not_consistent", "indeterminate"]
 
 @dataclass(frozen=True, slots=True)
 class PatternFinding:
-    """One pattern's status, its label, and the full trace of how it was reached."""
+    """One pattern's status, its label, and the full trace of how it was reached.
+
+    ``criteria`` is the trace of the pattern's criteria; ``grey_zones`` holds each grey zone
+    the pack gives the pattern, with whether it held, its reason and its source. The status
+    combines the two: a grey zone that holds (or may hold) makes the pattern indeterminate.
+    """
 
     id: str
-    kind: Literal["pattern", "note"]
+    kind: Literal["pattern", "note", "alert"]
     name: str
     status: Status
     label: str
@@ -48,6 +53,8 @@ class PatternFinding:
     nearest_cutoff: str | None
     description: str
     note: str
+    grey_zones: tuple[GreyZoneResult, ...] = ()
+    sources: tuple[str, ...] = ()  # what the description and note cite
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +158,12 @@ class Interpretation(BaseModel):
     def flags(self) -> tuple[AnalyteFlag, ...]:
         """Each measured analyte against its reference interval."""
         return self._findings()[1]
+
+    @property
+    def alerts(self) -> tuple[PatternFinding, ...]:
+        """The alerts that hold, in evaluation order: results and context for which prompt
+        medical assessment is worth considering. Educational; never a diagnosis."""
+        return tuple(f for f in self.patterns if f.kind == "alert" and f.status == "consistent")
 
     def statuses(self) -> dict[str, Status]:
         """Each pattern id with its status, in evaluation order (no trace is built)."""

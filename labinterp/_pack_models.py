@@ -4,42 +4,41 @@ Unknown keys are refused and types are strict. Every public constructor (``When(
 ``Cutoff.model_validate(...)``) raises :class:`PackError` with a dotted key path, never
 pydantic's own error. Limits on nesting and size are checked before pydantic walks the input,
 so that no input, however built, takes unbounded time or memory to validate.
+
+Patterns and their criteria are in ``_pack_patterns``, which builds on these parts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from labinterp._context import Condition, Diet, Medication, Symptom, describe_ids
 from labinterp._errors import PackError
 from labinterp._panel import Comparator
 
 __all__ = [
     "MAX_AGE",
-    "MAX_CRITERIA_DEPTH",
-    "MAX_CRITERIA_PER_PATTERN",
     "MAX_NESTING",
+    "MAX_REPORTED_IDS",
     "MAX_VALUES",
+    "REPORTED_FIELDS",
     "SCHEMA_VERSION",
-    "AllOf",
-    "AnyOf",
-    "Criterion",
+    "Confidence",
     "Cutoff",
     "Interval",
-    "NotOf",
-    "PatternRef",
-    "PatternSpec",
+    "LocatedError",
+    "NotCovered",
     "Population",
+    "PregnancyAges",
     "ReferenceIntervalSpec",
-    "ReferencePosition",
-    "ReferenceRef",
     "ReferenceSpec",
     "Source",
     "StrictModel",
-    "ThresholdRef",
     "ThresholdSpec",
+    "Unless",
     "When",
     "check_input_shape",
     "dotted",
@@ -50,14 +49,14 @@ SCHEMA_VERSION: Literal[1] = 1
 #: The oldest age in years a panel may state (labinterp._panel refuses more); an age band or
 #: population beyond it could never apply to anyone.
 MAX_AGE = 130
-#: How deeply all/any/not may nest in one pattern's criteria (real packs use two or three).
-MAX_CRITERIA_DEPTH = 16
-#: How many criteria one pattern may hold, counted as written out (shared parts count again).
-MAX_CRITERIA_PER_PATTERN = 1_000
 #: How deeply mappings and lists may nest anywhere in a pack (YAML or Python data).
 MAX_NESTING = 64
 #: How many values (mappings, lists and scalars, written out) a pack's data may hold.
 MAX_VALUES = 500_000
+#: How many different reported ids (conditions, medications, symptoms, diets) the contexts of
+#: one threshold, or of one analyte's reference intervals, may name together. The coverage
+#: check looks at every combination of them being reported or not (2 ** 8 = 256 at most).
+MAX_REPORTED_IDS = 8
 
 # Cut-off values must be real numbers: YAML's .nan and .inf would make a rule meaningless.
 Finite = Annotated[float, Field(allow_inf_nan=False)]
@@ -77,7 +76,7 @@ def dotted(loc: Sequence[str | int]) -> str:
     return text
 
 
-class _LocatedError(ValueError):
+class LocatedError(ValueError):
     """A validator's problem at a key path below the model it validates."""
 
     def __init__(self, subpath: str, problem: str) -> None:
@@ -89,7 +88,7 @@ class _LocatedError(ValueError):
 def _error_line(err: Mapping[str, Any]) -> tuple[str, str]:
     loc = dotted(err["loc"])
     original = (err.get("ctx") or {}).get("error")
-    if isinstance(original, _LocatedError):
+    if isinstance(original, LocatedError):
         return (f"{loc}.{original.subpath}" if loc else original.subpath), original.problem
     # pydantic prefixes a validator's ValueError with "Value error, "; the text says it all.
     return loc, str(err["msg"]).removeprefix("Value error, ")
@@ -264,12 +263,66 @@ def _check_age_band(age_min: float | None, age_max: float | None) -> None:
         raise ValueError(f"age_min ({age_min:g}) must be below age_max ({age_max:g})")
 
 
-class When(StrictModel):
+def _one_or_list(value: Any) -> Any:
+    # ``diet: vegan`` reads naturally in YAML; it means the one-item list.
+    return [value] if isinstance(value, str) else value
+
+
+# Reported context in a pack: any of the listed ids (a list of at least one).
+_Conditions = Annotated[list[Condition], Field(min_length=1)] | None
+_Medications = Annotated[list[Medication], Field(min_length=1)] | None
+_Symptoms = Annotated[list[Symptom], Field(min_length=1)] | None
+_Diets = Annotated[
+    Annotated[list[Diet], Field(min_length=1)] | None,
+    BeforeValidator(_one_or_list, json_schema_input_type=Diet | list[Diet] | None),
+]
+#: The fields of a context that read what the caller reports (two-valued).
+REPORTED_FIELDS = ("conditions", "medications", "symptoms", "diet")
+
+
+class _ReportedMixin:
+    """For :class:`When` and :class:`Unless`, which both have the reported-context fields."""
+
+    __slots__ = ()
+
+    def reported(self) -> Iterator[tuple[str, list[str]]]:
+        """The reported-context fields given, with their ids."""
+        for name in REPORTED_FIELDS:
+            ids: list[str] | None = getattr(self, name)
+            if ids is not None:
+                yield name, ids
+
+
+class Unless(StrictModel, _ReportedMixin):
+    """Reported context that excludes a cut-off: it does not apply when any id listed here
+    (in any field) is reported. ``when: {unless: {conditions: [heart_failure]}}`` is the exact
+    complement of ``when: {conditions: [heart_failure]}``, since reported context is two-valued.
+    """
+
+    conditions: _Conditions = None
+    medications: _Medications = None
+    symptoms: _Symptoms = None
+    diet: _Diets = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if next(self.reported(), None) is None:
+            raise ValueError("unless: name at least one of conditions, medications, symptoms, diet")
+        return self
+
+
+class When(StrictModel, _ReportedMixin):
     """The patient context a cut-off applies to. A field left out applies to every value.
 
     ``age_min`` is inclusive and ``age_max`` exclusive (years), as WHO writes age bands.
     ``inflammation`` refers to the pack's inflammation pattern. A context no patient can have
-    (a pregnant man, a trimester when not pregnant) is refused.
+    (a pregnant man, a trimester when not pregnant, an id both required and excluded) is
+    refused.
+
+    ``conditions``, ``medications``, ``symptoms`` and ``diet`` hold when *any* listed id is
+    reported for the patient. They are two-valued: an id the panel does not list counts as not
+    reported, never as unknown (sex, pregnancy, trimester, age and inflammation can be
+    unknown, and then every possible value is tried).
     """
 
     sex: Literal["female", "male"] | None = None
@@ -278,6 +331,13 @@ class When(StrictModel):
     age_min: AgeFrom | None = None
     age_max: AgeUpTo | None = None
     inflammation: bool | None = None
+    conditions: _Conditions = None
+    medications: _Medications = None
+    symptoms: _Symptoms = None
+    diet: _Diets = None
+    unless: Unless | None = Field(
+        default=None, description="does not apply when any of these ids is reported"
+    )
 
     @model_validator(mode="after")
     def _possible(self) -> Self:
@@ -294,6 +354,15 @@ class When(StrictModel):
             )
         if self.trimester and len(set(self.trimester)) != len(self.trimester):
             raise ValueError(f"trimester {self.trimester} names a trimester twice")
+        excluded = dict(self.unless.reported()) if self.unless is not None else {}
+        for name, ids in self.reported():
+            if name in excluded and set(ids) <= set(excluded[name]):
+                # Any of ``ids`` must be reported, and none of them may be: no one.
+                raise LocatedError(
+                    name,
+                    f"{describe_ids(ids)} must be reported and unless excludes "
+                    f"{'it' if len(set(ids)) == 1 else 'them all'}; this applies to no patient",
+                )
         return self
 
     def describe(self) -> str:
@@ -310,7 +379,33 @@ class When(StrictModel):
             parts.append(f"age < {self.age_max:g} y")
         if self.inflammation is not None:
             parts.append("with inflammation" if self.inflammation else "without inflammation")
+        parts += [f"{name}: {describe_ids(ids)}" for name, ids in self.reported()]
+        if self.unless is not None:
+            excluded = (f"{name}: {describe_ids(ids)}" for name, ids in self.unless.reported())
+            parts.append(f"unless {' or '.join(excluded)} reported")
         return ", ".join(parts) or "everyone"
+
+
+def _reported_ids(whens: Iterable[When]) -> set[tuple[str, str]]:
+    """Every (field, id) the contexts name, in their own fields or under ``unless``."""
+    found: set[tuple[str, str]] = set()
+    for when in whens:
+        for name, ids in when.reported():
+            found.update((name, i) for i in ids)
+        for name, ids in when.unless.reported() if when.unless else ():
+            found.update((name, i) for i in ids)
+    return found
+
+
+def _check_reported_ids(items: str, whens: Iterable[When]) -> None:
+    found = _reported_ids(whens)
+    if len(found) > MAX_REPORTED_IDS:
+        named = ", ".join(sorted(i for _, i in found))
+        raise LocatedError(
+            items,
+            f"the contexts name {len(found)} different reported ids ({named}); at most "
+            f"{MAX_REPORTED_IDS} are allowed in one threshold or one analyte's intervals",
+        )
 
 
 class Interval(StrictModel):
@@ -352,14 +447,41 @@ class Cutoff(StrictModel):
         return self
 
 
+class NotCovered(StrictModel):
+    """A context the threshold's source gives no cut-off for (WHO 2020 ferritin says nothing
+    for pregnancy after the first trimester): there the threshold is undecided, with the reason.
+    """
+
+    when: When
+    reason: str = Field(min_length=3, description="why the source does not cover it")
+    source: str | None = Field(default=None, description="defaults to the threshold's source")
+
+    @model_validator(mode="after")
+    def _narrow(self) -> Self:
+        if self.when == When():
+            raise ValueError("give the context that is not covered (an empty 'when' is everyone)")
+        return self
+
+
 class ThresholdSpec(StrictModel):
-    """A named threshold on one analyte, with exactly one cut-off for each patient context."""
+    """A named threshold on one analyte. Each patient context gets exactly one entry: a
+    cut-off, or a ``not_covered`` context the source gives no cut-off for."""
 
     analyte: str
     source: str | None = None
     confidence: Confidence
     note: str = ""
     cutoffs: list[Cutoff] = Field(min_length=1)
+    not_covered: list[NotCovered] = Field(
+        default_factory=list,
+        description="contexts the source gives no cut-off for; there the threshold is undecided",
+    )
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Self:
+        whens = [cut.when for cut in self.cutoffs] + [gap.when for gap in self.not_covered]
+        _check_reported_ids("cutoffs", whens)
+        return self
 
 
 class ReferenceIntervalSpec(StrictModel):
@@ -402,117 +524,27 @@ class ReferenceSpec(StrictModel):
     note: str = ""
     intervals: list[ReferenceIntervalSpec] = Field(min_length=1)
 
-
-# --- criteria ---------------------------------------------------------------------------------
-
-
-class ThresholdRef(StrictModel):
-    threshold: str
-
-
-class ReferencePosition(StrictModel):
-    analyte: str
-    position: Literal["below", "within", "above"]
-
-
-class ReferenceRef(StrictModel):
-    reference: ReferencePosition
-
-
-class PatternRef(StrictModel):
-    pattern: str
-
-
-class AllOf(StrictModel):
-    all: list[Criterion] = Field(min_length=1)
-
-
-class AnyOf(StrictModel):
-    any: list[Criterion] = Field(min_length=1)
-
-
-class NotOf(StrictModel):
-    not_: Criterion = Field(alias="not")
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
-
-
-Criterion = Annotated[
-    ThresholdRef | ReferenceRef | PatternRef | AllOf | AnyOf | NotOf,
-    Field(union_mode="smart"),
-]
-AllOf.model_rebuild()
-AnyOf.model_rebuild()
-NotOf.model_rebuild()
-
-
-def _sub_criteria(crit: Criterion) -> list[tuple[str, Criterion]]:
-    match crit:
-        case AllOf(all=items):
-            return [(f"all[{i}]", item) for i, item in enumerate(items)]
-        case AnyOf(any=items):
-            return [(f"any[{i}]", item) for i, item in enumerate(items)]
-        case NotOf(not_=inner):
-            return [("not", inner)]
-        case _:
-            return []
-
-
-def _criteria_shape(where: str, root: Criterion) -> _LocatedError | None:
-    """Depth and written-out size of one criteria tree; shared parts are measured once."""
-    measured: dict[int, tuple[int, int]] = {}
-    stack: list[tuple[Criterion, bool]] = [(root, False)]
-    while stack:
-        crit, done = stack.pop()
-        kids = [c for _, c in _sub_criteria(crit)]
-        if done:
-            measured[id(crit)] = (
-                1 + max((measured[id(k)][0] for k in kids), default=0),
-                1 + sum(measured[id(k)][1] for k in kids),
-            )
-        elif id(crit) not in measured:
-            # Model objects are immutable, so a criterion never contains itself.
-            stack.append((crit, True))
-            stack.extend((k, False) for k in kids)
-    depth, size = measured[id(root)]
-    if depth > MAX_CRITERIA_DEPTH:
-        path, crit = where, root
-        for _ in range(MAX_CRITERIA_DEPTH):
-            step, crit = max(_sub_criteria(crit), key=lambda kv: measured[id(kv[1])][0])
-            path += f".{step}"
-        return _LocatedError(
-            path, f"criteria nest more than {MAX_CRITERIA_DEPTH} levels of all/any/not here"
-        )
-    if size > MAX_CRITERIA_PER_PATTERN:
-        return _LocatedError(
-            where,
-            f"{size:,} criteria once written out; at most {MAX_CRITERIA_PER_PATTERN:,} in one "
-            "pattern",
-        )
-    return None
-
-
-class PatternSpec(StrictModel):
-    """A named pattern: criteria that decide it and criteria reported as supporting evidence."""
-
-    label: str = Field(min_length=2, description="a noun phrase: 'iron deficiency'")
-    kind: Literal["pattern", "note"] = "pattern"
-    description: str = ""
-    criteria: Criterion
-    supporting: list[Criterion] = Field(default_factory=list)
-    decisive_tests: list[str] = Field(
-        default_factory=list, description="tests that would help when the pattern is undecided"
-    )
-    note: str = ""
-
     @model_validator(mode="after")
     def _bounded(self) -> Self:
-        roots = [("criteria", self.criteria)]
-        roots += [(f"supporting[{i}]", c) for i, c in enumerate(self.supporting)]
-        for where, root in roots:
-            problem = _criteria_shape(where, root)
-            if problem is not None:
-                raise problem
+        _check_reported_ids("intervals", (ri.when for ri in self.intervals))
+        return self
+
+
+class PregnancyAges(StrictModel):
+    """The ages (years, both ends inclusive) at which a pack asks whether someone is pregnant.
+
+    An assumption, not a clinical fact: outside these ages a patient whose pregnancy is not
+    given is taken as not pregnant, and the interpretation lists the assumption. A pregnancy
+    the panel gives is never overridden, so cut-offs must still cover pregnancy at every age.
+    """
+
+    min: float = Field(default=10, ge=0, le=MAX_AGE)
+    max: float = Field(default=55, gt=0, le=MAX_AGE)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.min >= self.max:
+            raise ValueError(f"min ({self.min:g}) must be below max ({self.max:g})")
         return self
 
 
@@ -522,6 +554,7 @@ class Population(StrictModel):
     age_min: AgeFrom | None = None
     age_max: AgeUpTo | None = None
     description: str
+    pregnancy_ages: PregnancyAges = Field(default_factory=PregnancyAges)
 
     @model_validator(mode="after")
     def _age_band(self) -> Self:

@@ -5,7 +5,8 @@ unknown keys and loose types; then every cross-reference (analyte, unit, source,
 pattern) is checked, and every threshold must give each patient of the pack's population
 exactly one cut-off (``_pack_coverage``). Errors name the file and the dotted key path.
 The criteria vocabulary is closed (``all``/``any``/``not``, a threshold, a position against a
-reference interval, another pattern's result): no expressions, no code in data.
+reference interval, another pattern's result, the patient's context, a missing result; see
+``_pack_patterns``): no expressions, no code in data.
 
 A pack may ``extends:`` another (a bundled name, or a file in its own folder; see
 ``_pack_loading``) and then replaces whole entries by key, so a user can override one
@@ -35,39 +36,52 @@ from labinterp._pack_loading import (
 )
 from labinterp._pack_models import (
     SCHEMA_VERSION,
-    AllOf,
-    AnyOf,
-    Criterion,
     Cutoff,
     Interval,
-    NotOf,
-    PatternRef,
-    PatternSpec,
+    NotCovered,
     Population,
+    PregnancyAges,
     ReferenceIntervalSpec,
-    ReferencePosition,
-    ReferenceRef,
     ReferenceSpec,
     Source,
     StrictModel,
-    ThresholdRef,
     ThresholdSpec,
+    Unless,
     When,
     check_input_shape,
     validation_error,
+)
+from labinterp._pack_patterns import (
+    AllOf,
+    AnyOf,
+    ContextRef,
+    Criterion,
+    GreyZone,
+    MissingRef,
+    NotOf,
+    PatternRef,
+    PatternSpec,
+    ReferencePosition,
+    ReferenceRef,
+    ThresholdRef,
 )
 
 __all__ = [
     "AllOf",
     "AnyOf",
+    "ContextRef",
     "Criterion",
     "Cutoff",
+    "GreyZone",
     "Interval",
+    "MissingRef",
+    "NotCovered",
     "NotOf",
     "Pack",
     "PatternRef",
     "PatternSpec",
     "Population",
+    "PregnancyAges",
     "ReferenceIntervalSpec",
     "ReferencePosition",
     "ReferenceRef",
@@ -75,6 +89,7 @@ __all__ = [
     "Source",
     "ThresholdRef",
     "ThresholdSpec",
+    "Unless",
     "When",
     "bundled_pack_names",
     "check_pack",
@@ -280,8 +295,15 @@ def _cross_reference_problems(pack: Pack) -> Iterator[Problem]:
             yield from _source_problems(f"{where}.cutoffs[{i}]", pack, cut.source or spec.source)
             if cut.when.inflammation is not None and not by_inflammation:
                 yield f"{where}.cutoffs[{i}].when.inflammation", _NO_INFLAMMATION_PATTERN
-        whens = [cut.when for cut in spec.cutoffs]
-        yield from coverage_problems(where, "cutoffs", whens, pack.population, by_inflammation)
+        for i, gap in enumerate(spec.not_covered):
+            yield from _source_problems(
+                f"{where}.not_covered[{i}]", pack, gap.source or spec.source
+            )
+            if gap.when.inflammation is not None and not by_inflammation:
+                yield f"{where}.not_covered[{i}].when.inflammation", _NO_INFLAMMATION_PATTERN
+        entries = [(f"cutoffs[{i}]", cut.when) for i, cut in enumerate(spec.cutoffs)]
+        entries += [(f"not_covered[{i}]", gap.when) for i, gap in enumerate(spec.not_covered)]
+        yield from coverage_problems(where, "cutoffs", entries, pack.population, by_inflammation)
     for aid, ref in pack.reference_intervals.items():
         yield from _reference_problems(pack, aid, ref, by_inflammation)
     if pack.inflammation_pattern and pack.inflammation_pattern not in pack.patterns:
@@ -290,6 +312,20 @@ def _cross_reference_problems(pack: Pack) -> Iterator[Problem]:
         for j, crit in enumerate([pattern.criteria, *pattern.supporting]):
             where = f"patterns.{pid}." + ("criteria" if j == 0 else f"supporting[{j - 1}]")
             yield from _criterion_problems(where, pack, crit)
+        for j, zone in enumerate(pattern.grey_zones):
+            where = f"patterns.{pid}.grey_zones[{j}]"
+            yield from _criterion_problems(f"{where}.if", pack, zone.if_)
+            yield from _source_problems(where, pack, zone.source)
+        for j, sid in enumerate(pattern.sources):
+            if sid not in pack.sources:
+                hint = did_you_mean(sid, pack.sources)
+                yield (
+                    f"patterns.{pid}.sources[{j}]",
+                    f"unknown source {sid!r}" + (f"; did you mean {hint!r}?" if hint else ""),
+                )
+        if pattern.kind != "pattern" and not pattern.sources:
+            # A note or an alert is teaching text; like a cut-off, it says where it comes from.
+            yield f"patterns.{pid}.sources", f"a {pattern.kind} must cite at least one source"
     yield from _chain_problems(pack)
 
 
@@ -323,8 +359,8 @@ def _reference_problems(
                     f"intervals[0] {given} '{end}' but this interval differs; every interval "
                     "of one analyte must give the same ends",
                 )
-    whens = [ri.when for ri in ref.intervals]
-    yield from coverage_problems(where, "intervals", whens, pack.population, by_inflammation)
+    entries = [(f"intervals[{i}]", ri.when) for i, ri in enumerate(ref.intervals)]
+    yield from coverage_problems(where, "intervals", entries, pack.population, by_inflammation)
 
 
 def _analyte_problems(where: str, analyte: str) -> Iterator[Problem]:
@@ -374,6 +410,11 @@ def _criterion_problems(where: str, pack: Pack, crit: Criterion) -> Iterator[Pro
                 yield from _criterion_problems(f"{where}.{key}[{i}]", pack, item)
         case NotOf(not_=inner):
             yield from _criterion_problems(f"{where}.not", pack, inner)
+        case MissingRef(missing=aid):
+            yield from _analyte_problems(f"{where}.missing", aid)
+        case ContextRef(context=when) if when.inflammation is not None:
+            if pack.inflammation_pattern is None:
+                yield f"{where}.context.inflammation", _NO_INFLAMMATION_PATTERN
         case _:
             return
 
@@ -388,9 +429,13 @@ def pattern_dependencies(pack: Pack, pid: str) -> set[str]:
             case PatternRef(pattern=other):
                 deps.add(other)
             case ThresholdRef(threshold=tid) if tid in pack.thresholds:
-                if pack.inflammation_pattern and any(
-                    c.when.inflammation is not None for c in pack.thresholds[tid].cutoffs
-                ):
+                threshold = pack.thresholds[tid]
+                contexts = [c.when for c in threshold.cutoffs]
+                contexts += [gap.when for gap in threshold.not_covered]
+                if pack.inflammation_pattern and any(w.inflammation is not None for w in contexts):
+                    deps.add(pack.inflammation_pattern)
+            case ContextRef(context=when) if when.inflammation is not None:
+                if pack.inflammation_pattern:
                     deps.add(pack.inflammation_pattern)
             case ReferenceRef(reference=ReferencePosition(analyte=aid)):
                 ref = pack.reference_intervals.get(aid)
@@ -408,7 +453,7 @@ def pattern_dependencies(pack: Pack, pid: str) -> set[str]:
             case _:
                 return
 
-    for crit in [spec.criteria, *spec.supporting]:
+    for crit in [spec.criteria, *spec.supporting, *(zone.if_ for zone in spec.grey_zones)]:
         walk(crit)
     return deps
 

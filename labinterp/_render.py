@@ -16,6 +16,10 @@ from labinterp._units import with_unit
 __all__ = ["render_panel_text", "render_text"]
 
 _MARK = {"consistent": "[+]", "not_consistent": "[-]", "indeterminate": "[?]"}
+_ALERT_MEANING = (
+    "An alert means that prompt medical assessment is worth considering. It is educational "
+    "and is not a diagnosis."
+)
 _OUTCOME = {Outcome.HELD: "holds", Outcome.FAILED: "does not hold", Outcome.UNDECIDED: "undecided"}
 
 
@@ -35,7 +39,11 @@ def _criterion_lines(result: CriterionResult, depth: int) -> list[str]:
             lines += _criterion_lines(child, depth + 1)
         return lines
     if result.kind == "pattern":
-        return [f"{pad}{result.rule}: {_OUTCOME[result.outcome]}"]
+        line = f"{pad}{result.rule}: {_OUTCOME[result.outcome]}"
+        return [line + (f" ({result.reason})" if result.reason else "")]
+    if result.kind in ("context", "missing"):
+        # The reason names the context used (or the result's absence), "not reported" included.
+        return [f"{pad}{result.rule}: {result.reason} -> {_OUTCOME[result.outcome]}"]
     observed = _value(result.observed) if result.observed else "not measured"
     lines = [f"{pad}{result.rule}: {observed} -> {_OUTCOME[result.outcome]}"]
     if len(result.cutoffs) == 1:
@@ -60,6 +68,12 @@ def _criterion_lines(result: CriterionResult, depth: int) -> list[str]:
 def _pattern_lines(finding: PatternFinding) -> list[str]:
     lines = [f"{_MARK[finding.status]} {finding.label}"]
     lines += _criterion_lines(finding.criteria, 2)
+    for zone in finding.grey_zones:
+        lines.append(
+            f"        grey zone ({_OUTCOME[zone.outcome]}): {zone.reason} "
+            f"(source: {zone.source} [{zone.confidence}])"
+        )
+        lines += _criterion_lines(zone.result, 3)
     if finding.decisive_tests:
         lines.append(f"        results that would settle it: {', '.join(finding.decisive_tests)}")
     for support in finding.supporting:
@@ -76,8 +90,18 @@ def _flag_line(flag: AnalyteFlag) -> str:
     return f"  {name}: {_value(flag.observed)} -> {flag.flag}{code}{where}{extra}"
 
 
+def _alert_lines(alerts: tuple[PatternFinding, ...]) -> list[str]:
+    lines = ["ALERT"]
+    for alert in alerts:
+        lines.append(f"  [!] {alert.label}")
+        if alert.description:
+            lines.append(f"      {alert.description}")
+    return [*lines, f"  {_ALERT_MEANING}", ""]
+
+
 def render_text(interp: Interpretation, *, verbose: bool = True) -> str:
-    """A plain-text report: patterns with their traces, flags, assumptions, disclaimer."""
+    """A plain-text report: alerts first, then patterns with their traces, flags,
+    assumptions and the disclaimer."""
     if not isinstance(interp, Interpretation):
         panel_hint = (
             "; for a panel, use render_panel_text(panel) or render_text(interpret(panel))"
@@ -92,13 +116,17 @@ def render_text(interp: Interpretation, *, verbose: bool = True) -> str:
             expected="an Interpretation",
         )
     lines = [f"labinterp - pack {interp.pack.name} {interp.pack.version}", ""]
+    if interp.alerts:
+        # An alert that holds comes before everything else, so that no reader misses it.
+        lines += _alert_lines(interp.alerts)
     lines.append("Patterns")
     for finding in interp.patterns:
         lines += (
             _pattern_lines(finding) if verbose else [f"{_MARK[finding.status]} {finding.label}"]
         )
-        if finding.kind == "note" and finding.status == "consistent" and finding.description:
-            # A note is context for learners; it never stands without its explanation.
+        if finding.kind != "pattern" and finding.status == "consistent" and finding.description:
+            # A note or an alert is context for learners; it never stands without its
+            # explanation.
             lines.append(f"        {finding.description}")
     lines += ["", "Results against reference intervals"]
     lines += [_flag_line(flag) for flag in interp.flags] or ["  (no results)"]
@@ -117,7 +145,13 @@ def render_panel_text(panel: Panel) -> str:
             f"{name:<24} {m.as_given:<16} -> {m.comparator or ''}{m.canonical_value:.6g} "
             f"{m.canonical_unit}"
         )
-    context = {k: getattr(panel, k) for k in ("sex", "age", "pregnant", "trimester")}
+    context = {k: getattr(panel, k) for k in ("sex", "age", "pregnant", "trimester", "diet")}
     given = ", ".join(f"{k}={v}" for k, v in context.items() if v is not None)
+    reported = [
+        f"{k}={','.join(ids)}"
+        for k in ("conditions", "medications", "symptoms")
+        if (ids := getattr(panel, k))
+    ]
+    given = ", ".join(part for part in (given, *reported) if part)
     lines.append(f"context: {given or 'none given'}")
     return "\n".join(lines) + "\n"

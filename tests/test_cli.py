@@ -78,7 +78,9 @@ def test_interpret_with_who_pack_changes_the_answer(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     panel = tmp_path / "panel.json"
-    panel.write_text(json.dumps({"ferritin": "50 ug/L", "crp": "40 mg/L", "tsat": "25 %"}))
+    panel.write_text(
+        json.dumps({"ferritin": "50 ug/L", "crp": "40 mg/L", "tsat": "25 %", "pregnant": False})
+    )
     code, out, _ = run_cli(
         capsys, "interpret", str(panel), "--pack", "who_2020_ferritin", "--format", "json"
     )
@@ -269,7 +271,10 @@ def test_brief_report_keeps_the_explanation_of_an_applying_note(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     panel = tmp_path / "low_hb.json"
-    panel.write_text('{"hb": "9.5 g/dL", "sex": "male", "age": 60}', encoding="utf-8")
+    panel.write_text(
+        '{"hb": "9.5 g/dL", "sex": "male", "age": 60, "conditions": ["chronic_kidney_disease"]}',
+        encoding="utf-8",
+    )
     code, out, _ = run_cli(capsys, "interpret", str(panel), "--brief")
     assert code == 0
     lines = out.splitlines()

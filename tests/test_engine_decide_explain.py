@@ -10,6 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import labinterp
+from labinterp import CONTEXT_VOCABULARIES
+from labinterp._rules import grey_zone_outcome
 
 # Values in canonical units spanning every bundled cut-off, with room on both sides.
 _RANGES: dict[str, tuple[float, float, str]] = {
@@ -56,6 +58,13 @@ def _panels(draw: st.DrawFn) -> dict[str, Any]:
     age = draw(st.sampled_from([None, 10, 40, 80]))
     if age is not None:
         panel["age"] = age
+    # Reported context, so that patterns and cut-offs that depend on it are exercised too.
+    for field in ("conditions", "medications", "symptoms"):
+        ids = sorted(CONTEXT_VOCABULARIES[field])
+        panel[field] = draw(st.lists(st.sampled_from(ids), max_size=3))
+    diet = draw(st.sampled_from([None, *sorted(CONTEXT_VOCABULARIES["diet"])]))
+    if diet is not None:
+        panel["diet"] = diet
     return panel
 
 
@@ -63,7 +72,13 @@ def _panels(draw: st.DrawFn) -> dict[str, Any]:
 def test_decided_status_is_the_trace_outcome(panel: dict[str, Any], pack_name: str) -> None:
     result = labinterp.interpret(panel, pack=pack(pack_name))
     decided = result.statuses()
-    explained = {f.id: STATUS_OF_OUTCOME[f.criteria.outcome] for f in result.patterns}
+    # The trace is the criteria's and each grey zone's; the status combines them.
+    explained = {
+        f.id: STATUS_OF_OUTCOME[
+            grey_zone_outcome(f.criteria.outcome, (z.outcome for z in f.grey_zones))
+        ]
+        for f in result.patterns
+    }
     assert explained == decided
     assert {f.id: f.status for f in result.patterns} == decided
 

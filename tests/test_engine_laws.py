@@ -12,21 +12,26 @@ from typing import Any, Literal
 
 import pytest
 import yaml
-from _engine_helpers import PACK_NAMES, pack
+from _engine_helpers import PACK_NAMES, SAMPLE_PANELS, STATUS_OF_OUTCOME, pack
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from labinterp import ANALYTES, Pack, convert, interpret, load_pack
+from labinterp import ANALYTES, CONTEXT_VOCABULARIES, Outcome, Pack, convert, interpret, load_pack
 from labinterp._packs import (
     AllOf,
     AnyOf,
+    ContextRef,
     Criterion,
     Cutoff,
+    GreyZone,
     Interval,
+    MissingRef,
+    NotCovered,
     NotOf,
     PatternRef,
     PatternSpec,
     Population,
+    PregnancyAges,
     ReferenceIntervalSpec,
     ReferencePosition,
     ReferenceRef,
@@ -34,9 +39,11 @@ from labinterp._packs import (
     Source,
     ThresholdRef,
     ThresholdSpec,
+    Unless,
     When,
     dump_pack,
 )
+from labinterp._rules import grey_zone_outcome
 
 # --- shared strategies ------------------------------------------------------------------------
 
@@ -166,7 +173,6 @@ SINGLE_THRESHOLD_PATTERNS = [
     "microcytic",
     "macrocytic",
     "inflammation",
-    "esa_guideline_context",
 ]
 
 
@@ -270,7 +276,7 @@ GRIDS: Mapping[str, Sequence[tuple[float, str]]] = {
 }
 
 SOUNDNESS = [
-    ("default", "iron_deficiency", ("ferritin", "transferrin_saturation")),
+    ("default", "iron_deficiency", ("ferritin", "transferrin_saturation", "crp")),
     ("heart_failure_esc_2021", "iron_deficiency", ("ferritin", "transferrin_saturation")),
     ("who_2020_ferritin", "iron_deficiency", ("ferritin", "crp")),
     ("default", "b12_deficiency", ("vitamin_b12", "methylmalonic_acid")),
@@ -281,7 +287,9 @@ SOUNDNESS = [
 def partial_panels(draw: st.DrawFn, analytes: Sequence[str]) -> dict[str, Any]:
     """At least one of ``analytes`` missing; the others measured (from the grid, which sits
     on and around the cut-offs, or anywhere in range) or missing too."""
-    panel: dict[str, Any] = {"age": 40}
+    # Known not to be pregnant: the WHO pack's threshold is not covered after the first
+    # trimester, and these laws are about missing results, not missing context.
+    panel: dict[str, Any] = {"age": 40, "pregnant": False}
     missing = draw(st.sampled_from(analytes))
     for analyte in analytes:
         choice = "missing" if analyte == missing else draw(st.sampled_from(CHOICES))
@@ -335,12 +343,15 @@ def test_a_decided_pattern_stays_decided_whatever_the_missing_value(
 def test_a_named_missing_analyte_can_decide_either_way(
     pack_name: str, pattern_id: str, analytes: tuple[str, ...], data: st.DataObject
 ) -> None:
-    """Indeterminate naming X: some values of X give consistent and others not consistent
-    (with the other missing analytes, if any, filled in from their grids)."""
+    """Indeterminate naming X: X matters, since some of its values give different statuses
+    (with the other missing analytes, if any, filled in from their grids). With grey zones the
+    other status may be "indeterminate" itself: CRP can put ferritin 50 ug/L in a grey zone."""
     panel = data.draw(partial_panels(analytes))
     found = interpret(panel, pack=pack(pack_name)).pattern(pattern_id)
     if found.status != "indeterminate":
         return  # the other law covers it (not assume(): too many panels are decided)
+    if any(zone.outcome is Outcome.HELD for zone in found.grey_zones):
+        return  # a grey zone holds: indeterminate whatever is measured next, with its reason
     assert found.missing_analytes, found.label  # no censoring here, so something is missing
     assert set(found.missing_analytes) <= {a for a in analytes if a not in panel}
     for named in found.missing_analytes:
@@ -352,7 +363,7 @@ def test_a_named_missing_analyte_can_decide_either_way(
                 _status(pack_name, pattern_id, {**base, named: entry(v, u)})
                 for v, u in GRIDS[named]
             }
-            if {"consistent", "not_consistent"} <= seen:
+            if len(seen) > 1:
                 decisive = True
                 break
         assert decisive, (panel, named, found.label)
@@ -433,6 +444,60 @@ def unit_of(draw: st.DrawFn, analyte: str) -> str:
     return pick(draw, ANALYTES[analyte].common_units)
 
 
+REPORTED_FIELDS = ("conditions", "medications", "symptoms", "diet")
+
+
+def draw_ids(draw: st.DrawFn, field: str) -> Any:
+    """None, or a non-empty list of a vocabulary's ids (typed loosely: the models check)."""
+    if draw(st.booleans()):
+        return None
+    ids = sorted(CONTEXT_VOCABULARIES[field])
+    return draw(st.lists(st.sampled_from(ids), min_size=1, max_size=3))
+
+
+def draw_some_ids(draw: st.DrawFn) -> tuple[str, Any]:
+    """A reported-context field and a non-empty list of its ids."""
+    field = draw(st.sampled_from(REPORTED_FIELDS))
+    ids = sorted(CONTEXT_VOCABULARIES[field])
+    return field, draw(st.lists(st.sampled_from(ids), min_size=1, max_size=3))
+
+
+def draw_unless(draw: st.DrawFn, named: Sequence[str]) -> Unless | None:
+    """An ``unless`` over the fields the context does not name, so that someone can match."""
+    free = [field for field in REPORTED_FIELDS if field not in named]
+    if not free or draw(st.booleans()):
+        return None
+    excluded = {field: draw_ids(draw, field) for field in free}
+    if all(ids is None for ids in excluded.values()):
+        excluded[free[0]] = [sorted(CONTEXT_VOCABULARIES[free[0]])[0]]
+    return Unless(**excluded)
+
+
+def draw_when(draw: st.DrawFn) -> When:
+    """Any context a patient can have: a part of a split, narrowed by reported context."""
+    if draw(st.booleans()):
+        return When()
+    part = draw(st.sampled_from([when for split in SPLITS for when in split]))
+    reported = {field: draw_ids(draw, field) for field in REPORTED_FIELDS}
+    named = [field for field, ids in reported.items() if ids is not None]
+    return When(**part.model_dump(exclude_none=True), **reported, unless=draw_unless(draw, named))
+
+
+def draw_split(draw: st.DrawFn) -> list[When]:
+    """Contexts that give every patient exactly one: a split of SPLITS, one part of which may
+    be split again into "with these ids reported" and its exact complement, "unless" them."""
+    split = list(draw(st.sampled_from(SPLITS)))
+    if draw(st.booleans()):
+        i = draw(st.integers(0, len(split) - 1))
+        field, ids = draw_some_ids(draw)
+        known = split[i].model_dump(exclude_none=True)
+        split[i : i + 1] = [
+            When(**known, **{field: ids}),
+            When(**known, unless=Unless(**{field: ids})),
+        ]
+    return split
+
+
 def draw_cutoff(draw: st.DrawFn, analyte: str, source_ids: Sequence[str], when: When) -> Cutoff:
     unit = unit_of(draw, analyte)
     source = pick_optional(draw, source_ids)
@@ -455,21 +520,28 @@ def draw_cutoff(draw: st.DrawFn, analyte: str, source_ids: Sequence[str], when: 
 
 def draw_threshold(draw: st.DrawFn, source_ids: Sequence[str]) -> ThresholdSpec:
     analyte = pick(draw, CATALOG)
+    split = draw_split(draw)
+    gaps: list[NotCovered] = []
+    if len(split) > 1 and draw(st.booleans()):
+        # A context the source gives no cut-off for takes the place of that context's cut-off.
+        uncovered = split.pop(draw(st.integers(0, len(split) - 1)))
+        gaps.append(
+            NotCovered(when=uncovered, reason=draw(TEXT), source=pick_optional(draw, source_ids))
+        )
     return ThresholdSpec(
         analyte=analyte,
         source=pick(draw, source_ids),
         confidence=draw(CONFIDENCE),
         note=draw(OPTIONAL_TEXT),
-        cutoffs=[
-            draw_cutoff(draw, analyte, source_ids, when) for when in draw(st.sampled_from(SPLITS))
-        ],
+        cutoffs=[draw_cutoff(draw, analyte, source_ids, when) for when in split],
+        not_covered=gaps,
     )
 
 
 def draw_reference(draw: st.DrawFn, analyte: str, source_ids: Sequence[str]) -> ReferenceSpec:
     intervals = []
     with_low = draw(st.booleans())  # every interval of one analyte gives the same ends
-    for when in draw(st.sampled_from(SPLITS)):
+    for when in draw_split(draw):
         low, high = draw(DISTINCT_PAIR)
         intervals.append(
             ReferenceIntervalSpec(
@@ -491,12 +563,16 @@ def draw_criterion(
 ) -> Criterion:
     """Criteria over the pack's thresholds, any analyte's reference position and patterns
     defined earlier (so that there is no cycle), nested at most two levels deep."""
-    kinds = ["threshold", "reference", *(["pattern"] if earlier else [])]
+    kinds = ["threshold", "reference", "context", "missing", *(["pattern"] if earlier else [])]
     if depth < 2:
         kinds += ["all", "any", "not"]
     kind = pick(draw, kinds)
     if kind == "threshold":
         return ThresholdRef(threshold=pick(draw, threshold_ids))
+    if kind == "context":
+        return ContextRef(context=draw_when(draw))
+    if kind == "missing":
+        return MissingRef(missing=pick(draw, CATALOG))
     if kind == "reference":
         return ReferenceRef(
             reference=ReferencePosition(analyte=pick(draw, CATALOG), position=draw(POSITIONS))
@@ -533,9 +609,29 @@ def packs(draw: st.DrawFn) -> Pack:
     patterns: dict[str, PatternSpec] = {}
     for i, pid in enumerate(pattern_ids):
         earlier = pattern_ids[:i]
+        zones = [
+            GreyZone.model_validate(
+                {
+                    "if": draw_criterion(draw, threshold_ids, earlier, 1),
+                    "reason": draw(TEXT),
+                    "decisive_tests": draw(st.lists(TEXT, max_size=1)),
+                    "source": pick(draw, source_ids),
+                    "confidence": draw(CONFIDENCE),
+                }
+            )
+            for _ in range(draw(st.integers(0, 1)))
+        ]
+        kind: Literal["pattern", "note", "alert"] = draw(
+            st.sampled_from(["pattern", "note", "alert"])
+        )
         patterns[pid] = PatternSpec(
             label=draw(TEXT),
-            kind=draw(st.sampled_from(["pattern", "note"])),
+            kind=kind,
+            # Notes and alerts must cite a source; plain patterns may.
+            sources=draw(
+                st.lists(st.sampled_from(source_ids), min_size=kind != "pattern", max_size=2)
+            ),
+            grey_zones=zones,
             description=draw(OPTIONAL_TEXT),
             criteria=draw_criterion(draw, threshold_ids, earlier),
             supporting=[
@@ -554,6 +650,7 @@ def packs(draw: st.DrawFn) -> Pack:
             age_min=draw(st.none() | st.floats(0, 18)),
             age_max=draw(st.none() | st.floats(19, 130)),
             description=draw(TEXT),
+            pregnancy_ages=PregnancyAges(min=draw(st.floats(0, 20)), max=draw(st.floats(21, 130))),
         ),
         use_lab_reference_intervals=draw(st.booleans()),
         inflammation_pattern=pick_optional(draw, pattern_ids),
@@ -586,3 +683,25 @@ def test_dumped_packs_load_back_equal(pack_file: Path, generated: Pack) -> None:
 def test_bundled_packs_round_trip(pack_file: Path, name: str) -> None:
     pack_file.write_text(dump_pack(pack(name)), encoding="utf-8")
     assert load_pack(pack_file) == pack(name)
+
+
+# --- (e) any valid pack decides what it explains ----------------------------------------------
+
+
+@st.composite
+def panels_with_reported_context(draw: st.DrawFn) -> dict[str, Any]:
+    base = dict(SAMPLE_PANELS[draw(st.sampled_from(sorted(SAMPLE_PANELS)))])
+    for field in ("conditions", "medications", "symptoms"):
+        base[field] = draw_ids(draw, field) or []
+    return base
+
+
+@given(generated=packs(), panel=panels_with_reported_context())
+def test_generated_packs_decide_what_they_explain(generated: Pack, panel: dict[str, Any]) -> None:
+    """Context, missing, not_covered and grey zones included: the status decided without a
+    trace is the outcome the trace explains (the engine also asserts this internally)."""
+    result = interpret(panel, pack=generated)
+    decided = result.statuses()
+    for found in result.patterns:
+        explained = grey_zone_outcome(found.criteria.outcome, (z.outcome for z in found.grey_zones))
+        assert STATUS_OF_OUTCOME[explained] == decided[found.id] == found.status

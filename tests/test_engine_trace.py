@@ -21,6 +21,7 @@ from _engine_helpers import (
 )
 
 from labinterp import CriterionResult, Interpretation, Outcome, convert, interpret, render_text
+from labinterp._rule_logic import grey_zone_outcome
 
 ALL_RUNS = [(panel_id, name) for panel_id in SAMPLE_PANELS for name in PACK_NAMES]
 RUN_IDS = [f"{panel_id}@{name}" for panel_id, name in ALL_RUNS]
@@ -92,7 +93,7 @@ def test_consistent_iron_deficiency_leaves_carry_the_whole_explanation() -> None
 
 
 def test_failed_leaf_says_what_would_make_it_hold() -> None:
-    found = finding(adult(ferritin="50 ug/L", tsat="9 %"), "iron_deficiency")
+    found = finding(adult(ferritin="50 ug/L", tsat="9 %", crp="2 mg/L"), "iron_deficiency")
     assert found.status == "not_consistent"
     ferritin = threshold_leaves(found.criteria)[0]
     assert ferritin.outcome is Outcome.FAILED
@@ -170,22 +171,37 @@ def test_a_value_at_the_cutoff_in_another_unit_is_at_the_cutoff() -> None:
     ("panel", "pattern_id", "pack_name", "label"),
     [
         (
-            adult(b12="250 ng/L"),
+            adult(sex="male", b12="250 ng/L"),
             "b12_deficiency",
             "default",
             "vitamin B12 deficiency cannot be decided without methylmalonic acid",
         ),
         (
-            adult(ferritin="10 ug/L"),
+            adult(ferritin="20 ug/L"),
             "iron_deficiency",
             "default",
             "iron deficiency cannot be decided without transferrin saturation",
         ),
         (
-            adult(ferritin="50 ug/L"),
+            adult(sex="female", age=30, b12="150 ng/L"),
+            "b12_deficiency",
+            "default",
+            "vitamin B12 deficiency cannot be decided without whether the person is pregnant "
+            "(it may fall in a grey zone: total B12 falls during a normal pregnancy, so NICE "
+            "prefers active B12 (holotranscobalamin) to judge deficiency in pregnancy)",
+        ),
+        (
+            adult(ferritin="50 ug/L", pregnant=False),
             "iron_deficiency",
             "who_2020_ferritin",
             "iron deficiency cannot be decided without C-reactive protein",
+        ),
+        (
+            adult(ferritin="50 ug/L", sex="female"),
+            "iron_deficiency",
+            "who_2020_ferritin",
+            "iron deficiency cannot be decided without C-reactive protein, whether the person "
+            "is pregnant and the trimester",
         ),
         (
             adult(sex="female", pregnant=True, hb="10.7 g/dL"),
@@ -194,7 +210,7 @@ def test_a_value_at_the_cutoff_in_another_unit_is_at_the_cutoff() -> None:
             "anemia cannot be decided without the trimester",
         ),
         (
-            adult(),
+            adult(conditions=["chronic_kidney_disease"]),
             "esa_guideline_context",
             "default",
             "note on guideline context on erythropoiesis-stimulating agents cannot be decided "
@@ -218,8 +234,11 @@ def test_indeterminate_findings_name_what_is_missing(
         if found.missing_analytes or found.missing_context:
             assert " cannot be decided without " in found.label
         else:
-            # Censoring or the population: the reason is spelled out instead.
-            assert " cannot be decided from these results (" in found.label
+            # Censoring, the population or a grey zone: the reason is spelled out instead.
+            assert " cannot be decided from these results" in found.label
+            assert " cannot be decided from these results (" in found.label or any(
+                zone.reason in found.label for zone in found.grey_zones
+            )
 
 
 # --- wording ----------------------------------------------------------------------------------
@@ -235,6 +254,8 @@ def test_every_label_uses_educational_wording(
         label = found.label
         if found.kind == "note":
             assert label.startswith(("note applies: ", "note does not apply: ", "note on "))
+        elif found.kind == "alert":
+            assert label.startswith(("alert: ", "no alert: ", "alert on "))
         elif found.status == "consistent":
             assert label.startswith("consistent with ")
         elif found.status == "not_consistent":
@@ -298,11 +319,21 @@ def test_status_equals_the_outcome_of_the_trace_root(
     results: dict[tuple[str, str], Interpretation], panel_id: str, pack_name: str
 ) -> None:
     for found in results[panel_id, pack_name].patterns:
-        assert found.status == STATUS_OF_OUTCOME[found.criteria.outcome], found.id
+        zones = [zone.outcome for zone in found.grey_zones]
+        expected = grey_zone_outcome(found.criteria.outcome, zones)
+        assert found.status == STATUS_OF_OUTCOME[expected], found.id
         _check_composites(found.criteria)
-        if found.status == "indeterminate":
+        for zone in found.grey_zones:
+            _check_composites(zone.result)
+        if found.status == "indeterminate" and not found.grey_zones:
             assert found.missing_analytes == found.criteria.missing_analytes
             assert found.missing_context == found.criteria.missing_context
+        elif found.status == "indeterminate" and Outcome.HELD not in zones:
+            # Undecided criteria or an open zone: what is missing comes from them.
+            open_parts = [found.criteria] if found.criteria.outcome is Outcome.UNDECIDED else []
+            open_parts += [z.result for z in found.grey_zones if z.outcome is Outcome.UNDECIDED]
+            named = {a for part in open_parts for a in part.missing_analytes}
+            assert set(found.missing_analytes) <= named, found.id
 
 
 @pytest.mark.parametrize(("panel_id", "pack_name"), ALL_RUNS, ids=RUN_IDS)
@@ -313,7 +344,10 @@ def test_decided_threshold_leaves_match_their_cutoffs(
     for found in results[panel_id, pack_name].patterns:
         for leaf in threshold_leaves(found.criteria):
             if leaf.observed is None:
-                assert leaf.missing_analytes == (leaf.analyte,)
+                # Unmeasured names the analyte, unless the source covers no one like this
+                # patient: then measuring it would not decide anything.
+                expected = () if leaf.not_covered else (leaf.analyte,)
+                assert leaf.missing_analytes == expected
                 continue
             assert leaf.observed.analyte == leaf.analyte
             if leaf.outcome is Outcome.UNDECIDED:

@@ -458,7 +458,7 @@ STRICTER_FERRITIN: dict[str, Any] = {
     "confidence": "uncertain",
     "cutoffs": [{"comparator": "<", "value": 45, "unit": "ug/L"}],
 }
-PANEL_40 = adult(ferritin="40 ug/L", tsat="10 %")
+PANEL_40 = adult(ferritin="40 ug/L", tsat="10 %", crp="2 mg/L")  # no inflammation: no grey zone
 
 
 def test_pack_file_extending_default_overrides_one_threshold(tmp_path: Path) -> None:

@@ -43,6 +43,7 @@ ISSUE_EXAMPLE: dict[str, Any] = {
 }
 
 CONTEXT = ("sex", "age", "pregnant", "trimester")
+REPORTED = ("conditions", "medications", "symptoms", "diet")
 
 Build = Callable[[Mapping[str, Any]], Panel]
 
@@ -163,7 +164,7 @@ def test_bundled_example_panel_builds() -> None:
 
 def test_panel_fields_are_the_catalog_plus_context() -> None:
     measured = {a.id for a in ANALYTES.values() if a.derived is None}
-    assert set(Panel.model_fields) == measured | set(CONTEXT)
+    assert set(Panel.model_fields) == measured | set(CONTEXT) | set(REPORTED)
 
 
 def test_get_accepts_ids_and_aliases() -> None:
