@@ -536,7 +536,8 @@ class ContextRule:
 
 @dataclass(frozen=True, slots=True, repr=False)
 class MissingRule:
-    """The analyte was not measured (``{missing: egfr}``); always decided."""
+    """The analyte was not measured, or a derived index not computed (``{missing: egfr}``);
+    always decided."""
 
     analyte: str
     text: str = field(init=False)
@@ -552,20 +553,21 @@ class MissingRule:
 
     def evaluate(self, facts: Facts) -> CriterionResult:
         obs = facts.values.get(self.analyte)
-        name = ANALYTES[self.analyte].display_name
         if obs is None:
+            # For a derived index, why it was not computed (the input that was not measured).
             return CriterionResult(
                 "missing",
                 self.text,
                 Outcome.HELD,
                 self.analyte,
-                reason=f"{name} was not measured",
+                reason=_not_observed(self.analyte, facts)[1],
             )
+        done = "measured" if obs.derived_from is None else "computed"
         return CriterionResult(
             "missing",
             self.text,
             Outcome.FAILED,
             self.analyte,
             obs,
-            reason=f"{name} was measured",
+            reason=f"{ANALYTES[self.analyte].display_name} was {done}",
         )

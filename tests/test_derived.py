@@ -320,3 +320,46 @@ def test_the_default_pack_reads_a_panel_with_every_new_analyte() -> None:
         "reticulocyte_production_index",
         "stfr_ferritin_index",
     }
+
+
+def _missing_index_pack() -> Pack:
+    return extend_pack(
+        MENTZER_PACK,
+        {
+            "name": "missing_index_test",
+            "version": "1",
+            "patterns": {
+                "no_mentzer_index": {
+                    "label": "no Mentzer index (test)",
+                    "criteria": {"missing": "mentzer_index"},
+                },
+            },
+        },
+    )
+
+
+def test_missing_on_an_index_that_cannot_be_computed_names_its_input() -> None:
+    # The pack language's {missing: ...} (issue 7) on an index: held, and the reason is the
+    # input that was not measured rather than "Mentzer index was not measured".
+    pack = _missing_index_pack()
+    finding = interpret({**ADULT, "mcv": "65 fL"}, pack=pack).pattern("no_mentzer_index")
+    assert finding.status == "consistent"
+    assert finding.criteria.rule == "missing(mentzer_index)"
+    assert finding.criteria.reason == (
+        "the Mentzer index needs the red blood cell count, which was not measured"
+    )
+    censored = interpret({**ADULT, "mcv": "65 fL", "rbc": "<1 10*12/L"}, pack=pack)
+    leaf = censored.pattern("no_mentzer_index").criteria
+    assert leaf.outcome is labinterp.Outcome.HELD
+    assert leaf.reason is not None
+    assert "red blood cell count <1 10*12/L is censored" in leaf.reason
+
+
+def test_missing_on_an_index_that_was_computed_fails_and_says_computed() -> None:
+    pack = _missing_index_pack()
+    result = interpret({**ADULT, "mcv": "65 fL", "rbc": "5.6 10*12/L"}, pack=pack)
+    finding = result.pattern("no_mentzer_index")
+    assert finding.status == "not_consistent"
+    assert finding.criteria.reason == "Mentzer index was computed"
+    assert finding.criteria.observed is not None
+    assert finding.criteria.observed.derived_from == "MCV 65 fL / RBC 5.6 10*12/L"
