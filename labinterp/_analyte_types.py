@@ -1,17 +1,20 @@
-"""What an analyte is: its codes, units, molar mass and plausible values, and how it reads
-a unit written on a report.
+"""One catalog entry: what a lab test is, how it is coded, and how its values are read.
 
-The catalog of analytes is in ``_analyte_catalog``; ``_analytes`` resolves names to them.
-Plausibility bounds are *not* clinical thresholds: they are generous guards beyond which a
-value is taken to be an entry or unit error.
+The entries themselves are data (``labinterp/catalog/analytes.yaml``, read and checked by
+:mod:`labinterp._catalog`); this module is their shape and behaviour: resolving a unit
+spelling for one analyte, converting a value to the canonical unit, and the plausibility
+guard, which is *not* a clinical threshold but a generous bound beyond which a value is taken
+to be an entry or unit error.
 """
 
 from __future__ import annotations
 
 import difflib
 import math
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from types import MappingProxyType
 
 from labinterp._errors import (
     DimensionError,
@@ -31,37 +34,15 @@ from labinterp._units import (
 )
 
 __all__ = [
-    "FACTS",
-    "MASS",
-    "SUBSTANCE",
     "Analyte",
-    "AnalyteId",
+    "Derivation",
     "LoincCode",
     "MolarMass",
     "PlausibleRange",
     "ResolvedUnit",
+    "loinc_check_digit_ok",
+    "name_key",
 ]
-
-AnalyteId = Literal[
-    "ferritin",
-    "transferrin_saturation",
-    "iron",
-    "tibc",
-    "transferrin",
-    "hemoglobin",
-    "mcv",
-    "rdw",
-    "reticulocytes",
-    "reticulocytes_absolute",
-    "vitamin_b12",
-    "methylmalonic_acid",
-    "homocysteine",
-    "folate",
-    "crp",
-    "esr",
-]
-
-FACTS = "labinterp facts table (Part C), compiled 2026-11-21"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +76,21 @@ class PlausibleRange:
 
 
 @dataclass(frozen=True, slots=True)
+class Derivation:
+    """How labinterp computes a derived index from measured analytes.
+
+    ``function`` names a formula in labinterp's own registry (:mod:`labinterp._formulas`);
+    the data never holds an expression. ``inputs`` are the analyte ids it reads, in their
+    canonical units.
+    """
+
+    function: str
+    inputs: tuple[str, ...]
+    formula: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class ResolvedUnit:
     """A unit as written, resolved once for one analyte."""
 
@@ -106,6 +102,13 @@ class ResolvedUnit:
     # inside is plausible; one on or outside a bound gets the exact check (is_plausible).
     plausible_low: float = 0.0
     plausible_high: float = math.inf
+
+
+_NO_HINTS: Mapping[Dimension, str] = MappingProxyType({})
+
+
+def _no_hints() -> Mapping[Dimension, str]:
+    return _NO_HINTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +125,10 @@ class Analyte:
     plausible: PlausibleRange
     molar_mass: MolarMass | None = None
     note: str = ""
+    # What to say when a unit of another dimension is given ("a width in fL is RDW-SD").
+    dimension_hints: Mapping[Dimension, str] = field(default_factory=_no_hints, compare=False)
+    # Set for an index labinterp computes (Mentzer index ...); never given by a caller.
+    derived: Derivation | None = None
     _resolved: dict[str, ResolvedUnit] = field(
         default_factory=dict, repr=False, compare=False, hash=False
     )
@@ -158,11 +165,20 @@ class Analyte:
                 suggestion=suggestion,
             ) from None
         dim = dimension_of(code)
+        if self.derived is not None and code != self.canonical_unit:
+            raise DimensionError(
+                f"{self.id}: unit {shorten(written)} is not the unit of {self.display_name}, "
+                f"an index labinterp computes; write its values in {self.canonical_unit!r}",
+                field=self.id,
+                unit=written,
+                expected=self.canonical_unit,
+            )
         if dim not in self.dimensions:
             expected = " or ".join(
                 f"{_a(d)} (e.g. {self._example_unit(d)})" for d in sorted(self.dimensions)
             )
-            extra = _WRONG_DIMENSION_HINTS.get((self.id, dim), "")
+            why = self.dimension_hints.get(dim)
+            extra = "" if why is None else f"; {why}"
             raise DimensionError(
                 f"{self.id}: unit {shorten(written)} is {_a(dim)}; {self.display_name} is "
                 f"expected as {expected}{extra}",
@@ -300,33 +316,10 @@ class Analyte:
 
 
 _RESOLVED_LIMIT = 512
-MASS = Dimension.MASS_CONCENTRATION
-SUBSTANCE = Dimension.SUBSTANCE_CONCENTRATION
 
 
 def _a(dim: Dimension) -> str:
     return f"{'an' if dim.value[0] in 'aeiou' else 'a'} {dim.value}"
-
-
-_WRONG_DIMENSION_HINTS: dict[tuple[str, Dimension], str] = {
-    ("rdw", Dimension.ENTITIC_VOLUME): (
-        "; a width in fL is RDW-SD, a different measure from RDW-CV (%), and is not converted"
-    ),
-    ("reticulocytes", Dimension.NUMBER_CONCENTRATION): (
-        "; an absolute count belongs to 'reticulocytes_absolute'"
-    ),
-    ("reticulocytes_absolute", Dimension.FRACTION): (
-        "; a percentage of red cells belongs to 'reticulocytes'"
-    ),
-    (
-        "transferrin",
-        SUBSTANCE,
-    ): "; no molar mass is agreed for transferrin (sources give 79-81 kDa)",
-    ("crp", SUBSTANCE): "; no molar mass is agreed for CRP (sources give 100-115 kDa)",
-    ("hemoglobin", Dimension.NUMBER_CONCENTRATION): (
-        "; note that 'G/L' means giga (10^9) per litre; for grams per litre write 'g/L'"
-    ),
-}
 
 
 def _closest_unit(written: str, units: tuple[str, ...]) -> str | None:
@@ -338,3 +331,24 @@ def _closest_unit(written: str, units: tuple[str, ...]) -> str | None:
     # Only near-identical spellings: "mEq/L" must not be offered "mg/L".
     matches = difflib.get_close_matches(cleaned, sorted(lowered), n=1, cutoff=0.8)
     return lowered[matches[0]] if matches else None
+
+
+def name_key(name: str) -> str:
+    """How analyte names are compared: case, spaces, hyphens and dots do not matter."""
+    return re.sub(r"[\s\-.]+", "_", name.strip().lower())
+
+
+def loinc_check_digit_ok(code: str) -> bool:
+    """Check a LOINC code's mod-10 check digit (the LOINC variant of Luhn)."""
+    match = re.fullmatch(r"(\d{1,7})-(\d)", code)
+    if not match:
+        return False
+    body, check = match.group(1), int(match.group(2))
+    total = 0
+    for position, char in enumerate(reversed(body)):
+        digit = int(char)
+        if position % 2 == 0:
+            digit *= 2
+            digit = digit // 10 + digit % 10
+        total += digit
+    return (10 - total % 10) % 10 == check

@@ -1,30 +1,41 @@
-"""The analyte catalog by name: ids, aliases and the names of tests that only look alike.
+"""The analyte catalog: what each lab test is, how it is coded, and which units it accepts.
 
-The analytes themselves are described in ``_analyte_types`` and listed in
-``_analyte_catalog``; this module resolves what a report calls them.
+The entries are data, in ``labinterp/catalog/analytes.yaml`` (see its header for every key),
+read and checked whole by :mod:`labinterp._catalog` the first time the catalog is used, not
+when labinterp is imported. This module is the catalog as the rest of labinterp sees it:
+:data:`ANALYTES` by id, the names and aliases that lead to them, and the names of look-alike
+tests that are refused with the reason.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
 from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Literal
 
-from labinterp._analyte_catalog import catalog
 from labinterp._analyte_types import (
     Analyte,
-    AnalyteId,
+    Derivation,
     LoincCode,
     MolarMass,
     PlausibleRange,
     ResolvedUnit,
+    loinc_check_digit_ok,
+    name_key,
 )
 from labinterp._errors import UnknownAnalyteError, shorten
+
+if TYPE_CHECKING:
+    from _collections_abc import dict_items, dict_keys, dict_values
+
+    from labinterp._catalog import DifferentTest
 
 __all__ = [
     "ANALYTES",
     "Analyte",
     "AnalyteId",
+    "Derivation",
     "LoincCode",
     "MolarMass",
     "PlausibleRange",
@@ -34,111 +45,152 @@ __all__ = [
     "resolve_analyte_id",
 ]
 
-ANALYTES: Mapping[str, Analyte] = MappingProxyType({a.id: a for a in catalog()})
+# The catalog's ids, in catalog order, for static typing; a test checks that they are exactly
+# the ids in analytes.yaml (and that Panel has one field for each measured one).
+AnalyteId = Literal[
+    "ferritin",
+    "transferrin_saturation",
+    "iron",
+    "tibc",
+    "transferrin",
+    "hemoglobin",
+    "mcv",
+    "rdw",
+    "reticulocytes",
+    "reticulocytes_absolute",
+    "vitamin_b12",
+    "methylmalonic_acid",
+    "homocysteine",
+    "folate",
+    "crp",
+    "esr",
+    "rbc",
+    "hematocrit",
+    "ldh",
+    "haptoglobin",
+    "bilirubin_total",
+    "bilirubin_indirect",
+    "stfr",
+    "active_b12",
+    "egfr",
+    "creatinine",
+    "mentzer_index",
+    "reticulocyte_production_index",
+    "stfr_ferritin_index",
+]
 
 
-def _key(name: str) -> str:
-    return re.sub(r"[\s\-.]+", "_", name.strip().lower())
+# --- the catalog, read on first use -------------------------------------------------------------
 
 
-_ALIASES: Mapping[str, str] = MappingProxyType(
-    {
-        **{_key(alias): a.id for a in ANALYTES.values() for alias in a.aliases},
-        **{a.id: a.id for a in ANALYTES.values()},
-    }
-)
+class _Analytes(dict[str, Analyte]):
+    """The analytes by id, filled from the catalog file on first use.
 
-
-def _different_tests() -> dict[str, tuple[str, str | None]]:
-    """Names of tests that look like a catalog analyte but measure something else.
-
-    Each maps to (what it is, the catalog test it is mistaken for, if any). They are refused
-    with that explanation and are never "corrected" into a catalog analyte: ``UIBC`` is one
-    letter from ``TIBC`` and ``Hct`` one letter from ``Hcy``, and both are different tests.
+    Seen only through the read-only :data:`ANALYTES` proxy. Lookups of a present id are
+    ``dict``'s own (as fast as a plain dict: the proxy adds no Python code); the first lookup
+    of all misses, and ``__missing__`` reads the catalog. Every other way to see the contents
+    (iteration, ``in``, ``len``, ``get`` ...) reads it first, too.
     """
-    table: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
-        (
-            "unsaturated iron-binding capacity",
-            "TIBC",
-            ("uibc", "unsaturated_iron_binding_capacity", "latent_iron_binding_capacity"),
-        ),
-        (
-            "red cell folate",
-            "serum folate",
-            (
-                "rbc_folate",
-                "red_cell_folate",
-                "red_blood_cell_folate",
-                "erythrocyte_folate",
-                "folate_rbc",
-                "whole_blood_folate",
-            ),
-        ),
-        (
-            "red cell count",
-            None,
-            (
-                "rbc",
-                "rbc_count",
-                "red_blood_cells",
-                "red_blood_cell_count",
-                "red_cell_count",
-                "erythrocytes",
-                "erythrocyte_count",
-            ),
-        ),
-        ("hematocrit", None, ("hct", "hematocrit", "haematocrit", "pcv", "packed_cell_volume")),
-        (
-            "mean corpuscular hemoglobin",
-            "MCV",
-            (
-                "mch",
-                "mean_corpuscular_hemoglobin",
-                "mean_corpuscular_haemoglobin",
-                "mean_cell_hemoglobin",
-                "mchc",
-                "mean_corpuscular_hemoglobin_concentration",
-            ),
-        ),
-        (
-            "soluble transferrin receptor",
-            "transferrin",
-            ("stfr", "tfr", "soluble_transferrin_receptor", "transferrin_receptor"),
-        ),
-        (
-            "holotranscobalamin (active B12)",
-            "total vitamin B12",
-            ("holotc", "holo_tc", "holotranscobalamin", "active_b12", "transcobalamin"),
-        ),
-        ("RDW-SD, a width in fL", "RDW-CV (%)", ("rdw_sd", "rdwsd")),
-        (
-            "reticulocyte hemoglobin content",
-            "the reticulocyte count",
-            ("ret_he", "rethe", "chr", "reticulocyte_hemoglobin", "retic_hb", "retic_hgb"),
-        ),
-        ("haptoglobin", "hemoglobin", ("haptoglobin",)),
-        (
-            "a hemoglobin fraction (HbA1c, HbF or HbA2)",
-            "total hemoglobin",
-            (
-                "hba1c",
-                "hb_a1c",
-                "a1c",
-                "hemoglobin_a1c",
-                "glycated_hemoglobin",
-                "hbf",
-                "hb_f",
-                "fetal_hemoglobin",
-                "hba2",
-                "hb_a2",
-                "hemoglobin_a2",
-            ),
-        ),
-    )
-    return {name: (what, mistaken) for what, mistaken, names in table for name in names}
+
+    __slots__ = ()
+
+    def __missing__(self, key: str) -> Analyte:
+        # Read now, or by another thread while this one waited on the lock: look again.
+        _ensure_loaded()
+        if super().__contains__(key):
+            return super().__getitem__(key)
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        _ensure_loaded()
+        return super().__iter__()
+
+    def __reversed__(self) -> Iterator[str]:
+        _ensure_loaded()
+        return super().__reversed__()
+
+    def __len__(self) -> int:
+        _ensure_loaded()
+        return super().__len__()
+
+    def __contains__(self, key: object) -> bool:
+        _ensure_loaded()
+        return super().__contains__(key)
+
+    def __eq__(self, other: object) -> bool:
+        _ensure_loaded()
+        return super().__eq__(other)
+
+    def __repr__(self) -> str:
+        _ensure_loaded()
+        return super().__repr__()
+
+    def __or__(self, other: Any) -> Any:
+        _ensure_loaded()
+        return dict(self.items()) | other
+
+    def __ror__(self, other: Any) -> Any:
+        _ensure_loaded()
+        return other | dict(self.items())
+
+    def get(self, key: str, default: Any = None) -> Any:
+        _ensure_loaded()
+        return super().get(key, default)
+
+    def keys(self) -> dict_keys[str, Analyte]:
+        _ensure_loaded()
+        return super().keys()
+
+    def values(self) -> dict_values[str, Analyte]:
+        _ensure_loaded()
+        return super().values()
+
+    def items(self) -> dict_items[str, Analyte]:
+        _ensure_loaded()
+        return super().items()
+
+    def copy(self) -> dict[str, Analyte]:
+        _ensure_loaded()
+        return dict(super().items())
 
 
-_DIFFERENT_TESTS: Mapping[str, tuple[str, str | None]] = MappingProxyType(_different_tests())
+_BY_ID = _Analytes()
+#: Every analyte of the catalog by id, in catalog order (read-only).
+ANALYTES: Mapping[str, Analyte] = MappingProxyType(_BY_ID)
+# Filled together with ANALYTES: id or alias (as name_key writes it) -> id; refused names.
+_ALIAS_TABLE: dict[str, str] = {}
+_ALIASES: Mapping[str, str] = MappingProxyType(_ALIAS_TABLE)
+_DIFFERENT_TABLE: dict[str, DifferentTest] = {}
+_DIFFERENT_TESTS: Mapping[str, DifferentTest] = MappingProxyType(_DIFFERENT_TABLE)
+_LOAD_LOCK = threading.Lock()
+_loaded = False
+
+
+def _ensure_loaded() -> None:
+    """Read the catalog unless it has been read (by this thread or another)."""
+    if _loaded:
+        return
+    with _LOAD_LOCK:
+        if not _loaded:
+            _fill()
+
+
+def _fill() -> None:
+    """Read the catalog file into the tables; called with the lock held."""
+    global _loaded
+    # Imported only now: its models and the file cost about 30 ms, once.
+    from labinterp._catalog import load_catalog
+
+    catalog = load_catalog()
+    aliases = {alias: a.id for a in catalog.analytes for alias in a.aliases}
+    aliases.update({a.id: a.id for a in catalog.analytes})
+    # Names and refusals first, the analytes last: a reader that finds an analyte by id finds
+    # everything else filled, and one that misses waits on the lock.
+    _ALIAS_TABLE.update(aliases)
+    _DIFFERENT_TABLE.update(catalog.different_tests)
+    dict.update(_BY_ID, {a.id: a for a in catalog.analytes})
+    _loaded = True
+
 
 # Words that make a name another test or another specimen than the catalog's, whatever the
 # rest of the name is: "urine iron" is not serum iron. A suggestion whose alias lacks the
@@ -146,7 +198,7 @@ _DIFFERENT_TESTS: Mapping[str, tuple[str, str | None]] = MappingProxyType(_diffe
 _QUALIFIERS = (
     "rbc", "red_cell", "red_blood_cell", "whole_blood", "uibc", "unsaturated", "latent",
     "urine", "urinary", "csf", "saliva", "stool", "receptor", "free", "holo", "active",
-    "fetal", "a1c", "glycated",
+    "fetal", "a1c", "glycated", "direct", "conjugated",
 )  # fmt: skip
 
 #: The longest analyte name read; catalog names are under 40 characters.
@@ -166,7 +218,8 @@ def resolve_analyte_id(name: str) -> str:
     found = _ALIASES.get(name)
     if found is not None:
         return found
-    key = _key(name)
+    _ensure_loaded()  # the first name ever looked up finds the aliases still empty
+    key = name_key(name)
     found = _ALIASES.get(key)
     if found is not None:
         return found
@@ -174,19 +227,15 @@ def resolve_analyte_id(name: str) -> str:
 
 
 def _unknown_analyte(name: str, key: str) -> UnknownAnalyteError:
-    known = f"known analytes: {', '.join(ANALYTES)}"
+    # What a caller may give; the derived indices are computed, never given.
+    known = f"known analytes: {', '.join(a.id for a in ANALYTES.values() if a.derived is None)}"
     different = _DIFFERENT_TESTS.get(key)
     qualifier = next((q for q in _QUALIFIERS if f"_{q}_" in f"_{key}_"), None)
     target = None if different else _typo_of(key)
     if different is not None:
-        what, mistaken = different
-        said = shorten(name) if _key(what) == key else f"{shorten(name)} ({what})"
-        reading = (
-            f"is a different test from {mistaken}; labinterp does not read it"
-            if mistaken
-            else "is not a test labinterp reads"
-        )
-        message = f"{said} {reading}; {known}"
+        what, mistaken = different.what, different.mistaken_for
+        said = shorten(name) if name_key(what) == key else f"{shorten(name)} ({what})"
+        message = f"{said} is a different test from {mistaken}; labinterp does not read it; {known}"
     elif target is not None:
         message = f"unknown analyte {shorten(name)}; did you mean {target!r}?"
     elif qualifier is not None:
@@ -209,8 +258,9 @@ def _typo_of(key: str) -> str | None:
     """The one analyte whose id or alias ``key`` is a single typo of, else ``None``.
 
     Stricter than a similarity score, since a near name is often another test: one letter
-    inserted, dropped, changed or two letters swapped; for names of up to three letters only
-    a swap ("hbg" for "hgb"), since one changed letter turns "hcy" into "hct".
+    inserted, dropped, changed or two letters swapped; for names of three letters only a swap
+    ("hbg" for "hgb"), since one changed letter turns "hcy" into "hct"; for names of two
+    letters nothing, since a swap turns "ph" into "hp" (haptoglobin).
     """
     targets = {
         analyte_id
@@ -226,7 +276,7 @@ def _qualified_differently(key: str, alias: str) -> bool:
 
 
 def _one_typo(typed: str, alias: str) -> bool:
-    if typed == alias or abs(len(typed) - len(alias)) > 1:
+    if typed == alias or abs(len(typed) - len(alias)) > 1 or min(len(typed), len(alias)) < 3:
         return False
     start = 0  # skip the common prefix; the typo is at the first difference
     while start < min(len(typed), len(alias)) and typed[start] == alias[start]:
@@ -243,19 +293,3 @@ def _one_typo(typed: str, alias: str) -> bool:
 def get_analyte(name: str) -> Analyte:
     """The catalog entry for an id or alias."""
     return ANALYTES[resolve_analyte_id(name)]
-
-
-def loinc_check_digit_ok(code: str) -> bool:
-    """Check a LOINC code's mod-10 check digit (the LOINC variant of Luhn)."""
-    match = re.fullmatch(r"(\d{1,7})-(\d)", code)
-    if not match:
-        return False
-    body, check = match.group(1), int(match.group(2))
-    total = 0
-    for position, char in enumerate(reversed(body)):
-        digit = int(char)
-        if position % 2 == 0:
-            digit *= 2
-            digit = digit // 10 + digit % 10
-        total += digit
-    return (10 - total % 10) % 10 == check

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from labinterp._analytes import ANALYTES, resolve_analyte_id
+from labinterp._derived import compute_derived
 from labinterp._errors import LabinterpError
 from labinterp._findings import (
     AnalyteFlag,
@@ -38,6 +39,7 @@ from labinterp._rules import (
     flag_bands,
     match_when,
 )
+from labinterp._units import with_unit
 
 __all__ = ["interpret"]
 
@@ -153,7 +155,11 @@ def interpret(
                 result = facts.trace(cp.id)
                 supporting = tuple(r.evaluate(facts) for r in cp.supporting)
             findings.append(_finding(cp, result, supporting))
-        flags = tuple(_flag(m, compiled, facts, outside is not None) for m in facts.values.values())
+        flags = tuple(
+            _flag(m, compiled, facts, outside is not None)
+            for m in facts.values.values()
+            if m.derived_from is None  # flags are for measured results
+        )
         return tuple(findings), flags
 
     return fast_construct(
@@ -188,6 +194,8 @@ _NONE_REPORTED: frozenset[str] = frozenset()
 def _facts(panel: Panel, compiled: _Compiled, assumptions: list[str]) -> Facts:
     pack = compiled.rules.pack
     values = panel.measurements
+    # Indices computed from the panel (Mentzer index ...) are seen by the rules as measured.
+    values.update(compute_derived(values))
     # A male patient is not pregnant, and a pregnant patient is female: facts of the
     # context, not assumptions.
     pregnant = False if panel.sex == "male" and panel.pregnant is None else panel.pregnant
@@ -357,13 +365,14 @@ def _nearest(result: CriterionResult) -> str | None:
     _, edge, leaf = best
     assert leaf.observed is not None
     assert leaf.margin is not None
-    where = f"the cut-off at {edge:g} {leaf.margin_unit}"
+    unit = leaf.margin_unit or ""
+    where = f"the cut-off at {with_unit(f'{edge:g}', unit)}"
     if leaf.margin == 0:
         return f"{leaf.rule}: {leaf.observed.as_given} is at {where}; it {leaf.would_change}"
     side = "below" if leaf.margin < 0 else "above"
     return (
-        f"{leaf.rule}: {leaf.observed.as_given} is {abs(leaf.margin):.3g} "
-        f"{leaf.margin_unit} {side} {where}; it {leaf.would_change}"
+        f"{leaf.rule}: {leaf.observed.as_given} is {with_unit(f'{abs(leaf.margin):.3g}', unit)} "
+        f"{side} {where}; it {leaf.would_change}"
     )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Self
 
 __all__ = [
+    "CatalogError",
     "DimensionError",
     "ImplausibleValueError",
     "InvalidValueError",
@@ -163,6 +164,10 @@ class UnknownPatternError(LabinterpError, KeyError):
 
 class PackError(LabinterpError, ValueError):
     """A threshold pack that does not validate; the message names the file and key path."""
+
+
+class CatalogError(LabinterpError, ValueError):
+    """An analyte catalog file that does not validate; the message names the file and key path."""
 
 
 #: Words longer than this get no suggestion: no name is that long, and comparing a

@@ -37,10 +37,12 @@ __all__ = [
     "FrozenModel",
     "Measurement",
     "ReferenceInterval",
+    "derived_given",
     "fast_construct",
     "measurement_from",
     "parse_measurement_text",
     "real_input",
+    "refuse_derived",
 ]
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -193,6 +195,11 @@ class Measurement(FrozenModel):
         "from input (a given value must agree with the computed one).",
     )
     canonical_unit: str = Field(default="", description="The analyte's canonical unit.")
+    derived_from: str | None = Field(
+        default=None,
+        description="For an index labinterp computes (Mentzer index ...), the arithmetic with "
+        "its inputs, e.g. 'MCV 65 fL / RBC 5.6 10*12/L'; None for a measurement.",
+    )
 
     _ri_canonical: tuple[float | None, float | None] | None = PrivateAttr(default=None)
     _interval: tuple[float, bool, float, bool] = PrivateAttr(default=(0.0, True, 0.0, True))
@@ -207,6 +214,15 @@ class Measurement(FrozenModel):
     @model_validator(mode="after")
     def _convert(self) -> Self:
         analyte = ANALYTES[self.analyte]
+        refuse_derived(analyte, self.analyte)
+        if self.derived_from is not None:
+            raise InvalidValueError(
+                f"{self.analyte}: derived_from is set by labinterp for the indices it "
+                "computes, never given",
+                field=f"{self.analyte}.derived_from",
+                value=self.derived_from,
+                expected="no derived_from",
+            )
         canonical = analyte.check_value(self.value, _resolve(analyte, self.unit, self.value))
         if self.comparator is not None:
             analyte.check_censored(self.comparator, canonical, self.unit)
@@ -256,7 +272,10 @@ class Measurement(FrozenModel):
 
     @property
     def as_given(self) -> str:
-        """The result as the report wrote it, e.g. ``<5 ng/mL``."""
+        """The result as the report wrote it, e.g. ``<5 ng/mL``; for an index labinterp
+        computed, its value and arithmetic, e.g. ``11.6 (MCV 65 fL / RBC 5.6 10*12/L)``."""
+        if self.derived_from is not None:
+            return f"{self.value:.3g} ({self.derived_from})"
         return f"{self.comparator or ''}{_number(self.value)} {self.unit}"
 
     @property
@@ -267,6 +286,7 @@ class Measurement(FrozenModel):
     def parse(cls, analyte: str, text: str) -> Measurement:
         """Build from report text such as ``"12 ng/mL"`` or ``"<5 ug/L"``."""
         analyte_id = resolve_analyte_id(analyte)
+        refuse_derived(ANALYTES[analyte_id], analyte)
         comparator, value, unit = parse_measurement_text(analyte_id, text)
         return _build(ANALYTES[analyte_id], value, unit, comparator)
 
@@ -293,6 +313,25 @@ def _resolve(analyte: Analyte, unit: str, value: object) -> ResolvedUnit:
     except UnitError as exc:
         exc.value = value
         raise
+
+
+def derived_given(analyte: Analyte, name: str) -> PanelError:
+    """The error for a derived index given as a result (it is computed, never given)."""
+    assert analyte.derived is not None
+    inputs = " and ".join(ANALYTES[i].display_name for i in analyte.derived.inputs)
+    return PanelError(
+        f"{shorten(name)}: the {analyte.display_name} is computed by labinterp from the "
+        f"{inputs}, never given; give those results instead",
+        field=analyte.id,
+        value=name,
+        expected=f"the measured inputs: {', '.join(analyte.derived.inputs)}",
+    )
+
+
+def refuse_derived(analyte: Analyte, name: str) -> None:
+    """Refuse ``name`` when it is a derived index, which a caller never gives."""
+    if analyte.derived is not None:
+        raise derived_given(analyte, name)
 
 
 def _canonical_interval(
@@ -354,6 +393,7 @@ def _build(
             "reference_interval": None,
             "canonical_value": canonical,
             "canonical_unit": analyte.canonical_unit,
+            "derived_from": None,
         },
         {"_ri_canonical": None, "_interval": _interval(canonical, comparator)},
     )
@@ -442,5 +482,13 @@ def _value_text(analyte: Analyte, data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 _MEASUREMENT_KEYS = frozenset(
-    {"value", "unit", "comparator", "reference_interval", "canonical_value", "canonical_unit"}
+    {
+        "value",
+        "unit",
+        "comparator",
+        "reference_interval",
+        "canonical_value",
+        "canonical_unit",
+        "derived_from",
+    }
 )

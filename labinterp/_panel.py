@@ -22,10 +22,12 @@ from labinterp._measurement import (
     FrozenModel,
     Measurement,
     ReferenceInterval,
+    derived_given,
     fast_construct,
     measurement_from,
     parse_measurement_text,
     real_input,
+    refuse_derived,
 )
 
 __all__ = [
@@ -141,7 +143,10 @@ def _normalise_mapping(data: Mapping[Any, Any]) -> dict[str, Any]:
                 value=key,
                 expected="each analyte once",
             )
-        out[analyte_id] = None if raw is None else measurement_from(ANALYTES[analyte_id], raw)
+        analyte = ANALYTES[analyte_id]
+        if analyte.derived is not None:
+            raise derived_given(analyte, key)
+        out[analyte_id] = None if raw is None else measurement_from(analyte, raw)
     return out
 
 
@@ -208,6 +213,16 @@ class Panel(FrozenModel):
     folate: Measurement | None = None
     crp: Measurement | None = None
     esr: Measurement | None = None
+    rbc: Measurement | None = None
+    hematocrit: Measurement | None = None
+    ldh: Measurement | None = None
+    haptoglobin: Measurement | None = None
+    bilirubin_total: Measurement | None = None
+    bilirubin_indirect: Measurement | None = None
+    stfr: Measurement | None = None
+    active_b12: Measurement | None = None
+    egfr: Measurement | None = None
+    creatinine: Measurement | None = None
 
     sex: Sex | None = None
     age: Age | None = None
@@ -280,9 +295,9 @@ class Panel(FrozenModel):
     @property
     def measurements(self) -> dict[str, Measurement]:
         """The measurements present, in catalog order."""
-        return {
-            name: m for name in ANALYTES if (m := cast(Measurement | None, getattr(self, name)))
-        }
+        # The instance dict, not getattr: the catalog's derived indices are no fields.
+        fields = self.__dict__
+        return {name: m for name in ANALYTES if (m := fields.get(name)) is not None}
 
     def canonical_values(self) -> dict[str, float]:
         """Each present analyte's value in its canonical unit."""
@@ -290,7 +305,9 @@ class Panel(FrozenModel):
 
     def get(self, analyte: str) -> Measurement | None:
         """The measurement for an id or alias, or ``None`` when absent."""
-        return cast(Measurement | None, getattr(self, resolve_analyte_id(analyte)))
+        analyte_id = resolve_analyte_id(analyte)
+        refuse_derived(ANALYTES[analyte_id], analyte)
+        return cast(Measurement | None, getattr(self, analyte_id))
 
 
 _EMPTY_PANEL: dict[str, Any] = {name: f.default for name, f in Panel.model_fields.items()}

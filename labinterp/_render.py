@@ -11,6 +11,7 @@ from labinterp._errors import InvalidValueError
 from labinterp._findings import AnalyteFlag, Interpretation, PatternFinding
 from labinterp._panel import Measurement, Panel
 from labinterp._rules import CriterionResult, Outcome
+from labinterp._units import with_unit
 
 __all__ = ["render_panel_text", "render_text"]
 
@@ -56,7 +57,8 @@ def _criterion_lines(result: CriterionResult, depth: int) -> list[str]:
             )
     if result.would_change:
         lines.append(
-            f"{pad}    margin {result.margin:+.3g} {result.margin_unit}; {result.would_change}"
+            f"{pad}    margin {with_unit(f'{result.margin:+.3g}', result.margin_unit or '')}; "
+            f"{result.would_change}"
         )
     if result.reason and result.outcome is Outcome.UNDECIDED:
         lines.append(f"{pad}    {result.reason}")

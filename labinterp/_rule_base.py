@@ -21,7 +21,7 @@ from pydantic import Field
 
 from labinterp._packs import Unless, When
 from labinterp._panel import Measurement
-from labinterp._units import REL_TOL
+from labinterp._units import REL_TOL, with_unit
 
 __all__ = [
     "ALWAYS",
@@ -133,8 +133,8 @@ def band_outcome(lo: float, lo_incl: bool, hi: float, hi_incl: bool, band: Band)
 
 def flip_texts(band: Band, to_canonical: float, unit: str) -> tuple[str, str]:
     """What would change a held and a failed outcome; fixed per cut-off, so built once."""
-    lo = f"{band.low / to_canonical:g} {unit}"
-    hi = f"{band.high / to_canonical:g} {unit}"
+    lo = with_unit(f"{band.low / to_canonical:g}", unit)
+    hi = with_unit(f"{band.high / to_canonical:g}", unit)
     if band.low == -INF:
         if band.high_inclusive:
             return f"would no longer hold above {hi}", f"would hold at {hi} or below"

@@ -16,6 +16,7 @@ from typing import Literal
 
 from labinterp._analytes import ANALYTES
 from labinterp._context import describe_ids
+from labinterp._derived import why_unavailable
 from labinterp._packs import When
 from labinterp._panel import Measurement
 from labinterp._rule_base import (
@@ -34,7 +35,7 @@ from labinterp._rule_base import (
     match_when,
     missing_for_context,
 )
-from labinterp._units import REL_TOL
+from labinterp._units import REL_TOL, with_unit
 
 __all__ = [
     "ContextRule",
@@ -57,10 +58,10 @@ def _agree(outcomes: Sequence[Outcome]) -> Outcome:
 def interval_text(low: float | None, high: float | None, unit: str) -> str:
     """A reference interval as a reader expects it: "50-170 ug/dL", ">= 130 g/L"."""
     if low is not None and high is not None:
-        return f"{low:g}-{high:g} {unit}"
+        return with_unit(f"{low:g}-{high:g}", unit)
     if low is not None:
-        return f">= {low:g} {unit}"
-    return f"<= {high:g} {unit}"
+        return with_unit(f">= {low:g}", unit)
+    return with_unit(f"<= {high:g}", unit)
 
 
 def _margin(obs: Measurement, cut: CutoffUsed) -> float:
@@ -76,6 +77,15 @@ def _margin(obs: Measurement, cut: CutoffUsed) -> float:
     if abs(v - edge) <= REL_TOL * max(abs(v), abs(edge)):
         return 0.0  # equal within tolerance: rounding noise is not a distance
     return (v - edge) / cut.to_canonical
+
+
+def _not_observed(analyte: str, facts: Facts) -> tuple[tuple[str, ...], str]:
+    """What is missing when ``analyte`` has no value: itself, or a derived index's inputs
+    (none when an input is censored or outside the formula's domain: then the reason says)."""
+    gap = why_unavailable(analyte, facts.values)
+    if gap is None:
+        return (analyte,), f"{ANALYTES[analyte].display_name} was not measured"
+    return gap.missing_inputs, gap.reason
 
 
 def _decide_leaf(analyte: str, cutoffs: tuple[CutoffUsed, ...], facts: Facts) -> Outcome:
@@ -101,14 +111,15 @@ def _explain_leaf(
 ) -> CriterionResult:
     obs = facts.values.get(analyte)
     if obs is None:
+        missing, reason = _not_observed(analyte, facts)
         return CriterionResult(
             kind,
             rule,
             Outcome.UNDECIDED,
             analyte,
             cutoffs=cutoffs,
-            missing_analytes=(analyte,),
-            reason=f"{ANALYTES[analyte].display_name} was not measured",
+            missing_analytes=missing,
+            reason=reason,
         )
     chosen, unknown = candidates(cutoffs, facts)
     if not chosen:
@@ -298,13 +309,14 @@ class ReferencePositionRule:
         cutoffs, problem = self._cutoffs(facts)
         if problem is not None:
             obs = facts.values.get(self.analyte)
+            missing = () if obs else _not_observed(self.analyte, facts)[0]
             return CriterionResult(
                 "reference",
                 self.text,
                 Outcome.UNDECIDED,
                 self.analyte,
                 obs,
-                missing_analytes=() if obs else (self.analyte,),
+                missing_analytes=missing,
                 reason=problem,
             )
         return _explain_leaf("reference", self.text, self.analyte, cutoffs, facts)
@@ -524,7 +536,8 @@ class ContextRule:
 
 @dataclass(frozen=True, slots=True, repr=False)
 class MissingRule:
-    """The analyte was not measured (``{missing: egfr}``); always decided."""
+    """The analyte was not measured, or a derived index not computed (``{missing: egfr}``);
+    always decided."""
 
     analyte: str
     text: str = field(init=False)
@@ -540,20 +553,21 @@ class MissingRule:
 
     def evaluate(self, facts: Facts) -> CriterionResult:
         obs = facts.values.get(self.analyte)
-        name = ANALYTES[self.analyte].display_name
         if obs is None:
+            # For a derived index, why it was not computed (the input that was not measured).
             return CriterionResult(
                 "missing",
                 self.text,
                 Outcome.HELD,
                 self.analyte,
-                reason=f"{name} was not measured",
+                reason=_not_observed(self.analyte, facts)[1],
             )
+        done = "measured" if obs.derived_from is None else "computed"
         return CriterionResult(
             "missing",
             self.text,
             Outcome.FAILED,
             self.analyte,
             obs,
-            reason=f"{name} was measured",
+            reason=f"{ANALYTES[self.analyte].display_name} was {done}",
         )

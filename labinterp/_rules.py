@@ -68,6 +68,7 @@ from labinterp._rule_logic import (
     PatternRule,
     grey_zone_outcome,
 )
+from labinterp._units import with_unit
 
 __all__ = [
     "AllRule",
@@ -121,7 +122,7 @@ def _cutoff_used(
         band = Band(iv.low * factor, iv.low_inclusive, iv.high * factor, iv.high_inclusive)
         lo_sym = "<=" if iv.low_inclusive else "<"
         hi_sym = "<=" if iv.high_inclusive else "<"
-        rule = f"{iv.low:g} {lo_sym} {analyte} {hi_sym} {iv.high:g} {cut.unit}"
+        rule = with_unit(f"{iv.low:g} {lo_sym} {analyte} {hi_sym} {iv.high:g}", cut.unit)
         comparator, value = None, None
         low: float | None = iv.low
         high: float | None = iv.high
@@ -139,7 +140,7 @@ def _cutoff_used(
             ">": Band(low=v),
             ">=": Band(low=v, low_inclusive=True),
         }[cut.comparator]
-        rule = f"{analyte} {cut.comparator} {cut.value:g} {cut.unit}"
+        rule = with_unit(f"{analyte} {cut.comparator} {cut.value:g}", cut.unit)
         low = value if comparator in (">", ">=") else None
         high = value if comparator in ("<", "<=") else None
         low_incl = (comparator == ">=") if low is not None else None

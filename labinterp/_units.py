@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     import pint
 
 __all__ = [
+    "EGFR_UNIT",
     "MAX_UNIT_TEXT",
     "REL_TOL",
     "Dimension",
@@ -42,6 +43,7 @@ __all__ = [
     "known_units",
     "normalize_unit",
     "real_number",
+    "with_unit",
 ]
 
 #: Relative tolerance for comparing values that went through a conversion factor. Factors are
@@ -53,6 +55,12 @@ REL_TOL = 1e-9
 def is_close(a: float, b: float) -> bool:
     """True when two converted values are equal within :data:`REL_TOL`."""
     return math.isclose(a, b, rel_tol=REL_TOL, abs_tol=1e-12)
+
+
+def with_unit(number: str, unit: str) -> str:
+    """``number`` followed by ``unit`` for a reader: "30 ug/L", and "13" for the unit "1"
+    (a plain number, such as a derived index), never "13 1"."""
+    return number if unit == "1" else f"{number} {unit}"
 
 
 def is_boolean(value: object) -> bool:
@@ -96,11 +104,15 @@ class Dimension(StrEnum):
     ENTITIC_VOLUME = "entitic volume"
     FRACTION = "fraction"
     SEDIMENTATION_RATE = "sedimentation rate"
+    CATALYTIC_CONCENTRATION = "catalytic activity concentration"
+    AREA_NORMALISED_FLOW = "volume rate per body surface area"
 
 
 # --- the closed list of UCUM codes ------------------------------------------------------------
 
 _MASS_PREFIXES = ("", "m", "u", "n", "p")
+#: The UCUM code of eGFR's unit, millilitres per minute per 1.73 m2 of body surface area.
+EGFR_UNIT = "mL/min/{1.73_m2}"
 _SUBSTANCE_PREFIXES = ("", "m", "u", "n", "p", "f")
 _VOLUME_DENOMINATORS = ("L", "dL", "mL", "uL")
 
@@ -122,6 +134,13 @@ def _build_known() -> dict[str, Dimension]:
     known["%"] = Dimension.FRACTION
     known["1"] = Dimension.FRACTION
     known["mm/h"] = Dimension.SEDIMENTATION_RATE
+    # Enzyme activity: the enzyme unit (1 umol of substrate per minute) and the SI microkatal
+    # (1 umol per second), so 1 ukat/L = 60 U/L exactly.
+    known["U/L"] = Dimension.CATALYTIC_CONCENTRATION
+    known["ukat/L"] = Dimension.CATALYTIC_CONCENTRATION
+    # eGFR is a filtration rate scaled to a body surface area of 1.73 m2; UCUM writes the
+    # scaling as an annotation. It is the only unit of its kind, so nothing converts to it.
+    known[EGFR_UNIT] = Dimension.AREA_NORMALISED_FLOW
     return known
 
 
@@ -192,7 +211,31 @@ _SYNONYMS: dict[str, str] = {
     "ratio": "1",
     "fraction": "1",
     "L/L": "1",
+    "l/l": "1",  # a volume fraction as German reports write it (hematocrit "0,42 l/l")
+    # enzyme activity: "IU" on a report of an enzyme means the enzyme unit (UCUM's [IU] is a
+    # different unit, for hormones and vitamins, and is not read); IE and E are German, UI
+    # French and Spanish.
+    "IU/L": "U/L",
+    "IE/L": "U/L",
+    "E/L": "U/L",
+    "UI/L": "U/L",
 }
+
+
+def _egfr_spellings() -> dict[str, str]:
+    """eGFR's unit as reports write it: mL/min/1.73m2, ml/min/1.73 m², mL/min/1,73m2 ...
+
+    Exact spellings only (after whitespace is dropped). The decimal comma is read here and
+    nowhere else: "1,73" next to "m2" can only mean 1.73 square metres.
+    """
+    out: dict[str, str] = {}
+    for ml in ("mL", "ml"):
+        for scale in ("1.73", "1,73"):
+            for area in ("m2", "m\u00b2", "m^2"):
+                out[f"{ml}/min/{scale}{area}"] = EGFR_UNIT
+        out[f"{ml}/min/{{1.73_m2}}"] = EGFR_UNIT
+    del out[EGFR_UNIT]  # the code itself is in the closed list
+    return out
 
 
 def _power_of_ten_spellings() -> dict[str, str]:
@@ -210,6 +253,7 @@ def _power_of_ten_spellings() -> dict[str, str]:
 
 
 _SYNONYMS.update(_power_of_ten_spellings())
+_SYNONYMS.update(_egfr_spellings())
 _SUPERSCRIPT_DIGITS = str.maketrans(
     "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079", "0123456789"
 )
@@ -346,6 +390,12 @@ def _pint_expression(code: str) -> str:
         code = code[:-1] + "**3"
     if code == "mm/h":
         return "millimeter / hour"
+    if code == EGFR_UNIT:
+        return "milliliter / minute / (1.73 * meter ** 2)"
+    if code == "U/L":
+        return "enzyme_unit / liter"
+    if code == "ukat/L":
+        return "microkatal / liter"
     if code.startswith("/"):
         return f"1{code}"
     match = _POWER_OF_TEN.match(code)

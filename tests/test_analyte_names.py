@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from labinterp import ANALYTES, Panel, UnknownAnalyteError, resolve_analyte_id
+from labinterp import ANALYTES, Panel, PanelError, UnknownAnalyteError, resolve_analyte_id
 
 
 def _refusal(name: str) -> UnknownAnalyteError:
@@ -19,13 +19,15 @@ def _refusal(name: str) -> UnknownAnalyteError:
         ("UIBC", "TIBC"),
         ("RBC folate", "serum folate"),
         ("red cell folate", "serum folate"),
-        ("sTfR", "transferrin"),
         ("MCH", "MCV"),
         ("Ret-He", "the reticulocyte count"),
         ("HbA1c", "total hemoglobin"),
-        ("haptoglobin", "hemoglobin"),
-        ("holoTC", "total vitamin B12"),
         ("RDW-SD", "RDW-CV (%)"),
+        ("direct bilirubin", "total or indirect bilirubin"),
+        ("DBIL", "total or indirect bilirubin"),
+        ("creatinine clearance", "eGFR"),
+        ("CrCl", "eGFR"),
+        ("transcobalamin", "active B12 (holotranscobalamin)"),
     ],
 )
 def test_a_known_different_test_is_refused_with_the_reason(name: str, mistaken_for: str) -> None:
@@ -42,24 +44,56 @@ def test_the_uibc_message_reads_as_documented() -> None:
     )
 
 
-@pytest.mark.parametrize("name", ["RBC", "Hct", "hematocrit", "PCV"])
-def test_tests_outside_the_catalog_are_not_suggested_as_one_in_it(name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "analyte_id"),
+    [
+        # Refused as "a different test" until issue 7 made them catalog analytes.
+        ("RBC", "rbc"),
+        ("RBC count", "rbc"),
+        ("Hct", "hematocrit"),
+        ("PCV", "hematocrit"),
+        ("sTfR", "stfr"),
+        ("soluble transferrin receptor", "stfr"),
+        ("TfR", "stfr"),
+        ("holoTC", "active_b12"),
+        ("holotranscobalamin", "active_b12"),
+        ("haptoglobin", "haptoglobin"),
+        ("Hapto", "haptoglobin"),
+        ("LDH", "ldh"),
+        ("LD", "ldh"),
+        ("T-Bili", "bilirubin_total"),
+        ("indirect bilirubin", "bilirubin_indirect"),
+        ("eGFR", "egfr"),
+        ("Crea", "creatinine"),
+    ],
+)
+def test_tests_once_refused_now_resolve(name: str, analyte_id: str) -> None:
+    assert resolve_analyte_id(name) == analyte_id
+
+
+@pytest.mark.parametrize("name", ["ph", "dl", "th", "rc"])
+def test_two_letter_names_get_no_suggestion(name: str) -> None:
+    # A swap would turn pH into "hp" (haptoglobin) and "dl" into "ld" (LDH).
     exc = _refusal(name)
     assert exc.suggestion is None
-    assert "is not a test labinterp reads" in str(exc)
+    assert "did you mean" not in str(exc)
+
+
+def test_a_derived_index_given_in_a_panel_is_refused_naming_its_inputs() -> None:
+    with pytest.raises(PanelError) as info:
+        Panel.from_mapping({"mentzer": "11 1"})
+    message = str(info.value)
+    assert "computed by labinterp" in message
+    assert "mean corpuscular volume and red blood cell count" in message
+    assert info.value.field == "mentzer_index"
 
 
 # Each of these once got a suggestion of a different test (in brackets).
 NEVER_SUGGESTED = [
     "rbc folate",  # folate
     "uibc",  # tibc
-    "rbc",  # reticulocytes_absolute
-    "hct",  # homocysteine
     "mch",  # mcv
     "chr",  # crp
-    "stfr",  # transferrin
-    "soluble transferrin receptor",  # transferrin
-    "holotranscobalamin",  # vitamin_b12
     "albumin",  # vitamin_b12
     "ceruloplasmin",  # vitamin_b12
     "vitamin d",  # vitamin_b12
@@ -74,11 +108,11 @@ NEVER_SUGGESTED = [
     "fetal hemoglobin",  # hemoglobin
     "erythrocyte folate",  # esr
     "reticulocyte hemoglobin",  # reticulocytes_absolute
+    "direct bili",  # bilirubin_indirect (via "bili_indirect")
+    "conjugated bilirubine",  # bilirubin_unconjugated
     "mean corpuscular hemoglobin",  # mcv
     "b12 binding capacity",  # tibc
     "iron urine",  # transferrin_saturation
-    "transferrin receptor",  # transferrin_saturation
-    "tfr",  # transferrin
 ]
 
 

@@ -18,6 +18,7 @@ from labinterp import (
     InvalidValueError,
     LabinterpError,
     MissingMolarMassError,
+    Panel,
     UnknownAnalyteError,
     UnknownUnitError,
 )
@@ -46,7 +47,19 @@ EXPECTED_IDS = {
     "folate",
     "crp",
     "esr",
+    "rbc",
+    "hematocrit",
+    "ldh",
+    "haptoglobin",
+    "bilirubin_total",
+    "bilirubin_indirect",
+    "stfr",
+    "active_b12",
+    "egfr",
+    "creatinine",
 }
+DERIVED_IDS = {"mentzer_index", "reticulocyte_production_index", "stfr_ferritin_index"}
+MEASURED = [a for a in ANALYTES.values() if a.derived is None]
 
 ALL_LOINC = [(a.id, code.code) for a in ANALYTES.values() for code in a.loinc]
 
@@ -59,12 +72,20 @@ def _key(name: str) -> str:
 # --- the catalog -------------------------------------------------------------------------------
 
 
-def test_catalog_has_exactly_the_sixteen_ids() -> None:
-    assert len(ANALYTES) == 16
-    assert set(ANALYTES) == EXPECTED_IDS
-    assert set(typing.get_args(AnalyteId)) == EXPECTED_IDS
+def test_catalog_has_exactly_the_expected_ids() -> None:
+    assert len(ANALYTES) == 29
+    assert set(ANALYTES) == EXPECTED_IDS | DERIVED_IDS
+    assert {a.id for a in MEASURED} == EXPECTED_IDS
     for analyte_id, analyte in ANALYTES.items():
         assert analyte.id == analyte_id
+
+
+def test_static_ids_and_panel_fields_follow_the_catalog_in_order() -> None:
+    # AnalyteId and Panel's fields are written out for type checkers; the catalog file is
+    # the truth, so the three must agree, in order.
+    assert typing.get_args(AnalyteId) == tuple(ANALYTES)
+    fields = [name for name in Panel.model_fields if name in ANALYTES]
+    assert fields == [a.id for a in MEASURED]
 
 
 def test_catalog_is_read_only() -> None:
@@ -156,7 +177,8 @@ def test_no_id_is_shadowed_by_another_analytes_alias() -> None:
     for analyte in ANALYTES.values():
         for alias in analyte.aliases:
             key = _key(alias)
-            assert key not in EXPECTED_IDS - {analyte.id}, f"{alias!r} of {analyte.id} is an id"
+            others = set(ANALYTES) - {analyte.id}
+            assert key not in others, f"{alias!r} of {analyte.id} is an id"
             assert owners.setdefault(key, analyte.id) == analyte.id, f"{alias!r} twice"
 
 
@@ -209,7 +231,7 @@ def test_mass_and_substance_analytes_have_a_molar_mass(analyte: Analyte) -> None
         assert analyte.molar_mass is None
 
 
-@pytest.mark.parametrize("analyte", list(ANALYTES.values()), ids=list(ANALYTES))
+@pytest.mark.parametrize("analyte", MEASURED, ids=[a.id for a in MEASURED])
 def test_plausible_range_is_sane_and_reasoned(analyte: Analyte) -> None:
     p = analyte.plausible
     assert 0 <= p.low < p.high
@@ -317,7 +339,7 @@ def test_implausible_hemoglobin_suggests_g_per_l() -> None:
     assert hb.check_value(120.0, hb.resolve_unit("g/L")) == pytest.approx(12.0)
 
 
-@pytest.mark.parametrize("analyte", list(ANALYTES.values()), ids=list(ANALYTES))
+@pytest.mark.parametrize("analyte", MEASURED, ids=[a.id for a in MEASURED])
 def test_plausible_bounds_are_inclusive(analyte: Analyte) -> None:
     canonical = analyte.resolve_unit(analyte.canonical_unit)
     p = analyte.plausible

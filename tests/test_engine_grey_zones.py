@@ -119,7 +119,8 @@ def test_a_zone_that_holds_gives_its_reason_and_its_tests(pack: Pack) -> None:
     assert (
         found.label == f"low ferritin (test) cannot be decided from these results: {KIDNEY_REASON}"
     )
-    assert found.decisive_tests == ("soluble transferrin receptor",)
+    # sTfR is a catalog analyte, so the pack's "soluble transferrin receptor" reads by its name.
+    assert found.decisive_tests == ("soluble transferrin receptor (sTfR)",)
     # Nothing missing would change it: the zone holds on the results given.
     assert (found.missing_analytes, found.missing_context) == ((), ())
     zone = found.grey_zones[0]
@@ -139,7 +140,7 @@ def test_a_zone_that_may_hold_names_what_would_decide_it(pack: Pack) -> None:
     assert found.missing_analytes == ("transferrin_saturation",)
     assert found.decisive_tests == (
         "transferrin saturation",
-        "soluble transferrin receptor",
+        "soluble transferrin receptor (sTfR)",
         "ferritin",
     )
 

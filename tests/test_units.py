@@ -202,7 +202,7 @@ UNKNOWN_SPELLINGS = [
     "mcL",
     "nl",
     "mg/kg",
-    "IU/L",
+    "mIU/mL",  # a hormone unit, not the enzyme unit that "IU/L" means for an enzyme
     "[IU]/L",
     "mmol/mol",
     "mg%",
@@ -534,7 +534,11 @@ def test_more_report_spellings(spelling: str, code: str) -> None:
     assert normalize_unit(spelling) == code
 
 
-@pytest.mark.parametrize("spelling", ["10\u00b9 g/L", "mEq/L", "U/L", "IU/L", "ug/DL"])
+@pytest.mark.parametrize(
+    "spelling",
+    # "mL/min" alone is a clearance, not an eGFR; "1.73m" lacks the square.
+    ["10\u00b9 g/L", "mEq/L", "ug/DL", "mL/min", "ml/min/1.73", "mL/min/1.73m", "U/min"],
+)
 def test_look_alikes_stay_refused(spelling: str) -> None:
     with pytest.raises(UnknownUnitError):
         normalize_unit(spelling)
