@@ -204,3 +204,80 @@ def test_b12_grey_zones(panel: dict[str, Any], status: str, label_has: tuple[str
     assert found.status == status, found.label
     for text in label_has:
         assert text in found.label or text in found.decisive_tests, found.label
+
+
+KIDNEY_AND_INDEX: list[tuple[str, dict[str, Any], str, str, str]] = [
+    # MMA raised in the B12 grey zone with eGFR below 60: kidneys could explain it.
+    (
+        "mma_low_egfr",
+        adult(sex="male", b12="250 ng/L", mma="350 nmol/L", egfr="45 mL/min/1.73m2"),
+        "b12_deficiency",
+        "indeterminate",
+        "kidneys",
+    ),
+    (
+        "mma_normal_egfr",
+        adult(sex="male", b12="250 ng/L", mma="350 nmol/L", egfr="85 mL/min/1.73m2"),
+        "b12_deficiency",
+        "consistent",
+        "",
+    ),
+    # Under 65 an unknown eGFR does not hold the decision back.
+    (
+        "mma_egfr_unknown_age_40",
+        adult(sex="male", b12="250 ng/L", mma="350 nmol/L"),
+        "b12_deficiency",
+        "consistent",
+        "",
+    ),
+    # At 65 and over, MMA up to 460 nmol/L with kidney function unknown: indeterminate.
+    (
+        "mma_egfr_unknown_age_70",
+        {"age": 70, "sex": "male", "b12": "250 ng/L", "mma": "350 nmol/L"},
+        "b12_deficiency",
+        "indeterminate",
+        "65 and over",
+    ),
+    (
+        "mma_very_high_age_70",
+        {"age": 70, "sex": "male", "b12": "250 ng/L", "mma": "700 nmol/L"},
+        "b12_deficiency",
+        "consistent",
+        "",
+    ),
+    # Ferritin 30-100 with inflammation and low TSAT: the sTfR/log ferritin index decides.
+    (
+        "index_above_2",
+        adult(sex="male", ferritin="50 ug/L", tsat="10 %", crp="40 mg/L", stfr="5 mg/L"),
+        "iron_deficiency",
+        "consistent",
+        "",
+    ),
+    (
+        "index_between_1_and_2",
+        adult(sex="male", ferritin="50 ug/L", tsat="10 %", crp="40 mg/L", stfr="2 mg/L"),
+        "iron_deficiency",
+        "indeterminate",
+        "mixed picture",
+    ),
+    (
+        "index_below_1",
+        adult(sex="male", ferritin="50 ug/L", tsat="10 %", crp="40 mg/L", stfr="1 mg/L"),
+        "iron_deficiency",
+        "not_consistent",
+        "",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("panel", "pattern_id", "status", "label_has"),
+    [case[1:] for case in KIDNEY_AND_INDEX],
+    ids=[case[0] for case in KIDNEY_AND_INDEX],
+)
+def test_kidney_function_and_the_stfr_index(
+    panel: dict[str, Any], pattern_id: str, status: str, label_has: str
+) -> None:
+    found = finding(panel, pattern_id)
+    assert found.status == status, found.label
+    assert label_has in found.label

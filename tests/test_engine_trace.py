@@ -20,6 +20,7 @@ from _engine_helpers import (
     walk,
 )
 
+import labinterp
 from labinterp import CriterionResult, Interpretation, Outcome, convert, interpret, render_text
 from labinterp._rule_logic import grey_zone_outcome
 
@@ -40,8 +41,12 @@ IRON_PANEL = adult(ferritin="12 ng/mL", tsat="9 %", hb="10.2 g/dL", mcv="74 fL")
 def test_consistent_iron_deficiency_leaves_carry_the_whole_explanation() -> None:
     found = finding(IRON_PANEL, "iron_deficiency")
     assert found.status == "consistent"
-    assert found.criteria.kind == "all"
-    leaves = threshold_leaves(found.criteria)
+    # any(the seed's ferritin-and-TSAT rule, the sTfR index in the mixed picture): the first holds.
+    assert found.criteria.kind == "any"
+    seed_rule = found.criteria.children[0]
+    assert seed_rule.kind == "all"
+    assert seed_rule.outcome is Outcome.HELD
+    leaves = threshold_leaves(seed_rule)
     assert [leaf.analyte for leaf in leaves] == ["ferritin", "transferrin_saturation"]
     expected = {
         # analyte: (as given, canonical value, canonical unit, cut-off, cut-off unit)
@@ -346,6 +351,12 @@ def test_decided_threshold_leaves_match_their_cutoffs(
             if leaf.observed is None:
                 # Unmeasured names the analyte, unless the source covers no one like this
                 # patient: then measuring it would not decide anything.
+                derived = labinterp.ANALYTES[leaf.analyte].derived if leaf.analyte else None
+                if derived is not None:
+                    # An index names the inputs that were not measured, not itself.
+                    assert leaf.missing_analytes
+                    assert set(leaf.missing_analytes) <= set(derived.inputs)
+                    continue
                 expected = () if leaf.not_covered else (leaf.analyte,)
                 assert leaf.missing_analytes == expected
                 continue
@@ -420,7 +431,7 @@ def test_json_of_censored_values_has_no_infinite_bounds() -> None:
 def test_json_trace_carries_values_cutoffs_and_sources() -> None:
     data = json.loads(run(IRON_PANEL).to_json())
     iron = next(p for p in data["patterns"] if p["id"] == "iron_deficiency")
-    ferritin = iron["criteria"]["children"][0]
+    ferritin = iron["criteria"]["children"][0]["children"][0]  # any -> the seed rule -> ferritin
     assert ferritin["observed"]["value"] == 12.0
     assert ferritin["observed"]["unit"] == "ng/mL"
     assert ferritin["observed"]["canonical_value"] == pytest.approx(12.0)
