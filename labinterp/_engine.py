@@ -14,6 +14,7 @@ from labinterp._derived import compute_derived
 from labinterp._errors import LabinterpError
 from labinterp._findings import (
     AnalyteFlag,
+    ClassificationFinding,
     FlagName,
     HL7Code,
     Interpretation,
@@ -24,6 +25,7 @@ from labinterp._findings import (
 from labinterp._packs import Pack, check_pack, default_pack, load_pack
 from labinterp._panel import Measurement, Panel, fast_construct
 from labinterp._rules import (
+    CompiledClassification,
     CompiledPack,
     CompiledPattern,
     CriterionResult,
@@ -142,8 +144,11 @@ def interpret(
         outcomes[cp.id] = Outcome.UNDECIDED if outside else cp.decide(facts)
     statuses = {cp.id: _STATUS[outcomes[cp.id]] for cp in compiled.patterns}
 
-    def materialise() -> tuple[tuple[PatternFinding, ...], tuple[AnalyteFlag, ...]]:
+    def materialise() -> tuple[
+        tuple[PatternFinding, ...], tuple[AnalyteFlag, ...], tuple[ClassificationFinding, ...]
+    ]:
         findings = []
+        traces: dict[str, PatternTrace] = {}
         for cp in compiled.patterns:
             if outside is not None:
                 result = PatternTrace(
@@ -154,13 +159,18 @@ def interpret(
             else:
                 result = facts.trace(cp.id)
                 supporting = tuple(r.evaluate(facts) for r in cp.supporting)
+            traces[cp.id] = result
             findings.append(_finding(cp, result, supporting))
         flags = tuple(
             _flag(m, compiled, facts, outside is not None)
             for m in facts.values.values()
             if m.derived_from is None  # flags are for measured results
         )
-        return tuple(findings), flags
+        by_id = {f.id: f for f in findings}
+        classified = tuple(
+            _classification(cc, by_id, traces) for cc in compiled.rules.classifications.values()
+        )
+        return tuple(findings), flags, classified
 
     return fast_construct(
         Interpretation,
@@ -172,6 +182,7 @@ def interpret(
         },
         {
             "_statuses": statuses,
+            "_classes": {cid: cc.class_ids for cid, cc in compiled.rules.classifications.items()},
             "_materialise": materialise,
             "_built": None,
             "_rebuild": (_reinterpret, (panel, chosen)),
@@ -340,6 +351,45 @@ def _finding(
         note=cp.note,
         grey_zones=trace.grey_zones,
         sources=cp.sources,
+        classification=cp.classification,
+    )
+
+
+def _classification(
+    cc: CompiledClassification,
+    findings: Mapping[str, PatternFinding],
+    traces: Mapping[str, PatternTrace],
+) -> ClassificationFinding:
+    """The class chosen, or the classes still possible and what would decide between them."""
+    members = [(k, findings[cc.finding_id(k)]) for k in cc.class_ids]
+    chosen = next((k for k, f in members if f.status == "consistent"), None)
+    possible = (chosen,) if chosen else tuple(k for k, f in members if f.status == "indeterminate")
+    undecided = [f for k, f in members if chosen is None and k in possible]
+    analytes = tuple(dict.fromkeys(a for f in undecided for a in f.missing_analytes))
+    context = tuple(dict.fromkeys(c for f in undecided for c in f.missing_context))
+    if chosen is not None:
+        label = f"{cc.label}: consistent with {cc.class_labels[chosen]}"
+    else:
+        names = [cc.class_labels[k] for k in possible]
+        between = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+        missing = _describe_missing(analytes, context)
+        why = (
+            f"without {missing}" if missing else _why_undecided(traces[cc.finding_id(possible[0])])
+        )
+        label = f"{cc.label}: cannot be decided between {between} {why}"
+    return ClassificationFinding(
+        id=cc.id,
+        name=cc.label,
+        label=label,
+        chosen=chosen,
+        possible=possible,
+        classes=cc.class_ids,
+        missing_analytes=analytes,
+        missing_context=context,
+        decisive_tests=tuple(dict.fromkeys(t for f in undecided for t in f.decisive_tests)),
+        description=cc.description,
+        note=cc.note,
+        sources=cc.sources,
     )
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "LabinterpError",
     "MissingMolarMassError",
     "PackError",
+    "PackWarning",
     "PanelError",
     "UnitError",
     "UnknownAnalyteError",
@@ -168,6 +169,12 @@ class PackError(LabinterpError, ValueError):
 
 class CatalogError(LabinterpError, ValueError):
     """An analyte catalog file that does not validate; the message names the file and key path."""
+
+
+class PackWarning(UserWarning):
+    """A pack that loads but may not mean what its author expects: a pack that extends
+    another replaces an inherited pattern that other inherited patterns refer to, so their
+    meaning changes with it. ``overrides: [ids]`` in the pack acknowledges the change."""
 
 
 #: Words longer than this get no suggestion: no name is that long, and comparing a

@@ -15,11 +15,13 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr, computed_field
 
 from labinterp._analytes import resolve_analyte_id
 from labinterp._errors import UnknownPatternError, did_you_mean, shorten
+from labinterp._packs import class_finding_id
 from labinterp._panel import Measurement, Panel
 from labinterp._rules import CriterionResult, FlagName, GreyZoneResult, HL7Code
 
 __all__ = [
     "AnalyteFlag",
+    "ClassificationFinding",
     "FlagName",
     "HL7Code",
     "Interpretation",
@@ -55,6 +57,31 @@ class PatternFinding:
     note: str
     grey_zones: tuple[GreyZoneResult, ...] = ()
     sources: tuple[str, ...] = ()  # what the description and note cite
+    classification: str | None = None  # for a class: the classification it belongs to
+
+
+@dataclass(frozen=True, slots=True)
+class ClassificationFinding:
+    """Which class of an ordered classification the results are consistent with.
+
+    ``chosen`` is the class id when the results decide it; otherwise it is None and
+    ``possible`` lists the classes still possible (at least two), in the pack's order. Each
+    class is also a :class:`PatternFinding` with the id ``<classification>.<class>``, which
+    carries its trace.
+    """
+
+    id: str
+    name: str
+    label: str  # "anemia type: consistent with iron deficiency anemia"
+    chosen: str | None
+    possible: tuple[str, ...]
+    classes: tuple[str, ...]  # every class id in order, ``otherwise`` last
+    missing_analytes: tuple[str, ...]
+    missing_context: tuple[str, ...]
+    decisive_tests: tuple[str, ...]
+    description: str
+    note: str
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,11 +132,34 @@ def _unknown_pattern(pattern_id: str, known: Any) -> UnknownPatternError:
     )
 
 
-_Materialise = Callable[[], tuple[tuple[PatternFinding, ...], tuple[AnalyteFlag, ...]]]
+_Built = tuple[
+    tuple[PatternFinding, ...], tuple[AnalyteFlag, ...], tuple[ClassificationFinding, ...]
+]
+_Materialise = Callable[[], _Built]
 
 
-def _nothing() -> tuple[tuple[PatternFinding, ...], tuple[AnalyteFlag, ...]]:
-    return (), ()
+def _nothing() -> _Built:
+    return (), (), ()
+
+
+def _unknown_classification(classification_id: object, known: list[str]) -> UnknownPatternError:
+    if not isinstance(classification_id, str):
+        return UnknownPatternError(
+            f"classification_id: a classification id is text, got {shorten(classification_id)}",
+            field="classification_id",
+            value=classification_id,
+            expected="a classification id of the pack (text)",
+        )
+    hint = did_you_mean(classification_id, known)
+    listed = f"; known: {', '.join(known)}" if known else "; the pack has no classifications"
+    return UnknownPatternError(
+        f"no classification {shorten(classification_id)} in this interpretation"
+        + (f"; did you mean {hint!r}?" if hint else listed),
+        field="classification",
+        value=classification_id,
+        expected="a classification id of the pack",
+        suggestion=hint,
+    )
 
 
 class Interpretation(BaseModel):
@@ -129,15 +179,14 @@ class Interpretation(BaseModel):
     disclaimer: str
 
     _statuses: dict[str, Status] = PrivateAttr(default_factory=dict)
+    _classes: dict[str, tuple[str, ...]] = PrivateAttr(default_factory=dict)
     _rebuild: tuple[Callable[..., Interpretation], tuple[object, ...]] | None = PrivateAttr(
         default=None
     )
     _materialise: _Materialise = PrivateAttr(default=_nothing)
-    _built: tuple[tuple[PatternFinding, ...], tuple[AnalyteFlag, ...]] | None = PrivateAttr(
-        default=None
-    )
+    _built: _Built | None = PrivateAttr(default=None)
 
-    def _findings(self) -> tuple[tuple[PatternFinding, ...], tuple[AnalyteFlag, ...]]:
+    def _findings(self) -> _Built:
         private = self.__pydantic_private__
         assert private is not None
         built = private["_built"]
@@ -158,6 +207,29 @@ class Interpretation(BaseModel):
     def flags(self) -> tuple[AnalyteFlag, ...]:
         """Each measured analyte against its reference interval."""
         return self._findings()[1]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def classifications(self) -> tuple[ClassificationFinding, ...]:
+        """Each classification of the pack: the class chosen, or the classes still possible."""
+        return self._findings()[2]
+
+    def classification(self, classification_id: str) -> str | tuple[str, ...]:
+        """The class the results are consistent with, by its id; when they cannot decide,
+        the tuple of the classes still possible (no trace is built)."""
+        private = self.__pydantic_private__
+        assert private is not None
+        classes: dict[str, tuple[str, ...]] = private["_classes"]
+        if not isinstance(classification_id, str) or classification_id not in classes:
+            raise _unknown_classification(classification_id, list(classes))
+        statuses = private["_statuses"]
+        status = {
+            k: statuses[class_finding_id(classification_id, k)] for k in classes[classification_id]
+        }
+        chosen = [k for k, s in status.items() if s == "consistent"]
+        if chosen:
+            return chosen[0]
+        return tuple(k for k, s in status.items() if s == "indeterminate")
 
     @property
     def alerts(self) -> tuple[PatternFinding, ...]:

@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from labinterp._errors import PackError, did_you_mean
+from labinterp._pack_layers import MergedPack, PackText, merge_documents
 from labinterp._pack_models import MAX_NESTING
 from labinterp._resources import bundled_packs_dir
 
@@ -33,7 +34,6 @@ __all__ = [
     "bundled_pack_file",
     "bundled_pack_names",
     "locate_pack",
-    "merge_pack_data",
     "parse_pack_yaml",
     "read_pack_data",
 ]
@@ -47,7 +47,6 @@ MAX_EXTENDS = 16
 _MAX_REFERENCE = 4096
 _BUNDLED_NAME = re.compile(r"[a-z][a-z0-9_]*")
 _PACK_SUFFIXES = (".yaml", ".yml")
-_MERGED_SECTIONS = ("sources", "thresholds", "reference_intervals", "patterns")
 
 
 def bundled_pack_names() -> list[str]:
@@ -268,29 +267,18 @@ def _too_large(label: str, size: int) -> PackError:
     )
 
 
-def merge_pack_data(base: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
-    """``child`` over ``base``: sections merge by key, other keys replace the base's."""
-    merged = dict(base)
-    for key, value in child.items():
-        if key in _MERGED_SECTIONS and isinstance(value, Mapping):
-            section = base.get(key)
-            merged[key] = {**(section if isinstance(section, Mapping) else {}), **value}
-        else:
-            merged[key] = value
-    return merged
-
-
 def read_pack_data(
     path: Path, *, extends_root: Path | None, pack_keys: Collection[str]
-) -> dict[str, Any]:
-    """The pack file at ``path`` merged over the packs it extends, nearest last.
+) -> MergedPack:
+    """The pack file at ``path`` merged over the packs it extends, nearest last, with where
+    each part was written.
 
     ``extends:`` may name a bundled pack, or a file inside ``extends_root`` (by default the
     folder of the pack that names it). A file reached that way must look like a pack (only
     pack keys, and a name) before anything from it is shown in a message.
     """
     label = str(path)
-    chain: list[dict[str, Any]] = []
+    chain: list[tuple[PackText, dict[str, Any]]] = []
     visited: list[Path] = []
     budget = MAX_PACK_BYTES
     current, ref = path, ""
@@ -321,7 +309,7 @@ def read_pack_data(
             )
         if not isinstance(data, dict):
             raise PackError(f"{here}: a pack must be a YAML mapping")
-        chain.append(data)
+        chain.append((PackText(str(current), text), data))
         parent = data.get("extends")
         if parent is None:
             break
@@ -331,10 +319,7 @@ def read_pack_data(
                 field="extends",
             )
         current, ref = _extended_file(parent, current, here, extends_root), parent
-    merged = chain.pop()
-    while chain:
-        merged = merge_pack_data(merged, chain.pop())
-    return merged
+    return merge_documents(chain[::-1])
 
 
 def _looks_like_a_pack(data: object, pack_keys: Collection[str]) -> bool:

@@ -11,7 +11,7 @@ Patterns and their criteria are in ``_pack_patterns``, which builds on these par
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
@@ -21,12 +21,16 @@ from labinterp._errors import PackError
 from labinterp._panel import Comparator
 
 __all__ = [
+    "CRITERION_KEYS",
+    "EVERYONE",
     "MAX_AGE",
     "MAX_NESTING",
     "MAX_REPORTED_IDS",
+    "MAX_REPORTED_PROBLEMS",
     "MAX_VALUES",
     "REPORTED_FIELDS",
     "SCHEMA_VERSION",
+    "STANDARD_DISCLAIMER",
     "Confidence",
     "Cutoff",
     "Interval",
@@ -43,6 +47,8 @@ __all__ = [
     "When",
     "check_input_shape",
     "dotted",
+    "problems_error",
+    "structure_problems",
     "validation_error",
 ]
 
@@ -102,8 +108,29 @@ class LocatedError(ValueError):
         self.problem = problem
 
 
+#: Every key that makes a mapping a criterion. pydantic puts the key of a tagged union's
+#: member into an error's path (``criteria.all.all[0]``); the path as written has it once.
+CRITERION_KEYS = ("threshold", "reference", "pattern", "all", "any", "not", "context", "missing")
+#: The most problems one error message lists; the rest are counted ("... and 12 more").
+MAX_REPORTED_PROBLEMS = 50
+
+
+def _as_written(loc: Sequence[str | int]) -> list[str | int]:
+    """pydantic's error path with the union tags removed: the keys as the author wrote them."""
+    out: list[str | int] = []
+    for i, part in enumerate(loc):
+        if part in CRITERION_KEYS and i + 1 < len(loc) and loc[i + 1] == part:
+            continue  # the tag, followed by the criterion's own key of the same name
+        out.append(part)
+    return out
+
+
 def _error_line(err: Mapping[str, Any]) -> tuple[str, str]:
-    loc = dotted(err["loc"])
+    if err["loc"] and err["loc"][-1] == "[key]":
+        # pydantic names a mapping's key by appending "[key]"; the path is the key itself.
+        key = err["loc"][-2] if len(err["loc"]) > 1 else ""
+        return dotted(_as_written(err["loc"][:-1])), f"the id {str(key)[:80]!r}: {err['msg']}"
+    loc = dotted(_as_written(err["loc"]))
     original = (err.get("ctx") or {}).get("error")
     if isinstance(original, LocatedError):
         return (f"{loc}.{original.subpath}" if loc else original.subpath), original.problem
@@ -111,21 +138,45 @@ def _error_line(err: Mapping[str, Any]) -> tuple[str, str]:
     return loc, str(err["msg"]).removeprefix("Value error, ")
 
 
+def structure_problems(exc: ValidationError) -> list[tuple[str, str]]:
+    """Each of pydantic's errors as (key path as written, problem)."""
+    return [_error_line(err) for err in exc.errors()]
+
+
+def problems_error(
+    where: str,
+    problems: Sequence[tuple[str, str]],
+    what: str = "the pack does not validate",
+    *,
+    places: Callable[[int], str] | None = None,
+    note: str | None = None,
+) -> PackError:
+    """One PackError for many problems: a line each (``file:line:column: key.path: problem``
+    where ``places`` gives the place of the i-th problem), at most
+    :data:`MAX_REPORTED_PROBLEMS`, then how many more; ``note`` is a last line, such as why
+    some checks could not run. The first problem's path is the error's ``field``."""
+    lines = []
+    for i, (path, message) in enumerate(problems[:MAX_REPORTED_PROBLEMS]):
+        place = places(i) if places is not None else ""
+        lines.append(f"  {place + ': ' if place else ''}{path or '<root>'}: {message}")
+    if len(problems) > MAX_REPORTED_PROBLEMS:
+        lines.append(f"  ... and {len(problems) - MAX_REPORTED_PROBLEMS} more")
+    if note:
+        lines.append(f"  ({note})")
+    count = f" ({len(problems)} problems)" if len(problems) > 1 else ""
+    first_path, first_message = problems[0] if problems else ("", note or what)
+    return PackError(
+        f"{where}: {what}{count}:\n" + "\n".join(lines),
+        field=first_path or None,
+        expected=first_message,
+    )
+
+
 def validation_error(
     where: str, exc: ValidationError, what: str = "the pack does not validate"
 ) -> PackError:
     """pydantic's error as a PackError: each problem on a line, the first one's path as field."""
-    errors = exc.errors()
-    lines = [_error_line(err) for err in errors[:10]]
-    more = f"\n  ... and {len(errors) - 10} more" if len(errors) > 10 else ""
-    # A failed union lists every branch; the message is what matters to the pack author.
-    body = "\n".join(f"  {loc or '<root>'}: {msg}" for loc, msg in lines)
-    first_loc, first_msg = lines[0]
-    return PackError(
-        f"{where}: {what}:\n{body}{more}",
-        field=first_loc or None,
-        expected=first_msg,
-    )
+    return problems_error(where, structure_problems(exc), what)
 
 
 # --- bounded input ------------------------------------------------------------------------------
@@ -568,7 +619,8 @@ class PregnancyAges(StrictModel):
 
 
 class Population(StrictModel):
-    """Whom the pack's thresholds were written for."""
+    """Whom the pack's thresholds were written for. A standalone pack that leaves it out is
+    for everyone (:data:`EVERYONE`); a pack that extends another inherits the other's."""
 
     age_min: AgeFrom | None = None
     age_max: AgeUpTo | None = None
@@ -579,3 +631,15 @@ class Population(StrictModel):
     def _age_band(self) -> Self:
         _check_age_band(self.age_min, self.age_max)
         return self
+
+
+#: The population of a standalone pack that states none: every age.
+EVERYONE = Population(description="everyone (the pack states no age limits)")
+
+#: The disclaimer of a standalone pack that states none (a pack that extends another
+#: inherits the other's). The bundled default pack uses it too.
+STANDARD_DISCLAIMER = (
+    "Educational interpretation only. These labels describe whether results are consistent "
+    "with a pattern described in the cited sources; they are not a diagnosis and not advice on "
+    "treatment. Reference intervals and decision limits depend on the laboratory and the method."
+)

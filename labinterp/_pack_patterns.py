@@ -13,18 +13,30 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
-from labinterp._pack_models import CheckedOn, Confidence, LocatedError, StrictModel, When
+from labinterp._pack_models import (
+    CRITERION_KEYS,
+    CheckedOn,
+    Confidence,
+    LocatedError,
+    StrictModel,
+    When,
+)
 
 __all__ = [
+    "CLASS_ID_PATTERN",
+    "MAX_CLASSES",
     "MAX_CRITERIA_DEPTH",
     "MAX_CRITERIA_PER_PATTERN",
     "AllOf",
     "AnyOf",
+    "ClassSpec",
+    "ClassificationSpec",
     "ContextRef",
     "Criterion",
     "GreyZone",
     "MissingRef",
     "NotOf",
+    "OtherwiseSpec",
     "PatternRef",
     "PatternSpec",
     "ReferencePosition",
@@ -35,7 +47,14 @@ __all__ = [
 #: How deeply all/any/not may nest in one pattern's criteria (real packs use two or three).
 MAX_CRITERIA_DEPTH = 16
 #: How many criteria one pattern may hold, counted as written out (shared parts count again).
+#: A classification counts as one pattern: its classes' criteria together.
 MAX_CRITERIA_PER_PATTERN = 1_000
+#: How many classes one classification may have, ``otherwise`` aside. Deciding class k looks
+#: at the criteria of the k - 1 classes before it, so the work grows with the square.
+MAX_CLASSES = 32
+#: What a classification's id and its classes' ids look like: the finding of a class is
+#: ``<classification>.<class>``, so neither may hold a dot.
+CLASS_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 
 class ThresholdRef(StrictModel):
@@ -86,16 +105,13 @@ class MissingRef(StrictModel):
     missing: str
 
 
-_CRITERION_TAGS: Mapping[type[BaseModel], str] = {
-    ThresholdRef: "threshold",
-    ReferenceRef: "reference",
-    PatternRef: "pattern",
-    AllOf: "all",
-    AnyOf: "any",
-    NotOf: "not",
-    ContextRef: "context",
-    MissingRef: "missing",
-}
+_CRITERION_TAGS: Mapping[type[BaseModel], str] = dict(
+    zip(
+        (ThresholdRef, ReferenceRef, PatternRef, AllOf, AnyOf, NotOf, ContextRef, MissingRef),
+        CRITERION_KEYS,
+        strict=True,
+    )
+)
 
 
 def _criterion_tag(value: Any) -> str | None:
@@ -139,8 +155,9 @@ def _sub_criteria(crit: Criterion) -> list[tuple[str, Criterion]]:
             return []
 
 
-def _criteria_shape(where: str, root: Criterion) -> LocatedError | None:
-    """Depth and written-out size of one criteria tree; shared parts are measured once."""
+def _criteria_shape(where: str, root: Criterion) -> tuple[int, LocatedError | None]:
+    """The written-out size of one criteria tree, and the problem if it nests too deeply or
+    is too large; shared parts are measured once."""
     measured: dict[int, tuple[int, int]] = {}
     stack: list[tuple[Criterion, bool]] = [(root, False)]
     while stack:
@@ -161,16 +178,16 @@ def _criteria_shape(where: str, root: Criterion) -> LocatedError | None:
         for _ in range(MAX_CRITERIA_DEPTH):
             step, crit = max(_sub_criteria(crit), key=lambda kv: measured[id(kv[1])][0])
             path += f".{step}"
-        return LocatedError(
+        return size, LocatedError(
             path, f"criteria nest more than {MAX_CRITERIA_DEPTH} levels of all/any/not here"
         )
     if size > MAX_CRITERIA_PER_PATTERN:
-        return LocatedError(
+        return size, LocatedError(
             where,
             f"{size:,} criteria once written out; at most {MAX_CRITERIA_PER_PATTERN:,} in one "
             "pattern",
         )
-    return None
+    return size, None
 
 
 class GreyZone(StrictModel):
@@ -225,7 +242,85 @@ class PatternSpec(StrictModel):
         roots += [(f"supporting[{i}]", c) for i, c in enumerate(self.supporting)]
         roots += [(f"grey_zones[{i}].if", z.if_) for i, z in enumerate(self.grey_zones)]
         for where, root in roots:
-            problem = _criteria_shape(where, root)
+            _, problem = _criteria_shape(where, root)
             if problem is not None:
                 raise problem
         return self
+
+
+_ClassId = Annotated[
+    str,
+    Field(
+        pattern=CLASS_ID_PATTERN,
+        description="lower-case letters, digits and '_'; the class's finding is "
+        "'<classification>.<class>'",
+    ),
+]
+
+
+class OtherwiseSpec(StrictModel):
+    """The class a classification gives when none of its classes holds."""
+
+    id: _ClassId
+    label: str = Field(min_length=2, description="a noun phrase: 'another cause of anemia'")
+    description: str = ""
+
+
+class ClassSpec(OtherwiseSpec):
+    """One class of a classification: it holds when its criteria hold and no earlier class's
+    criteria do."""
+
+    criteria: Criterion
+
+
+class ClassificationSpec(StrictModel):
+    """Ordered classes, of which the first whose criteria hold is chosen, and ``otherwise``
+    when none holds: exclusive and exhaustive by construction.
+
+    Each class is also a finding, ``<classification>.<class>``, that patterns may refer to.
+    Three-valued: class k is consistent when the criteria of every earlier class fail and
+    its own hold; not consistent when an earlier class's criteria hold or its own fail;
+    indeterminate otherwise. ``otherwise`` is consistent when every class's criteria fail.
+    """
+
+    label: str = Field(min_length=2, description="what is classified: 'anemia type'")
+    description: str = ""
+    classes: list[ClassSpec] = Field(
+        min_length=1, max_length=MAX_CLASSES, description="tested in order; the first that holds"
+    )
+    otherwise: OtherwiseSpec = Field(description="the class when no class holds")
+    decisive_tests: list[str] = Field(
+        default_factory=list, description="tests that would help when the class is undecided"
+    )
+    note: str = ""
+    checked: CheckedOn | None = None
+    sources: list[str] = Field(
+        default_factory=list,
+        description="ids of the pack's sources the classification follows",
+    )
+
+    @model_validator(mode="after")
+    def _distinct_and_bounded(self) -> Self:
+        seen: dict[str, str] = {}
+        keyed = [(f"classes[{i}].id", c.id) for i, c in enumerate(self.classes)]
+        for where, cid in [*keyed, ("otherwise.id", self.otherwise.id)]:
+            if cid in seen:
+                raise LocatedError(where, f"class id {cid!r} is already used by {seen[cid]}")
+            seen[cid] = where.removesuffix(".id")
+        total = 0
+        for i, item in enumerate(self.classes):
+            size, problem = _criteria_shape(f"classes[{i}].criteria", item.criteria)
+            if problem is not None:
+                raise problem
+            total += size
+        if total > MAX_CRITERIA_PER_PATTERN:
+            raise LocatedError(
+                "classes",
+                f"{total:,} criteria once written out in all classes; at most "
+                f"{MAX_CRITERIA_PER_PATTERN:,} in one classification",
+            )
+        return self
+
+    def class_ids(self) -> list[str]:
+        """The class ids in order, ``otherwise`` last."""
+        return [c.id for c in self.classes] + [self.otherwise.id]

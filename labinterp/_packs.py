@@ -10,32 +10,44 @@ reference interval, another pattern's result, the patient's context, a missing r
 
 A pack may ``extends:`` another (a bundled name, or a file in its own folder; see
 ``_pack_loading``) and then replaces whole entries by key, so a user can override one
-threshold without copying the rest.
+threshold without copying the rest; it may ``drop:`` inherited patterns (``_pack_layers``).
+
+Every problem of a pack is reported in one error: structure and cross-references together,
+each with the file, the key path as written and, for YAML, the line and column. Where an
+entry fails its own validation, the other entries are still checked; references to it are
+not reported twice.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+import warnings
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 import yaml
 from pydantic import Field, ValidationError
 
-from labinterp._analytes import ANALYTES
-from labinterp._errors import LabinterpError, PackError, did_you_mean
-from labinterp._pack_coverage import Problem, coverage_problems
+from labinterp._errors import PackError, PackWarning
+from labinterp._pack_layers import (
+    MERGED_SECTIONS,
+    ExtendStep,
+    MergedPack,
+    PackText,
+    merge_documents,
+)
 from labinterp._pack_loading import (
     bundled_pack_file,
     bundled_pack_names,
     locate_pack,
-    merge_pack_data,
     read_pack_data,
 )
 from labinterp._pack_models import (
+    EVERYONE,
     SCHEMA_VERSION,
+    STANDARD_DISCLAIMER,
     CheckedOn,
     Cutoff,
     Interval,
@@ -50,26 +62,45 @@ from labinterp._pack_models import (
     Unless,
     When,
     check_input_shape,
-    validation_error,
+    problems_error,
+    structure_problems,
 )
 from labinterp._pack_patterns import (
+    CLASS_ID_PATTERN,
     AllOf,
     AnyOf,
+    ClassificationSpec,
+    ClassSpec,
     ContextRef,
     Criterion,
     GreyZone,
     MissingRef,
     NotOf,
+    OtherwiseSpec,
     PatternRef,
     PatternSpec,
     ReferencePosition,
     ReferenceRef,
     ThresholdRef,
 )
+from labinterp._pack_references import (
+    Broken,
+    class_finding_id,
+    cross_reference_problems,
+    drop_problems,
+    entry_key,
+    listed_words,
+    pattern_dependencies,
+    pattern_like_ids,
+    referrers_of,
+    replaced_with_referrers,
+)
 
 __all__ = [
     "AllOf",
     "AnyOf",
+    "ClassSpec",
+    "ClassificationSpec",
     "ContextRef",
     "Criterion",
     "Cutoff",
@@ -78,6 +109,7 @@ __all__ = [
     "MissingRef",
     "NotCovered",
     "NotOf",
+    "OtherwiseSpec",
     "Pack",
     "PatternRef",
     "PatternSpec",
@@ -94,12 +126,14 @@ __all__ = [
     "When",
     "bundled_pack_names",
     "check_pack",
+    "class_finding_id",
     "default_pack",
     "dump_pack",
     "extend_pack",
     "load_pack",
     "pack_json_schema",
     "pattern_dependencies",
+    "pattern_like_ids",
 ]
 
 
@@ -121,18 +155,49 @@ class Pack(StrictModel):
         description="the day the pack's entries were last checked against their sources; an "
         "entry's own 'checked' overrides it",
     )
-    population: Population
+    drop: list[str] = Field(
+        default_factory=list,
+        description="ids of inherited patterns or classifications this pack leaves out "
+        "(only with extends)",
+    )
+    overrides: list[str] = Field(
+        default_factory=list,
+        description="ids of inherited patterns or classifications this pack replaces on "
+        "purpose, although other inherited patterns refer to them (only with extends)",
+    )
+    population: Population = Field(
+        default=EVERYONE,
+        description="whom the thresholds are for; a standalone pack that leaves it out is for "
+        "everyone, a pack that extends another inherits the other's",
+    )
     use_lab_reference_intervals: bool = True
     inflammation_pattern: str | None = None
-    disclaimer: str
+    disclaimer: str = Field(
+        default=STANDARD_DISCLAIMER,
+        description="shown with every interpretation; a standalone pack that leaves it out "
+        "gets labinterp's standard educational disclaimer, a pack that extends another "
+        "inherits the other's",
+    )
     sources: dict[str, Source]
     thresholds: dict[str, ThresholdSpec] = Field(default_factory=dict)
     reference_intervals: dict[str, ReferenceSpec] = Field(default_factory=dict)
     patterns: dict[str, PatternSpec] = Field(default_factory=dict)
+    classifications: dict[Annotated[str, Field(pattern=CLASS_ID_PATTERN)], ClassificationSpec] = (
+        Field(
+            default_factory=dict,
+            description="ordered, mutually exclusive classes with an 'otherwise'; each class is "
+            "a finding '<classification>.<class>'",
+        )
+    )
 
     @classmethod
     def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
-        """Validate a pack from Python data, cross-references included (raises PackError)."""
+        """Validate a pack from Python data, cross-references included (raises PackError
+        listing every problem)."""
+        if cls is Pack and isinstance(obj, Mapping) and not args and not kwargs:
+            check_input_shape(obj, "Pack")
+            pack: Self = _validated(MergedPack(dict(obj), [PackText("Pack")]), "Pack")  # type: ignore[assignment]  # cls is Pack
+            return pack
         pack = super().model_validate(obj, *args, **kwargs)
         check_pack(pack, where="Pack")
         return pack
@@ -190,26 +255,11 @@ def _load_bundled(name: str) -> Pack:
 
 
 def _load_path(path: Path, *, extends_root: Path | None) -> Pack:
-    raw = read_pack_data(path, extends_root=extends_root, pack_keys=_PACK_KEYS)
-    return _validated(raw, str(path))
+    merged = read_pack_data(path, extends_root=extends_root, pack_keys=_PACK_KEYS)
+    return _validated(merged, str(path), stacklevel=3)
 
 
 _PACK_KEYS = frozenset(f.alias or name for name, f in Pack.model_fields.items())
-
-
-def _validated(raw: Mapping[str, Any], where: str) -> Pack:
-    """Validate the whole pack: its structure first, then every cross-reference.
-
-    ``raw`` is bounded already: read from files without aliases and within the size limit,
-    or checked by :func:`check_input_shape`.
-    """
-    try:
-        # pydantic's own entry point, so that the error can name the file or caller.
-        pack: Pack = Pack.__pydantic_validator__.validate_python(raw)
-    except ValidationError as exc:
-        raise validation_error(where, exc) from None
-    check_pack(pack, where=where)
-    return pack
 
 
 def extend_pack(base: Pack, changes: Mapping[str, Any]) -> Pack:
@@ -217,7 +267,8 @@ def extend_pack(base: Pack, changes: Mapping[str, Any]) -> Pack:
 
     ``changes`` has the shape of a pack file and must give ``name`` and ``version`` (a derived
     pack is a different pack). Sections (``sources``, ``thresholds``, ``reference_intervals``,
-    ``patterns``) are merged by key; other keys replace the base's.
+    ``patterns``, ``classifications``) are merged by key; ``drop`` removes inherited patterns
+    or classifications; other keys replace the base's.
     """
     if not isinstance(base, Pack):
         raise PackError(
@@ -241,8 +292,17 @@ def extend_pack(base: Pack, changes: Mapping[str, Any]) -> Pack:
         )
     check_input_shape(changes, "extend_pack")
     raw = base.model_dump(mode="json", by_alias=True)
-    merged = merge_pack_data(raw, {**changes, "extends": base.name})
-    return _validated(merged, f"<extend_pack {str(changes['name'])[:80]!r}>")
+    # The base's own drop and overrides were applied when it was built; they are not the
+    # derived pack's.
+    raw.pop("drop", None)
+    raw.pop("overrides", None)
+    merged = merge_documents(
+        [
+            (PackText(f"base pack {base.name!r}"), raw),
+            (PackText("changes"), {**changes, "extends": base.name}),
+        ]
+    )
+    return _validated(merged, f"<extend_pack {str(changes['name'])[:80]!r}>", stacklevel=2)
 
 
 def default_pack() -> Pack:
@@ -253,9 +313,27 @@ def default_pack() -> Pack:
 def dump_pack(pack: Pack) -> str:
     """The pack as YAML text that :func:`load_pack` reads back to an equal pack."""
     _require_pack(pack, "dump_pack")
-    data = pack.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    full = pack.model_dump(mode="json", by_alias=True)
+    lean = pack.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    # A pack that extends another inherits what it leaves out, so it writes these out even
+    # when they equal the defaults: otherwise the base's would come back on reading.
+    written = {*lean, *(_INHERITED_KEYS if pack.extends else ())}
+    data = {key: value for key, value in full.items() if key in written}
+    data = {key: lean.get(key, value) for key, value in data.items()}
     data["schema_version"] = SCHEMA_VERSION
     return yaml.safe_dump(json.loads(json.dumps(data)), sort_keys=False, allow_unicode=True)
+
+
+_INHERITED_KEYS = frozenset(
+    {
+        "description",
+        "checked",
+        "population",
+        "use_lab_reference_intervals",
+        "inflammation_pattern",
+        "disclaimer",
+    }
+)
 
 
 def _require_pack(pack: object, caller: str) -> None:
@@ -273,231 +351,161 @@ def _require_pack(pack: object, caller: str) -> None:
 def check_pack(pack: Pack, *, where: str | None = None) -> None:
     """Check a pack's cross-references and coverage (done by every loader and by
     ``interpret``; for packs built directly). ``where`` names the file or caller in the
-    message; it defaults to the pack's name.
+    message; it defaults to the pack's name. Every problem is listed in one PackError.
     """
     _require_pack(pack, "check_pack")
-    problems = list(_cross_reference_problems(pack))
+    problems = list(cross_reference_problems(pack))
     if problems:
-        raise PackError(
-            f"{where or f'pack {pack.name!r}'}: the pack does not validate:\n"
-            + "\n".join(f"  {path}: {message}" for path, message in problems[:20])
-            + (f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""),
-            field=problems[0][0],
-            expected=problems[0][1],
-        )
+        raise problems_error(where or f"pack {pack.name!r}", problems)
 
 
-def _cross_reference_problems(pack: Pack) -> Iterator[Problem]:
-    """Every reference must resolve and every threshold cover its population exactly once;
-    collected so that one load reports every problem."""
-    by_inflammation = pack.inflammation_pattern is not None
-    for tid, spec in pack.thresholds.items():
-        where = f"thresholds.{tid}"
-        yield from _analyte_problems(where, spec.analyte)
-        if spec.analyte not in ANALYTES:
-            continue
-        for i, cut in enumerate(spec.cutoffs):
-            yield from _unit_problems(f"{where}.cutoffs[{i}].unit", spec.analyte, cut.unit)
-            yield from _source_problems(f"{where}.cutoffs[{i}]", pack, cut.source or spec.source)
-            if cut.when.inflammation is not None and not by_inflammation:
-                yield f"{where}.cutoffs[{i}].when.inflammation", _NO_INFLAMMATION_PATTERN
-        for i, gap in enumerate(spec.not_covered):
-            yield from _source_problems(
-                f"{where}.not_covered[{i}]", pack, gap.source or spec.source
-            )
-            if gap.when.inflammation is not None and not by_inflammation:
-                yield f"{where}.not_covered[{i}].when.inflammation", _NO_INFLAMMATION_PATTERN
-        entries = [(f"cutoffs[{i}]", cut.when) for i, cut in enumerate(spec.cutoffs)]
-        entries += [(f"not_covered[{i}]", gap.when) for i, gap in enumerate(spec.not_covered)]
-        yield from coverage_problems(where, "cutoffs", entries, pack.population, by_inflammation)
-    for aid, ref in pack.reference_intervals.items():
-        yield from _reference_problems(pack, aid, ref, by_inflammation)
-    if pack.inflammation_pattern and pack.inflammation_pattern not in pack.patterns:
-        yield "inflammation_pattern", f"no pattern named {pack.inflammation_pattern!r}"
-    for pid, pattern in pack.patterns.items():
-        for j, crit in enumerate([pattern.criteria, *pattern.supporting]):
-            where = f"patterns.{pid}." + ("criteria" if j == 0 else f"supporting[{j - 1}]")
-            yield from _criterion_problems(where, pack, crit)
-        for j, zone in enumerate(pattern.grey_zones):
-            where = f"patterns.{pid}.grey_zones[{j}]"
-            yield from _criterion_problems(f"{where}.if", pack, zone.if_)
-            yield from _source_problems(where, pack, zone.source)
-        for j, sid in enumerate(pattern.sources):
-            if sid not in pack.sources:
-                hint = did_you_mean(sid, pack.sources)
-                yield (
-                    f"patterns.{pid}.sources[{j}]",
-                    f"unknown source {sid!r}" + (f"; did you mean {hint!r}?" if hint else ""),
-                )
-        if pattern.kind != "pattern" and not pattern.sources:
-            # A note or an alert is teaching text; like a cut-off, it says where it comes from.
-            yield f"patterns.{pid}.sources", f"a {pattern.kind} must cite at least one source"
-    yield from _chain_problems(pack)
-
-
-_NO_INFLAMMATION_PATTERN = "the pack names no inflammation_pattern"
-
-
-def _reference_problems(
-    pack: Pack, aid: str, ref: ReferenceSpec, by_inflammation: bool
-) -> Iterator[Problem]:
-    where = f"reference_intervals.{aid}"
-    yield from _analyte_problems(where, aid)
-    if aid not in ANALYTES:
-        return
-    first = ref.intervals[0]
-    for i, ri in enumerate(ref.intervals):
-        yield from _unit_problems(f"{where}.intervals[{i}].unit", aid, ri.unit)
-        yield from _source_problems(f"{where}.intervals[{i}]", pack, ri.source or ref.source)
-        if ri.when.inflammation is not None and not by_inflammation:
-            yield f"{where}.intervals[{i}].when.inflammation", _NO_INFLAMMATION_PATTERN
-        if ri.critical_source is not None:
-            yield from _source_problems(
-                f"{where}.intervals[{i}].critical", pack, ri.critical_source
-            )
-        # "Above its reference interval" needs a high end in every context, or a patient of
-        # unknown sex would be judged by the intervals that have one.
-        for end in ("low", "high"):
-            if (getattr(ri, end) is None) != (getattr(first, end) is None):
-                given = "gives" if getattr(first, end) is not None else "has no"
-                yield (
-                    f"{where}.intervals[{i}].{end}",
-                    f"intervals[0] {given} '{end}' but this interval differs; every interval "
-                    "of one analyte must give the same ends",
-                )
-    entries = [(f"intervals[{i}]", ri.when) for i, ri in enumerate(ref.intervals)]
-    yield from coverage_problems(where, "intervals", entries, pack.population, by_inflammation)
-
-
-def _analyte_problems(where: str, analyte: str) -> Iterator[Problem]:
-    if analyte not in ANALYTES:
-        hint = did_you_mean(analyte, ANALYTES)
-        yield where, f"unknown analyte {analyte!r}" + (f"; did you mean {hint!r}?" if hint else "")
-
-
-def _unit_problems(where: str, analyte: str, unit: str) -> Iterator[Problem]:
-    try:
-        ANALYTES[analyte].resolve_unit(unit)
-    except LabinterpError as exc:
-        yield where, str(exc)
-
-
-def _source_problems(where: str, pack: Pack, source: str | None) -> Iterator[Problem]:
-    if source is None:
-        yield where, "no source; every threshold must cite one (document title or guideline)"
-    elif source not in pack.sources:
-        hint = did_you_mean(source, pack.sources)
-        yield (
-            f"{where}.source",
-            f"unknown source {source!r}" + (f"; did you mean {hint!r}?" if hint else ""),
-        )
-
-
-def _criterion_problems(where: str, pack: Pack, crit: Criterion) -> Iterator[Problem]:
-    # Recursion is bounded: PatternSpec refuses criteria nested deeper than 16 levels.
-    match crit:
-        case ThresholdRef(threshold=tid) if tid not in pack.thresholds:
-            hint = did_you_mean(tid, pack.thresholds)
-            yield (
-                f"{where}.threshold",
-                f"unknown threshold {tid!r}" + (f"; did you mean {hint!r}?" if hint else ""),
-            )
-        case ReferenceRef(reference=ReferencePosition(analyte=aid)):
-            yield from _analyte_problems(f"{where}.reference.analyte", aid)
-        case PatternRef(pattern=pid) if pid not in pack.patterns:
-            hint = did_you_mean(pid, pack.patterns)
-            yield (
-                f"{where}.pattern",
-                f"unknown pattern {pid!r}" + (f"; did you mean {hint!r}?" if hint else ""),
-            )
-        case AllOf(all=items) | AnyOf(any=items):
-            key = "all" if isinstance(crit, AllOf) else "any"
-            for i, item in enumerate(items):
-                yield from _criterion_problems(f"{where}.{key}[{i}]", pack, item)
-        case NotOf(not_=inner):
-            yield from _criterion_problems(f"{where}.not", pack, inner)
-        case MissingRef(missing=aid):
-            yield from _analyte_problems(f"{where}.missing", aid)
-        case ContextRef(context=when) if when.inflammation is not None:
-            if pack.inflammation_pattern is None:
-                yield f"{where}.context.inflammation", _NO_INFLAMMATION_PATTERN
-        case _:
-            return
-
-
-def pattern_dependencies(pack: Pack, pid: str) -> set[str]:
-    """Patterns that ``pid`` refers to directly, including through inflammation cut-offs."""
-    deps: set[str] = set()
-    spec = pack.patterns[pid]
-
-    def walk(crit: Criterion) -> None:
-        match crit:
-            case PatternRef(pattern=other):
-                deps.add(other)
-            case ThresholdRef(threshold=tid) if tid in pack.thresholds:
-                threshold = pack.thresholds[tid]
-                contexts = [c.when for c in threshold.cutoffs]
-                contexts += [gap.when for gap in threshold.not_covered]
-                if pack.inflammation_pattern and any(w.inflammation is not None for w in contexts):
-                    deps.add(pack.inflammation_pattern)
-            case ContextRef(context=when) if when.inflammation is not None:
-                if pack.inflammation_pattern:
-                    deps.add(pack.inflammation_pattern)
-            case ReferenceRef(reference=ReferencePosition(analyte=aid)):
-                ref = pack.reference_intervals.get(aid)
-                if (
-                    ref is not None
-                    and pack.inflammation_pattern
-                    and any(ri.when.inflammation is not None for ri in ref.intervals)
-                ):
-                    deps.add(pack.inflammation_pattern)
-            case AllOf(all=items) | AnyOf(any=items):
-                for item in items:
-                    walk(item)
-            case NotOf(not_=inner):
-                walk(inner)
-            case _:
-                return
-
-    for crit in [spec.criteria, *spec.supporting, *(zone.if_ for zone in spec.grey_zones)]:
-        walk(crit)
-    return deps
-
-
-#: How long a chain of patterns referring to patterns may be (the engine follows it).
-MAX_PATTERN_CHAIN = 16
-
-
-def _chain_problems(pack: Pack) -> Iterator[Problem]:
-    """Patterns that refer to each other in a cycle, or in a chain longer than
-    :data:`MAX_PATTERN_CHAIN`. Walked with a stack: a pack may hold many patterns."""
-    deps = {
-        pid: sorted(d for d in pattern_dependencies(pack, pid) if d in pack.patterns)
-        for pid in pack.patterns
+# A problem of a merged pack: the document it is in (None: where its key path was last
+# written), its key path as written, and what is wrong.
+_Located = tuple[int | None, str, str]
+# Top-level keys whose problems leave every cross-reference checkable: a placeholder (or the
+# default) stands in for them while the rest is checked.
+_PLACEHOLDERS: Mapping[str, object] = {"name": "pack", "version": "0", "title": ""}
+_INERT_KEYS = frozenset(
+    {
+        "schema_version",
+        "description",
+        "extends",
+        "checked",
+        "disclaimer",
+        "use_lab_reference_intervals",
+        "drop",
+        "overrides",
     }
-    length: dict[str, int] = {}  # the longest chain that starts at each finished pattern
-    for start in pack.patterns:
-        if start in length:
-            continue
-        path: list[str] = [start]
-        todo: list[list[str]] = [list(deps[start])]
-        while path:
-            if not todo[-1]:
-                pid = path.pop()
-                todo.pop()
-                length[pid] = 1 + max((length[d] for d in deps[pid]), default=0)
-                if length[pid] > MAX_PATTERN_CHAIN:
-                    yield (
-                        f"patterns.{pid}",
-                        f"patterns refer to patterns more than {MAX_PATTERN_CHAIN} deep from here",
-                    )
-                    return
-                continue
-            dep = todo[-1].pop()
-            if dep in path:
-                cycle = " -> ".join([*path[path.index(dep) :], dep])
-                yield f"patterns.{dep}", f"patterns refer to each other in a cycle: {cycle}"
-                return
-            if dep not in length:
-                path.append(dep)
-                todo.append(list(deps[dep]))
+)
+
+
+def _validated(merged: MergedPack, where: str, stacklevel: int = 1) -> Pack:
+    """Validate the whole pack: structure, cross-references, coverage and what ``drop``
+    and ``overrides`` say, all reported together; then warn about replaced patterns that
+    inherited patterns refer to.
+
+    ``merged.data`` is bounded already: read from files without aliases and within the size
+    limit, or checked by :func:`check_input_shape`. ``stacklevel`` is how many calls up the
+    caller of the public function is, for the warning's place.
+    """
+    note = None
+    try:
+        # pydantic's own entry point, so that the error can name the file or caller.
+        pack: Pack | None = Pack.__pydantic_validator__.validate_python(merged.data)
+        problems: list[_Located] = []
+        broken: dict[str, set[str]] = {}
+    except ValidationError as exc:
+        problems = [(None, path, message) for path, message in structure_problems(exc)]
+        pack, broken, note = _salvage(merged.data, exc)
+    if pack is not None:
+        # What a drop removed is reported at the drop, not at each reference to it.
+        dropped = {pid for step in merged.steps for _, pid in step.drop} | set(pack.drop)
+        skip = Broken(entries=broken, dropped=dropped)
+        problems += [(None, path, text) for path, text in cross_reference_problems(pack, skip)]
+        problems += list(drop_problems(pack, merged.steps))
+        if broken and note is None:
+            count = sum(len(ids) for ids in broken.values())
+            note = (
+                f"the references inside the {count} "
+                f"{'entry that does' if count == 1 else 'entries that do'} not validate were "
+                "not checked; they will be once the entries validate"
+            )
+    problems += [(doc, path, text) for doc, path, text in merged.problems]
+    if problems:
+        raise problems_error(
+            where,
+            [(path, message) for _, path, message in problems],
+            places=lambda i: merged.place(problems[i][1], problems[i][0]),
+            note=note,
+        )
+    assert pack is not None  # no problems: the pack validated
+    _warn_about_replacements(pack, merged, where, stacklevel + 2)
+    return pack
+
+
+def _salvage(
+    data: Mapping[str, Any], exc: ValidationError
+) -> tuple[Pack | None, dict[str, set[str]], str | None]:
+    """The pack without the entries that failed validation, so that the rest can still be
+    checked; or None, with why, when what failed is needed to check anything else."""
+    kept = dict(data)
+    broken: dict[str, set[str]] = {}
+    for err in exc.errors():
+        loc = err["loc"]
+        head = loc[0] if loc else None
+        if not isinstance(head, str):
+            return None, {}, _not_checked("the pack is not a mapping of pack keys")
+        if head in MERGED_SECTIONS:
+            section = kept.get(head)
+            if len(loc) < 2 or not isinstance(section, Mapping) or loc[1] not in section:
+                return None, {}, _not_checked(f"{head} is missing or not a mapping")
+            broken.setdefault(head, set()).add(str(loc[1]))
+        elif head in _PLACEHOLDERS:
+            kept[head] = _PLACEHOLDERS[head]
+        elif head in _INERT_KEYS or head not in Pack.model_fields:
+            kept.pop(head, None)
+        else:  # population or inflammation_pattern: every threshold's coverage depends on it
+            return None, {}, _not_checked(f"{head} is not valid")
+    for section, ids in broken.items():
+        kept[section] = {k: v for k, v in kept[section].items() if k not in ids}
+    try:
+        pack = Pack.__pydantic_validator__.validate_python(kept)
+    except ValidationError:  # pragma: no cover - every error above was taken out
+        return None, {}, _not_checked("the pack's structure could not be repaired")
+    return pack, broken, None
+
+
+def _not_checked(why: str) -> str:
+    return f"cross-references and coverage were not checked, because {why}; fix that first"
+
+
+def _warn_about_replacements(pack: Pack, merged: MergedPack, where: str, stacklevel: int) -> None:
+    """A PackWarning for each inherited pattern or classification replaced by a different
+    definition while inherited patterns still refer to it (and ``overrides`` does not say
+    so): their results now follow the new definition."""
+    if not any(step.replaced for step in merged.steps):
+        return
+    index = referrers_of(pack)
+    for step in merged.steps:
+
+        def inherited(pid: str, step: ExtendStep = step) -> bool:
+            return merged.origins.get(entry_key(pack, pid), step.document) < step.document
+
+        def changed(key: tuple[str, str], step: ExtendStep = step) -> bool:
+            # Replaced by this step (not again by a later one) with another meaning.
+            old = step.replaced[key]
+            return merged.origins.get(key) == step.document and _differs(pack, key, old)
+
+        for section, pid, referrers in replaced_with_referrers(
+            pack, step, inherited, changed, index
+        ):
+            place = merged.place(f"{section}.{pid}", step.document)
+            # The place names the file (and line) when it is one; else the caller does.
+            head = place if place.startswith(where) else f"{where}: {place}" if place else where
+            warnings.warn(
+                _replacement_warning(head, section, pid, referrers), stacklevel=stacklevel
+            )
+
+
+def _replacement_warning(head: str, section: str, pid: str, referrers: list[str]) -> PackWarning:
+    kind = "pattern" if section == "patterns" else "classification"
+    verb = "refers" if len(referrers) == 1 else "refer"
+    return PackWarning(
+        f"{head}: {section}.{pid} replaces the inherited {kind} {pid!r}, which "
+        f"{listed_words(referrers)} {verb} to; their results now follow the new definition. "
+        f"If that is meant, say so with 'overrides: [{pid}]'"
+    )
+
+
+def _differs(pack: Pack, key: tuple[str, str], old: object) -> bool:
+    """Whether the inherited entry ``old`` (raw data) means something else than the pack's."""
+    section, pid = key
+    model: type[PatternSpec] | type[ClassificationSpec] = (
+        PatternSpec if section == "patterns" else ClassificationSpec
+    )
+    current = getattr(pack, section).get(pid)
+    try:
+        before = model.__pydantic_validator__.validate_python(old)
+    except ValidationError:
+        return True
+    return bool(before != current)

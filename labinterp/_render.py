@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from labinterp._analytes import ANALYTES
 from labinterp._errors import InvalidValueError
-from labinterp._findings import AnalyteFlag, Interpretation, PatternFinding
+from labinterp._findings import (
+    AnalyteFlag,
+    ClassificationFinding,
+    Interpretation,
+    PatternFinding,
+)
 from labinterp._panel import Measurement, Panel
 from labinterp._rules import CriterionResult, Outcome
 from labinterp._units import with_unit
@@ -82,6 +87,15 @@ def _pattern_lines(finding: PatternFinding) -> list[str]:
     return lines
 
 
+def _classification_lines(found: ClassificationFinding, verbose: bool) -> list[str]:
+    # One line: the class chosen, or the classes still possible and what is missing. Each
+    # class's trace is in the finding of the same id (JSON); the line is the summary.
+    lines = [f"{'[+]' if found.chosen else '[?]'} {found.label}"]
+    if verbose and found.decisive_tests:
+        lines.append(f"        results that would settle it: {', '.join(found.decisive_tests)}")
+    return lines
+
+
 def _flag_line(flag: AnalyteFlag) -> str:
     name = ANALYTES[flag.analyte].display_name
     code = f" {flag.code}" if flag.code else ""
@@ -100,8 +114,8 @@ def _alert_lines(alerts: tuple[PatternFinding, ...]) -> list[str]:
 
 
 def render_text(interp: Interpretation, *, verbose: bool = True) -> str:
-    """A plain-text report: alerts first, then patterns with their traces, flags,
-    assumptions and the disclaimer."""
+    """A plain-text report: alerts first, then a line per classification, patterns with
+    their traces, flags, assumptions and the disclaimer."""
     if not isinstance(interp, Interpretation):
         panel_hint = (
             "; for a panel, use render_panel_text(panel) or render_text(interpret(panel))"
@@ -119,8 +133,15 @@ def render_text(interp: Interpretation, *, verbose: bool = True) -> str:
     if interp.alerts:
         # An alert that holds comes before everything else, so that no reader misses it.
         lines += _alert_lines(interp.alerts)
+    if interp.classifications:
+        lines.append("Classifications")
+        for found in interp.classifications:
+            lines += _classification_lines(found, verbose)
+        lines.append("")
     lines.append("Patterns")
     for finding in interp.patterns:
+        if finding.classification is not None:
+            continue  # a class is shown by its classification's line, above
         lines += (
             _pattern_lines(finding) if verbose else [f"{_MARK[finding.status]} {finding.label}"]
         )

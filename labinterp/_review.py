@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 
 from labinterp._analytes import ANALYTES
 from labinterp._pack_models import Cutoff, ReferenceIntervalSpec
-from labinterp._packs import Pack, bundled_pack_names, load_pack
+from labinterp._packs import Pack, bundled_pack_names, class_finding_id, load_pack
 from labinterp._rules import compile_pack
 
 __all__ = ["clinical_review_markdown"]
@@ -61,6 +61,11 @@ def _pack_section(pack: Pack) -> list[str]:
         )
     lines += ["", "### Patterns", ""]
     lines += _table(("pattern", "kind", "decided by", "checked"), _pattern_rows(pack))
+    if pack.classifications:
+        lines += ["", "### Classifications", ""]
+        lines.append("The first class whose criteria hold is chosen; `otherwise` when none does.")
+        lines.append("")
+        lines += _table(("class", "label", "decided by", "sources", "checked"), _class_rows(pack))
     pitfalls = list(_pitfalls(pack))
     if pitfalls:
         lines += ["", "### Pitfalls the pack knows about", ""]
@@ -154,6 +159,16 @@ def _pattern_rows(pack: Pack) -> Iterator[tuple[str, ...]]:
             f"`{rule}`",
             spec.checked or pack.checked or "not recorded",
         )
+
+
+def _class_rows(pack: Pack) -> Iterator[tuple[str, ...]]:
+    compiled = {cp.id: cp for cp in compile_pack(pack).patterns if cp.classification}
+    for cid, spec in pack.classifications.items():
+        cited = "; ".join(pack.sources[s].citation() for s in spec.sources) or "-"
+        checked = spec.checked or pack.checked or "not recorded"
+        for class_id in spec.class_ids():
+            found = compiled[class_finding_id(cid, class_id)]
+            yield (f"`{found.id}`", found.label, f"`{found.rule.text}`", cited, checked)
 
 
 def _pitfalls(pack: Pack) -> Iterator[str]:

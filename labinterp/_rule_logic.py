@@ -19,6 +19,7 @@ from labinterp._rule_base import (
 __all__ = [
     "AllRule",
     "AnyRule",
+    "ClassRule",
     "GreyZoneRule",
     "NotRule",
     "PatternRule",
@@ -148,6 +149,64 @@ class NotRule:
             missing_context=inner.missing_context,
             children=(inner,),
         )
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class ClassRule:
+    """One class of an ordered classification: the criteria of every class before it fail
+    and its own hold (``own`` is None for ``otherwise``, which holds when every class's
+    criteria fail).
+
+    Strict Kleene conjunction of "not earlier" and "own", so it is sound, and in any complete
+    set of results exactly one class holds: the classes exclude each other and cover every
+    case by construction.
+    """
+
+    earlier: tuple[tuple[str, Rule], ...]  # (class id, criteria) of the classes before it
+    own: Rule | None
+    text: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        parts = [f"not(class {cid})" for cid, _ in self.earlier]
+        parts += [self.own.text] if self.own is not None else []
+        text = parts[0] if len(parts) == 1 else "all(" + ", ".join(parts) + ")"
+        object.__setattr__(self, "text", text)
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def decide(self, facts: Facts) -> Outcome:
+        result = Outcome.HELD
+        for _, rule in self.earlier:
+            outcome = rule.decide(facts)
+            if outcome is Outcome.HELD:
+                return Outcome.FAILED  # an earlier class is chosen
+            if outcome is Outcome.UNDECIDED:
+                result = Outcome.UNDECIDED
+        if self.own is None:
+            return result
+        return _kleene_all((result, self.own.decide(facts)))
+
+    def evaluate(self, facts: Facts) -> CriterionResult:
+        results = [_not_class(cid, rule.evaluate(facts)) for cid, rule in self.earlier]
+        if self.own is not None:
+            results.append(self.own.evaluate(facts))
+        if len(results) == 1:
+            return results[0]
+        outcome = _kleene_all(r.outcome for r in results)
+        return _composite("all", self.text, outcome, tuple(results))
+
+
+def _not_class(class_id: str, inner: CriterionResult) -> CriterionResult:
+    """An earlier class does not apply: its criteria, negated, named by the class."""
+    return CriterionResult(
+        "not",
+        f"not(class {class_id})",
+        _NEGATE[inner.outcome],
+        missing_analytes=inner.missing_analytes,
+        missing_context=inner.missing_context,
+        children=(inner,),
+    )
 
 
 # --- patterns: criteria and grey zones ----------------------------------------------------------

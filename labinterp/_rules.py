@@ -28,7 +28,9 @@ from labinterp._packs import (
     ReferenceRef,
     ThresholdRef,
     When,
+    class_finding_id,
     pattern_dependencies,
+    pattern_like_ids,
 )
 from labinterp._rule_base import (
     INF,
@@ -63,6 +65,7 @@ from labinterp._rule_leaves import (
 from labinterp._rule_logic import (
     AllRule,
     AnyRule,
+    ClassRule,
     GreyZoneRule,
     NotRule,
     PatternRule,
@@ -73,7 +76,10 @@ from labinterp._units import with_unit
 __all__ = [
     "AllRule",
     "AnyRule",
+    "ClassRule",
+    "CompiledClassification",
     "CompiledPack",
+    "CompiledPattern",
     "ContextRule",
     "CriterionResult",
     "CutoffUsed",
@@ -235,6 +241,7 @@ class CompiledPattern:
     note: str
     grey_zones: tuple[GreyZoneRule, ...] = ()
     sources: tuple[str, ...] = ()  # citations, as the pack's sources print them
+    classification: str | None = None  # the classification a class belongs to
     labels: Mapping[str, str] = field(init=False)
     decider: PatternRule = field(init=False)
     decide: Callable[[Facts], Outcome] = field(init=False, repr=False)
@@ -272,6 +279,24 @@ class CompiledPattern:
 
 
 @dataclass(frozen=True, slots=True)
+class CompiledClassification:
+    """A classification, compiled: its classes are findings among the compiled patterns
+    (``<classification>.<class>``); this says which, in order, ``otherwise`` last."""
+
+    id: str
+    label: str
+    description: str
+    note: str
+    class_ids: tuple[str, ...]
+    class_labels: Mapping[str, str]
+    decisive_tests: tuple[str, ...]
+    sources: tuple[str, ...]
+
+    def finding_id(self, class_id: str) -> str:
+        return class_finding_id(self.id, class_id)
+
+
+@dataclass(frozen=True, slots=True)
 class CompiledPack:
     """A pack turned into rule objects, in the order patterns must be evaluated."""
 
@@ -279,6 +304,7 @@ class CompiledPack:
     thresholds: Mapping[str, ThresholdRule]
     ranges: Mapping[str, tuple[RangeUsed, ...]]
     patterns: tuple[CompiledPattern, ...]
+    classifications: Mapping[str, CompiledClassification] = field(default_factory=dict)
     pattern_rules: Mapping[str, PatternRule] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -375,9 +401,8 @@ def compile_pack(pack: Pack) -> CompiledPack:
             item.confidence,
         )
 
-    order = _evaluation_order(pack)
-    patterns = tuple(
-        CompiledPattern(
+    compiled: dict[str, CompiledPattern] = {
+        pid: CompiledPattern(
             pid,
             spec.label,
             spec.kind,
@@ -389,10 +414,53 @@ def compile_pack(pack: Pack) -> CompiledPack:
             tuple(zone(z) for z in spec.grey_zones),
             tuple(pack.sources[sid].citation() for sid in spec.sources),
         )
-        for pid in order
-        for spec in (pack.patterns[pid],)
+        for pid, spec in pack.patterns.items()
+    }
+    classifications = {
+        cid: _compile_classification(pack, cid, build, compiled) for cid in pack.classifications
+    }
+    patterns = tuple(compiled[pid] for pid in _evaluation_order(pack))
+    return CompiledPack(pack, thresholds, ranges, patterns, classifications)
+
+
+def _compile_classification(
+    pack: Pack,
+    cid: str,
+    build: Callable[[Criterion], Rule],
+    compiled: dict[str, CompiledPattern],
+) -> CompiledClassification:
+    """Each class as a pattern-like finding (added to ``compiled``), and the classification."""
+    spec = pack.classifications[cid]
+    rules = [(item.id, build(item.criteria)) for item in spec.classes]
+    sources = tuple(pack.sources[sid].citation() for sid in spec.sources)
+    members = [(item.id, item.label, item.description) for item in spec.classes]
+    members.append((spec.otherwise.id, spec.otherwise.label, spec.otherwise.description))
+    for k, (class_id, label, description) in enumerate(members):
+        own = rules[k][1] if k < len(rules) else None
+        fid = class_finding_id(cid, class_id)
+        compiled[fid] = CompiledPattern(
+            fid,
+            label,
+            "pattern",
+            " ".join(description.split()),
+            ClassRule(tuple(rules[:k]), own),
+            (),
+            tuple(spec.decisive_tests),
+            "",
+            (),
+            sources,
+            cid,
+        )
+    return CompiledClassification(
+        cid,
+        spec.label,
+        " ".join(spec.description.split()),
+        " ".join(spec.note.split()),
+        tuple(class_id for class_id, _, _ in members),
+        {class_id: label for class_id, label, _ in members},
+        tuple(spec.decisive_tests),
+        sources,
     )
-    return CompiledPack(pack, thresholds, ranges, patterns)
 
 
 def _range_cutoffs(ranges: Sequence[RangeUsed], position: str) -> tuple[CutoffUsed, ...]:
@@ -422,7 +490,8 @@ def _range_cutoffs(ranges: Sequence[RangeUsed], position: str) -> tuple[CutoffUs
 
 
 def _evaluation_order(pack: Pack) -> list[str]:
-    """Patterns after the patterns they depend on; otherwise in the pack's order."""
+    """Patterns (and classes) after those they depend on; otherwise in the pack's order,
+    classes after patterns."""
     order: list[str] = []
     placed: set[str] = set()
 
@@ -436,6 +505,6 @@ def _evaluation_order(pack: Pack) -> list[str]:
 
     if pack.inflammation_pattern:
         place(pack.inflammation_pattern)
-    for pid in pack.patterns:
+    for pid in pattern_like_ids(pack):
         place(pid)
     return order

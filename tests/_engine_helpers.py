@@ -17,6 +17,8 @@ from labinterp import CriterionResult, Interpretation, Outcome, Pack, PatternFin
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_PANEL = REPO_ROOT / "examples" / "iron_deficiency_panel.json"
 SCHEMA_FILE = REPO_ROOT / "reference_ranges" / "pack.schema.json"
+#: The example pack with a classification (anemia_type) over the default pack.
+CLASSIFICATION_PACK = REPO_ROOT / "examples" / "anemia_type_pack.yaml"
 
 SEED_TITLE = "Is there a correlation between backache and anemia?"
 PACK_NAMES: tuple[str, ...] = ("default", "heart_failure_esc_2021", "who_2020_ferritin")
@@ -32,8 +34,9 @@ ADULT: dict[str, Any] = {"age": 40}
 
 @cache
 def pack(name: str = "default") -> Pack:
-    """A bundled pack, loaded once per test session."""
-    return labinterp.load_pack(name)
+    """A bundled pack (or ``"anemia_type"``, the example pack with a classification), loaded
+    once per test session."""
+    return labinterp.load_pack(CLASSIFICATION_PACK if name == "anemia_type" else name)
 
 
 def adult(**values: Any) -> dict[str, Any]:

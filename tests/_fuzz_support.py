@@ -36,6 +36,7 @@ import sys
 import threading
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -1053,7 +1054,10 @@ def _validate_pack(raw: Any, _work: Path) -> object:
 
 def _extend_pack(args: tuple[str, Any], _work: Path) -> object:
     base, changes = args
-    pack = labinterp.extend_pack(labinterp.load_pack(base), changes)
+    with warnings.catch_warnings():
+        # Replacing an inherited pattern that others refer to is allowed, and warned about.
+        warnings.simplefilter("ignore", labinterp.PackWarning)
+        pack = labinterp.extend_pack(labinterp.load_pack(base), changes)
     return interpret(VALID_MAPPING, pack=pack).to_json()
 
 
@@ -1071,6 +1075,8 @@ def _accessors(arg: Any, _work: Path) -> object:
         result.status(arg)
     with contextlib.suppress(LabinterpError):
         result.pattern(arg)
+    with contextlib.suppress(LabinterpError):
+        result.classification(arg)
     return result.flag(arg)
 
 

@@ -68,7 +68,7 @@ def _panels(draw: st.DrawFn) -> dict[str, Any]:
     return panel
 
 
-@given(_panels(), st.sampled_from(PACK_NAMES))
+@given(_panels(), st.sampled_from([*PACK_NAMES, "anemia_type"]))
 def test_decided_status_is_the_trace_outcome(panel: dict[str, Any], pack_name: str) -> None:
     result = labinterp.interpret(panel, pack=pack(pack_name))
     decided = result.statuses()
@@ -81,6 +81,32 @@ def test_decided_status_is_the_trace_outcome(panel: dict[str, Any], pack_name: s
     }
     assert explained == decided
     assert {f.id: f.status for f in result.patterns} == decided
+
+
+@given(_panels())
+def test_a_classification_decides_what_its_classes_explain(panel: dict[str, Any]) -> None:
+    """The classes of a classification (patterns of their own) are decided as their traces
+    explain, exactly one is consistent or none is and at least two remain possible, and the
+    classification says the same."""
+    result = labinterp.interpret(panel, pack=pack("anemia_type"))
+    decided = result.statuses()
+    found = result.classifications[0]
+    classes = {k: decided[f"anemia_type.{k}"] for k in found.classes}
+    for k in found.classes:
+        finding = result.pattern(f"anemia_type.{k}")
+        assert STATUS_OF_OUTCOME[finding.criteria.outcome] == classes[k]
+        assert finding.classification == "anemia_type"
+    consistent = [k for k, s in classes.items() if s == "consistent"]
+    possible = tuple(k for k, s in classes.items() if s == "indeterminate")
+    if consistent:
+        assert consistent == [found.chosen]
+        assert result.classification("anemia_type") == found.chosen
+        assert found.possible == (found.chosen,)
+    else:
+        assert len(possible) >= 2
+        assert found.chosen is None
+        assert result.classification("anemia_type") == possible == found.possible
+        assert "cannot be decided between" in found.label
 
 
 @given(_panels())

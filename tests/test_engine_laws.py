@@ -20,6 +20,8 @@ from labinterp import ANALYTES, CONTEXT_VOCABULARIES, Outcome, Pack, convert, in
 from labinterp._packs import (
     AllOf,
     AnyOf,
+    ClassificationSpec,
+    ClassSpec,
     ContextRef,
     Criterion,
     Cutoff,
@@ -28,6 +30,7 @@ from labinterp._packs import (
     MissingRef,
     NotCovered,
     NotOf,
+    OtherwiseSpec,
     PatternRef,
     PatternSpec,
     Population,
@@ -645,6 +648,10 @@ def packs(draw: st.DrawFn) -> Pack:
             decisive_tests=draw(st.lists(TEXT, max_size=2)),
             note=draw(OPTIONAL_TEXT),
         )
+    classifications = {
+        f"c{n}": draw_classification(draw, threshold_ids, pattern_ids, source_ids)
+        for n in range(draw(st.integers(0, 1)))
+    }
     return Pack(
         name=draw(IDENT),
         version=draw(st.sampled_from(["1", "1.0", "2026.11.0", "0.1-beta", "2"])),
@@ -663,6 +670,31 @@ def packs(draw: st.DrawFn) -> Pack:
         thresholds=threshold_specs,
         reference_intervals=refs,
         patterns=patterns,
+        classifications=classifications,
+    )
+
+
+def draw_classification(
+    draw: st.DrawFn,
+    threshold_ids: Sequence[str],
+    pattern_ids: Sequence[str],
+    source_ids: Sequence[str],
+) -> ClassificationSpec:
+    """Ordered classes over the pack's thresholds and patterns, with an otherwise."""
+    count = draw(st.integers(1, 3))
+    return ClassificationSpec(
+        label=draw(TEXT),
+        description=draw(OPTIONAL_TEXT),
+        classes=[
+            ClassSpec(
+                id=f"k{i}",
+                label=draw(TEXT),
+                criteria=draw_criterion(draw, threshold_ids, pattern_ids),
+            )
+            for i in range(count)
+        ],
+        otherwise=OtherwiseSpec(id="other", label=draw(TEXT)),
+        sources=draw(st.lists(st.sampled_from(source_ids), max_size=2)),
     )
 
 
@@ -709,3 +741,9 @@ def test_generated_packs_decide_what_they_explain(generated: Pack, panel: dict[s
     for found in result.patterns:
         explained = grey_zone_outcome(found.criteria.outcome, (z.outcome for z in found.grey_zones))
         assert STATUS_OF_OUTCOME[explained] == decided[found.id] == found.status
+    for classified in result.classifications:
+        # Exclusive and exhaustive: one class is consistent, or at least two are possible.
+        statuses = [decided[f"{classified.id}.{k}"] for k in classified.classes]
+        assert statuses.count("consistent") == 1 or (
+            statuses.count("consistent") == 0 and statuses.count("indeterminate") >= 2
+        )

@@ -169,7 +169,9 @@ def test_unknown_source_id_is_refused_with_a_suggestion(tmp_path: Path) -> None:
     data["sources"] = {"who_2020": {"title": "WHO 2020", "kind": "guideline"}}
     data["thresholds"]["ferritin_low"]["source"] = "who_2002"
     message = refused(write(tmp_path / "p.yaml", data))
-    assert "thresholds.ferritin_low.cutoffs[0].source" in message
+    # Named once, where it is written, not at each cut-off that inherits it.
+    assert "thresholds.ferritin_low.source: unknown source" in message
+    assert "cutoffs[0].source" not in message
     assert "'who_2002'" in message
     assert "did you mean 'who_2020'?" in message
 

@@ -60,12 +60,24 @@ def test_exported_names_are_public() -> None:
     assert not [name for name in labinterp.__all__ if name.startswith("_")]
 
 
-def test_every_exported_error_is_a_labinterp_error() -> None:
-    errors = [
+def _exported_exceptions() -> list[type[BaseException]]:
+    return [
         obj
         for name in labinterp.__all__
         if inspect.isclass(obj := getattr(labinterp, name)) and issubclass(obj, BaseException)
     ]
+
+
+def test_every_exported_warning_is_a_user_warning() -> None:
+    found = [w for w in _exported_exceptions() if issubclass(w, Warning)]
+    assert found == [labinterp.PackWarning]
+    for warning in found:
+        assert issubclass(warning, UserWarning)
+        assert warning.__name__.endswith("Warning")
+
+
+def test_every_exported_error_is_a_labinterp_error() -> None:
+    errors = [e for e in _exported_exceptions() if not issubclass(e, Warning)]
     assert LabinterpError in errors
     assert len(errors) >= 10
     for error in errors:
