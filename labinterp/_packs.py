@@ -25,7 +25,7 @@ import yaml
 from pydantic import Field, ValidationError
 
 from labinterp._analytes import ANALYTES
-from labinterp._errors import LabinterpError, PackError, did_you_mean
+from labinterp._errors import LabinterpError, PackError, did_you_mean, shorten
 from labinterp._pack_coverage import Problem, coverage_problems
 from labinterp._pack_loading import (
     bundled_pack_file,
@@ -273,12 +273,21 @@ def check_pack(pack: Pack, *, where: str | None = None) -> None:
     problems = list(_cross_reference_problems(pack))
     if problems:
         raise PackError(
-            f"{where or f'pack {pack.name!r}'}: the pack does not validate:\n"
-            + "\n".join(f"  {path}: {message}" for path, message in problems[:20])
+            f"{where or f'pack {shorten(pack.name)}'}: the pack does not validate:\n"
+            + "\n".join(f"  {_clip(path)}: {_clip(message)}" for path, message in problems[:20])
             + (f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""),
             field=problems[0][0],
             expected=problems[0][1],
         )
+
+
+#: The longest key path or problem shown in a message: a key path holds the pack's own names,
+#: and a 20 kB name repeated in twenty lines must not make a 400 kB message.
+_LINE_LIMIT = 240
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _LINE_LIMIT else text[: _LINE_LIMIT - 3] + "..."
 
 
 def _cross_reference_problems(pack: Pack) -> Iterator[Problem]:
@@ -307,7 +316,7 @@ def _cross_reference_problems(pack: Pack) -> Iterator[Problem]:
     for aid, ref in pack.reference_intervals.items():
         yield from _reference_problems(pack, aid, ref, by_inflammation)
     if pack.inflammation_pattern and pack.inflammation_pattern not in pack.patterns:
-        yield "inflammation_pattern", f"no pattern named {pack.inflammation_pattern!r}"
+        yield "inflammation_pattern", f"no pattern named {shorten(pack.inflammation_pattern)}"
     for pid, pattern in pack.patterns.items():
         for j, crit in enumerate([pattern.criteria, *pattern.supporting]):
             where = f"patterns.{pid}." + ("criteria" if j == 0 else f"supporting[{j - 1}]")
@@ -321,7 +330,8 @@ def _cross_reference_problems(pack: Pack) -> Iterator[Problem]:
                 hint = did_you_mean(sid, pack.sources)
                 yield (
                     f"patterns.{pid}.sources[{j}]",
-                    f"unknown source {sid!r}" + (f"; did you mean {hint!r}?" if hint else ""),
+                    f"unknown source {shorten(sid)}"
+                    + (f"; did you mean {shorten(hint)}?" if hint else ""),
                 )
         if pattern.kind != "pattern" and not pattern.sources:
             # A note or an alert is teaching text; like a cut-off, it says where it comes from.
@@ -366,7 +376,11 @@ def _reference_problems(
 def _analyte_problems(where: str, analyte: str) -> Iterator[Problem]:
     if analyte not in ANALYTES:
         hint = did_you_mean(analyte, ANALYTES)
-        yield where, f"unknown analyte {analyte!r}" + (f"; did you mean {hint!r}?" if hint else "")
+        yield (
+            where,
+            f"unknown analyte {shorten(analyte)}"
+            + (f"; did you mean {shorten(hint)}?" if hint else ""),
+        )
 
 
 def _unit_problems(where: str, analyte: str, unit: str) -> Iterator[Problem]:
@@ -383,7 +397,8 @@ def _source_problems(where: str, pack: Pack, source: str | None) -> Iterator[Pro
         hint = did_you_mean(source, pack.sources)
         yield (
             f"{where}.source",
-            f"unknown source {source!r}" + (f"; did you mean {hint!r}?" if hint else ""),
+            f"unknown source {shorten(source)}"
+            + (f"; did you mean {shorten(hint)}?" if hint else ""),
         )
 
 
@@ -394,7 +409,8 @@ def _criterion_problems(where: str, pack: Pack, crit: Criterion) -> Iterator[Pro
             hint = did_you_mean(tid, pack.thresholds)
             yield (
                 f"{where}.threshold",
-                f"unknown threshold {tid!r}" + (f"; did you mean {hint!r}?" if hint else ""),
+                f"unknown threshold {shorten(tid)}"
+                + (f"; did you mean {shorten(hint)}?" if hint else ""),
             )
         case ReferenceRef(reference=ReferencePosition(analyte=aid)):
             yield from _analyte_problems(f"{where}.reference.analyte", aid)
@@ -402,7 +418,8 @@ def _criterion_problems(where: str, pack: Pack, crit: Criterion) -> Iterator[Pro
             hint = did_you_mean(pid, pack.patterns)
             yield (
                 f"{where}.pattern",
-                f"unknown pattern {pid!r}" + (f"; did you mean {hint!r}?" if hint else ""),
+                f"unknown pattern {shorten(pid)}"
+                + (f"; did you mean {shorten(hint)}?" if hint else ""),
             )
         case AllOf(all=items) | AnyOf(any=items):
             key = "all" if isinstance(crit, AllOf) else "any"
