@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -100,16 +100,29 @@ def atheris_input(name: str, data: bytes, work: Path) -> tuple[Any, str]:
     elif name == "Panel.from_mapping":
         arg = {analyte: fdp.ConsumeUnicode(fdp.remaining_bytes())}
     elif name == "Panel.from_json":
-        arg = fdp.ConsumeBytes(fdp.remaining_bytes())
+        if fdp.ConsumeBool():  # raw bytes: the decoding and JSON layers
+            arg = fdp.ConsumeBytes(fdp.remaining_bytes())
+        else:  # a JSON panel with one free text value: what lies behind the JSON layer
+            text = fdp.ConsumeUnicode(fdp.remaining_bytes())
+            document = {analyte: text, "sex": "female", "age": 40}
+            arg = json.dumps(document, ensure_ascii=False).encode("utf-8", "surrogatepass")
     elif name == "convert":
         value = fdp.ConsumeRegularFloat() if fdp.ConsumeBool() else fdp.ConsumeFloat()
-        half = fdp.remaining_bytes() // 2
-        arg = (value, fdp.ConsumeUnicode(half), fdp.ConsumeUnicode(half), analyte)
+        # Known spellings most of the time, so that conversions happen; free text otherwise.
+        units = [_unit_or_text(fdp) for _ in range(2)]
+        arg = (value, units[0], units[1], analyte if fdp.ConsumeBool() else fz.NO_ANALYTE)
     elif name == "load_pack":
         arg = fz.PackFile(fdp.ConsumeBytes(fdp.remaining_bytes()))
     else:
         arg = fdp.ConsumeUnicode(fdp.remaining_bytes())
     return arg, fz.ENTRY_POINTS[name].describe(arg)
+
+
+def _unit_or_text(fdp: Any) -> str:
+    if fdp.ConsumeIntInRange(0, 3):
+        index: int = fdp.ConsumeIntInRange(0, len(fz.UNIT_SPELLINGS) - 1)
+        return fz.UNIT_SPELLINGS[index]
+    return str(fdp.ConsumeUnicode(fdp.ConsumeIntInRange(0, 40)))
 
 
 def fuzzer_dictionary() -> str:
@@ -168,27 +181,30 @@ def atheris_child(argv: Sequence[str]) -> None:
     atheris.Fuzz()
 
 
-def run_atheris(names: Sequence[str], budget: int, seed: int) -> list[fz.EntryReport]:
-    reports = []
-    for name in names:
-        with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "report.json"
-            command = [
-                sys.executable,
-                "-c",
-                _ATHERIS_BOOTSTRAP,
-                str(Path(__file__).resolve().parent),
-                name,
-                str(budget),
-                str(seed),
-                str(out),
-            ]
-            env = {**os.environ, "PYTHONPATH": str(ROOT / "tests")}
-            done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-            if not out.exists():
-                raise SystemExit(f"atheris child for {name} failed:\n{done.stderr[-2000:]}")
-            reports.append(fz.EntryReport.from_dict(json.loads(out.read_text(encoding="utf-8"))))
-    return reports
+def _atheris_one(name: str, budget: int, seed: int) -> fz.EntryReport:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "report.json"
+        command = [
+            sys.executable,
+            "-c",
+            _ATHERIS_BOOTSTRAP,
+            str(Path(__file__).resolve().parent),
+            name,
+            str(budget),
+            str(seed),
+            str(out),
+        ]
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "tests")}
+        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        if not out.exists():
+            raise SystemExit(f"atheris child for {name} failed:\n{done.stderr[-2000:]}")
+        return fz.EntryReport.from_dict(json.loads(out.read_text(encoding="utf-8")))
+
+
+def run_atheris(names: Sequence[str], budget: int, seed: int, jobs: int) -> list[fz.EntryReport]:
+    """One child process per entry point, ``jobs`` of them side by side."""
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return list(pool.map(lambda name: _atheris_one(name, budget, seed), names))
 
 
 def atheris_available() -> str:
@@ -330,9 +346,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--engine", choices=("hypothesis", "atheris", "both"), default="hypothesis")
     parser.add_argument("--atheris-budget", type=int, help="inputs per entry point for atheris")
-    parser.add_argument("--jobs", type=int, default=1, help="entry points fuzzed side by side")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="entry points fuzzed side by side (both engines)"
+    )
     parser.add_argument("--no-hostile", action="store_true", help="skip the hostile packs")
     parser.add_argument("--no-concurrency", action="store_true", help="skip the concurrency run")
+    parser.add_argument("--panels", type=int, default=1000, help="panels for the concurrency run")
     parser.add_argument("--no-cli-runs", action="store_true", help="skip the real CLI processes")
     parser.add_argument("--json", type=Path, help="also write every result as JSON here")
     parser.add_argument("--write", action="store_true", help="update docs/reliability.md")
@@ -348,11 +367,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         names = [n for n in args.entry or ATHERIS_ENTRIES if n in ATHERIS_ENTRIES]
         if args.engine == "atheris" and set(args.entry or ()) - set(ATHERIS_ENTRIES):
             parser.error(f"atheris fuzzes only {', '.join(ATHERIS_ENTRIES)}")
-        reports += run_atheris(names, args.atheris_budget or args.budget, args.seed)
-    hostile = [] if args.no_hostile else hp.run_hostile(parallel=1)
+        reports += run_atheris(names, args.atheris_budget or args.budget, args.seed, args.jobs)
+    hostile = [] if args.no_hostile else hp.run_hostile()
     with tempfile.TemporaryDirectory() as tmp:
         cli_runs = [] if args.no_cli_runs else fz.run_cli_processes(Path(tmp), parallel=1)
-    concurrency = None if args.no_concurrency else cc.check_concurrency(200, args.seed)
+    concurrency = None if args.no_concurrency else cc.check_concurrency(args.panels, args.seed)
     elapsed = time.perf_counter() - started
 
     today = datetime.date.today().isoformat()

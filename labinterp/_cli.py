@@ -1,12 +1,17 @@
 """The command line: ``labinterp interpret``, ``normalize``, ``packs``, ``schema``, ``review``.
 
-Bad input exits with status 2 and the error's message on stderr, nothing on stdout.
+Bad input exits with status 2 and the error's message on stderr, nothing on stdout. A reader
+that goes away early (``labinterp interpret panel.json | head -1``) ends the run quietly with
+status 1, as Python's documentation recommends for a closed pipe, instead of a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -113,15 +118,53 @@ def _generated(command: str, text: str, check: str | None) -> tuple[int, str]:
     except (OSError, UnicodeDecodeError) as exc:
         raise LabinterpError(f"{check}: cannot read the file to check: {exc}") from None
     if current != text:
-        print(
-            f"{check} is out of date; regenerate it with 'labinterp {command} > {check}'",
-            file=sys.stderr,
-        )
+        _complain(f"{check} is out of date; regenerate it with 'labinterp {command} > {check}'")
         return 1, ""
     return 0, f"{check} is current\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        try:
+            return _run(argv)
+        finally:
+            # Flushed here, inside the handler: a pipe closed by its reader shows up now,
+            # not in the interpreter's last flush at exit, where it would print a traceback.
+            if sys.stdout is not None:
+                sys.stdout.flush()
+    except BrokenPipeError:
+        _discard_stdout()
+        return 1
+
+
+def _write_out(text: str) -> None:
+    if sys.stdout is None:  # started with stdout closed (`labinterp ... >&-`)
+        raise BrokenPipeError(errno.EPIPE, "stdout is closed")
+    sys.stdout.write(text)
+
+
+def _complain(text: str) -> None:
+    """A message on stderr; with stderr closed there is nowhere to say it (the status does)."""
+    if sys.stderr is not None:
+        with contextlib.suppress(OSError):
+            sys.stderr.write(text + "\n")
+            sys.stderr.flush()
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device, so that the flush at exit has nowhere to fail."""
+    if sys.stdout is None:
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file (a test's stream): nothing to flush at exit
+        pass
+    finally:
+        os.close(devnull)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "interpret":
@@ -157,9 +200,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if status:
                 return status
     except LabinterpError as exc:
-        print(f"labinterp: error: {exc}", file=sys.stderr)
+        _complain(f"labinterp: error: {exc}")
         return 2
-    sys.stdout.write(out)
+    _write_out(out)
     return 0
 
 

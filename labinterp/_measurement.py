@@ -183,7 +183,7 @@ class Measurement(FrozenModel):
 
     _derived: ClassVar[tuple[str, ...]] = ("canonical_value", "canonical_unit")
 
-    analyte: str
+    analyte: Annotated[str, Field(strict=True)]  # bytes would be coerced after the name lookup
     value: Annotated[float, BeforeValidator(real_input)] = Field(allow_inf_nan=True)
     unit: str
     comparator: Comparator | None = None

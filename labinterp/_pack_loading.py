@@ -17,13 +17,13 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from labinterp._errors import PackError, did_you_mean
+from labinterp._errors import PackError, did_you_mean, shorten
 from labinterp._pack_layers import MergedPack, PackText, merge_documents
 from labinterp._pack_models import MAX_NESTING
 from labinterp._resources import bundled_packs_dir
@@ -150,9 +150,48 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[
     return seen
 
 
+#: The longest number a pack may write, in characters. YAML 1.1 reads ``1:2:3`` as a base-60
+#: integer, and PyYAML builds it part by part: 800 kB of ``1:`` took a minute. A cut-off is
+#: never more than a few digits; anything this long is a mistake.
+MAX_NUMBER_CHARS = 100
+
+_SCALAR_KINDS = {"int": "an integer", "float": "a number", "bool": "true or false"}
+_SCALAR_KINDS |= {"timestamp": "a date", "binary": "base64 data", "null": "null"}
+
+_Construct = Callable[[yaml.SafeLoader, yaml.ScalarNode], Any]
+
+
+def _checked_scalar(kind: str, construct: _Construct) -> _Construct:
+    """PyYAML's constructor for one kind of scalar, refusing what it cannot read with the
+    line and column instead of a ValueError (``2020-02-30``, ``!!bool maybe``, an integer past
+    Python's digit limit) and refusing overlong numbers before it reads them."""
+
+    def build(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+        what = _SCALAR_KINDS[kind]
+        if kind in ("int", "float") and len(str(node.value)) > MAX_NUMBER_CHARS:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"{shorten(node.value)} is longer than {MAX_NUMBER_CHARS} characters, too long "
+                f"for {what} in a pack",
+                node.start_mark,
+            )
+        try:
+            return construct(loader, node)
+        except (ValueError, OverflowError, KeyError, TypeError):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{shorten(node.value)} is not {what}", node.start_mark
+            ) from None
+
+    return build
+
+
 def _loader(base: type[yaml.SafeLoader]) -> type[yaml.SafeLoader]:
     cls: type[yaml.SafeLoader] = type(f"_Pack{base.__name__}", (base,), {})
     cls.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    for kind in _SCALAR_KINDS:
+        tag = f"tag:yaml.org,2002:{kind}"
+        cls.add_constructor(tag, _checked_scalar(kind, base.yaml_constructors[tag]))
     return cls
 
 

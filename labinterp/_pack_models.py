@@ -143,6 +143,12 @@ def structure_problems(exc: ValidationError) -> list[tuple[str, str]]:
     return [_error_line(err) for err in exc.errors()]
 
 
+def _clip(text: str, limit: int) -> str:
+    # A key path holds the pack's own names, and a 20 kB name repeated in fifty lines must not
+    # make a megabyte message (fuzzing found one); real paths and problems are far shorter.
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def problems_error(
     where: str,
     problems: Sequence[tuple[str, str]],
@@ -158,7 +164,8 @@ def problems_error(
     lines = []
     for i, (path, message) in enumerate(problems[:MAX_REPORTED_PROBLEMS]):
         place = places(i) if places is not None else ""
-        lines.append(f"  {place + ': ' if place else ''}{path or '<root>'}: {message}")
+        where_in_file = f"{place}: " if place else ""
+        lines.append(f"  {where_in_file}{_clip(path or '<root>', 160)}: {_clip(message, 400)}")
     if len(problems) > MAX_REPORTED_PROBLEMS:
         lines.append(f"  ... and {len(problems) - MAX_REPORTED_PROBLEMS} more")
     if note:

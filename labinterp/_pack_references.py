@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from labinterp._analytes import ANALYTES
-from labinterp._errors import LabinterpError, did_you_mean
+from labinterp._errors import LabinterpError, did_you_mean, shorten
 from labinterp._pack_coverage import Problem, coverage_problems
 from labinterp._pack_layers import ExtendStep
 from labinterp._pack_models import (
@@ -196,7 +196,7 @@ def cross_reference_problems(pack: PackParts, broken: Broken | None = None) -> I
         yield from _reference_problems(pack, broken, aid, ref, by_inflammation)
     inflammation = pack.inflammation_pattern
     if inflammation and inflammation not in pack.patterns and not broken.pattern_like(inflammation):
-        yield "inflammation_pattern", f"no pattern named {inflammation!r}"
+        yield "inflammation_pattern", f"no pattern named {shorten(inflammation)}"
     for pid, pattern in pack.patterns.items():
         yield from _pattern_problems(pack, broken, pid, pattern)
     known = set(pattern_like_ids(pack))
@@ -208,7 +208,7 @@ def cross_reference_problems(pack: PackParts, broken: Broken | None = None) -> I
                 yield key, f"only a pack that extends another can use {key}"
     for i, pid in enumerate(pack.drop):
         if pid in pack.patterns or pid in pack.classifications:
-            yield f"drop[{i}]", f"{pid!r} is dropped but the pack defines it"
+            yield f"drop[{i}]", f"{shorten(pid)} is dropped but the pack defines it"
     yield from _chain_problems(pack, known)
 
 
@@ -293,14 +293,14 @@ def _classification_problems(
 ) -> Iterator[Problem]:
     where = f"classifications.{cid}"
     if cid in pack.patterns:
-        yield where, f"{cid!r} is also a pattern id; a classification needs an id of its own"
+        yield where, f"{shorten(cid)} is also a pattern id; a classification needs an id of its own"
     keys = [f"classes[{i}]" for i in range(len(spec.classes))] + ["otherwise"]
     for key, class_id in zip(keys, spec.class_ids(), strict=True):
         full = class_finding_id(cid, class_id)
         if full in pack.patterns:
             yield (
                 f"{where}.{key}.id",
-                f"the class's finding {full!r} has the id of a pattern; rename one of them",
+                f"the class's finding {shorten(full)} has the id of a pattern; rename one of them",
             )
     for i, item in enumerate(spec.classes):
         yield from _criterion_problems(
@@ -317,14 +317,19 @@ def _cited_problems(
             hint = broken.suggest(sid, pack.sources.keys)
             yield (
                 f"{where}.sources[{j}]",
-                f"unknown source {sid!r}" + (f"; did you mean {hint!r}?" if hint else ""),
+                f"unknown source {shorten(sid)}"
+                + (f"; did you mean {shorten(hint)}?" if hint else ""),
             )
 
 
 def _analyte_problems(where: str, analyte: str) -> Iterator[Problem]:
     if analyte not in ANALYTES:
         hint = did_you_mean(analyte, ANALYTES)
-        yield where, f"unknown analyte {analyte!r}" + (f"; did you mean {hint!r}?" if hint else "")
+        yield (
+            where,
+            f"unknown analyte {shorten(analyte)}"
+            + (f"; did you mean {shorten(hint)}?" if hint else ""),
+        )
 
 
 def _unit_problems(where: str, analyte: str, unit: str) -> Iterator[Problem]:
@@ -352,7 +357,8 @@ def _source_problems(
         hint = broken.suggest(source, pack.sources.keys)
         yield (
             f"{where}.{key}",
-            f"unknown source {source!r}" + (f"; did you mean {hint!r}?" if hint else ""),
+            f"unknown source {shorten(source)}"
+            + (f"; did you mean {shorten(hint)}?" if hint else ""),
         )
 
 
@@ -367,7 +373,8 @@ def _criterion_problems(
             hint = broken.suggest(tid, pack.thresholds.keys)
             yield (
                 f"{where}.threshold",
-                f"unknown threshold {tid!r}" + (f"; did you mean {hint!r}?" if hint else ""),
+                f"unknown threshold {shorten(tid)}"
+                + (f"; did you mean {shorten(hint)}?" if hint else ""),
             )
         case ReferenceRef(reference=ReferencePosition(analyte=aid)):
             yield from _analyte_problems(f"{where}.reference.analyte", aid)
@@ -377,7 +384,8 @@ def _criterion_problems(
             hint = broken.suggest(pid, lambda: pattern_like_ids(pack))
             yield (
                 f"{where}.pattern",
-                f"unknown pattern {pid!r}" + (f"; did you mean {hint!r}?" if hint else ""),
+                f"unknown pattern {shorten(pid)}"
+                + (f"; did you mean {shorten(hint)}?" if hint else ""),
             )
         case AllOf(all=items) | AnyOf(any=items):
             key = "all" if isinstance(crit, AllOf) else "any"
@@ -503,9 +511,9 @@ def drop_problems(pack: PackParts, steps: Sequence[ExtendStep]) -> Iterator[tupl
                 yield (
                     step.document,
                     f"drop[{i}]",
-                    f"cannot drop {pid!r}: {listed_words(referrers)} still "
+                    f"cannot drop {shorten(pid)}: {listed_words(referrers)} still "
                     f"refer{'s' if len(referrers) == 1 else ''} to it; drop "
-                    f"{'it' if len(referrers) == 1 else 'them'} too, or keep {pid!r}",
+                    f"{'it' if len(referrers) == 1 else 'them'} too, or keep {shorten(pid)}",
                 )
 
 

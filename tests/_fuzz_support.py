@@ -176,9 +176,10 @@ def _int_repr(value: int) -> str:
 
 def _panel_as_mapping(panel: Panel) -> dict[str, Any]:
     out: dict[str, Any] = {name: m.as_given for name, m in panel.measurements.items()}
-    for key in ("sex", "age", "pregnant", "trimester"):
-        if getattr(panel, key) is not None:
-            out[key] = getattr(panel, key)
+    for key in CONTEXT_KEYS:
+        value = getattr(panel, key)
+        if value is not None and value != ():
+            out[key] = list(value) if isinstance(value, tuple) else value
     return out
 
 
@@ -379,7 +380,11 @@ def check_call(
 
 # --- vocabulary ---------------------------------------------------------------------------------
 
-CONTEXT_KEYS = ("sex", "age", "pregnant", "trimester")
+CONTEXT_KEYS = ("sex", "age", "pregnant", "trimester", *labinterp.CONTEXT_VOCABULARIES)
+#: The reported context (conditions, medications, symptoms as lists; diet as one id).
+REPORTED_IDS: dict[str, tuple[str, ...]] = {
+    key: tuple(vocabulary) for key, vocabulary in labinterp.CONTEXT_VOCABULARIES.items()
+}
 ANALYTE_NAMES: tuple[str, ...] = tuple(
     sorted(
         {a.id for a in ANALYTES.values()}
@@ -436,7 +441,24 @@ NUMBER_TEXTS = (
 )
 COMPARATORS = ("<", "<=", ">", ">=", "≤", "≥", "=", "==", "=<", "=>", "<<", "> =", "~", "±", "<>")
 SPACES = ("", " ", "  ", "\t", "\n", "\r\n", "\u00a0", "\u2009", "\u3000", "\u200b", "\x0b")
-RUN_PIECES = (" ", "\t", "0", "1", "9", "e", ".", "x", "<", "/", "µ", "\u00a0", "a ", "1e", "%")
+RUN_PIECES = (
+    " ",
+    "\t",
+    "0",
+    "1",
+    "9",
+    "e",
+    ".",
+    "x",
+    "<",
+    "/",
+    "µ",
+    "\u00a0",
+    "a ",
+    "1e",
+    "%",
+    "1:",
+)
 # Small lengths dominate (cheap and common); the long ones expose quadratic parsing.
 RUN_LENGTHS = (8, 8, 20, 20, 100, 1_000, 5_000, 20_000)
 HUGE_INTS = (2**1023, 2**1024, -(2**1024), 10**400, -(10**400), 10**5000, 10**5000 + 1)
@@ -614,6 +636,32 @@ _CONTEXT_VALUES: dict[str, st.SearchStrategy[Any]] = {
 }
 
 
+def _reported_values(key: str) -> st.SearchStrategy[Any]:
+    """A reported-context value: ids as callers write them (valid, misspelled, in another
+    case, with spaces), a single id where a list is expected, and containers of junk."""
+    ids = REPORTED_IDS[key]
+    spelled = st.one_of(
+        st.sampled_from(ids),
+        st.sampled_from(ids),
+        st.sampled_from(ids).map(lambda i: i.replace("_", " ").title()),
+        st.sampled_from(ids).map(lambda i: i[:-1] or "x"),
+        st.sampled_from(("", " ", "none", "unknown", "e" * 5_000)),
+        st.text(max_size=8),
+    )
+    listed = st.lists(st.one_of(spelled, spelled, junk, numbers), max_size=4)
+    return st.one_of(
+        spelled,
+        listed,
+        listed.map(tuple),
+        st.sampled_from((ids[:1] * 3, list(ids) * 50, [ids[:1]], {ids[0]: True})),
+        junk,
+    )
+
+
+for _key in REPORTED_IDS:
+    _CONTEXT_VALUES[_key] = _reported_values(_key)
+
+
 # A seed, not st.randoms(): each call on a Hypothesis Random is a draw, and a panel makes
 # dozens; a plain Random from a drawn seed is many times faster and still reproducible.
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
@@ -674,7 +722,14 @@ def json_panels(draw: st.DrawFn) -> dict[str, Any]:
         kind = draw(st.sampled_from(("text", "text", "mapping", "context", "other")))
         if kind == "context":
             key = draw(st.sampled_from(CONTEXT_KEYS))
-            out[key] = draw(st.one_of(json_scalars, st.sampled_from(("female", "male", 30))))
+            ids = REPORTED_IDS.get(key, ("female", "male", 30))
+            out[key] = draw(
+                st.one_of(
+                    json_scalars,
+                    st.sampled_from(ids),
+                    st.lists(st.one_of(st.sampled_from(ids), json_scalars), max_size=3),
+                )
+            )
         elif kind == "text":
             out[draw(names)] = draw(report_text)
         elif kind == "mapping":
@@ -942,6 +997,9 @@ YAML_BITS = (
     "extends: default\n",
     "extends: ../x.yaml\n",
     "name: mini\n",
+    "year: 2020-02-30\n",
+    "!!bool maybe\n",
+    "!!int x\n",
 )
 
 
@@ -1418,10 +1476,11 @@ def _canonical_value(rng: random.Random, analyte: str) -> float:
 
 
 def _clamp(analyte: str, value: float) -> float:
-    """Into the analyte's plausible range (a value just above a floor of 0 or an open floor)."""
+    """Inside the analyte's plausible range, by a margin: a bound itself may be open, and a
+    censored result on or next to a bound (``>200 %`` saturation, ``<0``) leaves no
+    plausible value, so a panel holding it is rightly refused."""
     low, high = ANALYTES[analyte].plausible.low, ANALYTES[analyte].plausible.high
-    value = min(max(value, low), high)
-    return max(value * 1.001, 1e-9) if value == low else value
+    return min(max(value, low * 1.001, 1e-9), high * 0.999)
 
 
 @dataclass(frozen=True)
@@ -1492,6 +1551,12 @@ def twin_panels(rng: random.Random) -> TwinPanels:
         context["pregnant"] = rng.random() < 0.6
         if context["pregnant"] and rng.random() < 0.7:
             context["trimester"] = rng.choice((1, 2, 3))
+    # Reported context (conditions, medications, symptoms, diet) turns notes, alerts and
+    # context-specific cut-offs on and off: the same for both twins.
+    for key, ids in REPORTED_IDS.items():
+        if rng.random() < 0.3:
+            chosen = rng.sample(ids, rng.randint(1, min(3, len(ids))))
+            context[key] = chosen[0] if key == "diet" else chosen
     return TwinPanels({**original, **context}, {**twin, **context})
 
 
@@ -1541,8 +1606,10 @@ def warm_up() -> None:
     """Load what a process loads once (pint's registry, the bundled packs, every unit factor
     of the catalog) so that the 1 s limit measures the input, not the first call."""
     for analyte in ANALYTES.values():
+        # A plausible value: with an analyte, convert refuses 1 fL of MCV as impossible.
+        middle = (analyte.plausible.low + analyte.plausible.high) / 2
         for unit in analyte.common_units:
-            convert(1.0, unit, analyte.canonical_unit, analyte=analyte.id)
+            convert(middle, analyte.canonical_unit, unit, analyte=analyte.id)
     for pack in bundled_packs():
         interpret(VALID_MAPPING, pack=pack).to_json()
     cutoff_edges()
@@ -1584,7 +1651,10 @@ class CliProcessCase:
     env: tuple[tuple[str, str], ...] = ()
     files: tuple[tuple[str, bytes], ...] = ()
     close_stdout: bool = False  # the reader goes away first, as with `| head -c 0`
-    in_ci: bool = True  # False: the in-process fuzzing covers it; only the full run repeats it
+    no_stdout: bool = False  # started with stdout closed, as with `>&-`
+    # False: the in-process fuzzing or tests/test_cli.py covers it in CI (a real process costs
+    # a second of start-up); benchmarks/fuzz.py runs every case.
+    in_ci: bool = True
 
 
 @dataclass
@@ -1627,10 +1697,12 @@ CLI_PROCESS_CASES: tuple[CliProcessCase, ...] = (
         in_ci=False,
     ),
     CliProcessCase("empty stdin", ("normalize", "-"), in_ci=False),
-    CliProcessCase("missing panel file", ("interpret", "{dir}/missing.json")),
+    CliProcessCase("missing panel file", ("interpret", "{dir}/missing.json"), in_ci=False),
     CliProcessCase("a folder as the panel file", ("interpret", "{dir}"), in_ci=False),
     CliProcessCase(
-        "--pack with a 5,000-letter name", ("interpret", str(EXAMPLE_PANEL), "--pack", "a" * 5000)
+        "--pack with a 5,000-letter name",
+        ("interpret", str(EXAMPLE_PANEL), "--pack", "a" * 5000),
+        in_ci=False,
     ),
     CliProcessCase(
         "--pack /dev/null", ("interpret", str(EXAMPLE_PANEL), "--pack", "/dev/null"), in_ci=False
@@ -1641,8 +1713,17 @@ CLI_PROCESS_CASES: tuple[CliProcessCase, ...] = (
         files=(("schema.json", b"\xb5"),),
         in_ci=False,
     ),
+    CliProcessCase(  # in CI as tests/test_cli.py's regression test for the broken pipe
+        "stdout closed by the reader",
+        ("interpret", str(EXAMPLE_PANEL)),
+        close_stdout=True,
+        in_ci=False,
+    ),
     CliProcessCase(
-        "stdout closed by the reader", ("interpret", str(EXAMPLE_PANEL)), close_stdout=True
+        "stdout closed before the start (>&-)",
+        ("interpret", str(EXAMPLE_PANEL)),
+        no_stdout=True,
+        in_ci=False,
     ),
 )
 
@@ -1654,6 +1735,8 @@ def run_cli_process(case: CliProcessCase, work: Path) -> CliProcessResult:
     for name, data in case.files:
         (work / name).write_bytes(data)
     argv = [sys.executable, "-m", "labinterp", *(a.replace("{dir}", str(work)) for a in case.argv)]
+    if case.no_stdout:  # the shell closes descriptor 1 and then becomes the command
+        argv = ["sh", "-c", 'exec "$@" >&-', "sh", *argv]
     env = {**os.environ, **dict(case.env)}
     start = time.perf_counter()
     with subprocess.Popen(

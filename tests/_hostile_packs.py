@@ -2,6 +2,11 @@
 a child process under a time limit and an address-space limit, so that a hang or a memory
 blow-up is measured instead of taking the test run (or the machine) down with it.
 
+One child loads every pack in turn (starting Python and importing labinterp is most of a
+child's time; a load that is refused takes milliseconds). Each load has its own alarm and its
+own peak-memory reading; a child that dies or is stuck where the alarm cannot reach it is
+replaced by a fresh one for the packs that remain.
+
 A case passes when the load is refused with a :class:`labinterp.LabinterpError` whose
 message names the file (or the reference) at fault, within :data:`TIME_LIMIT_S` and
 :data:`MEMORY_LIMIT_MB`.
@@ -11,28 +16,31 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-TIME_LIMIT_S = 10.0  # the load itself, measured in the child after imports
+TIME_LIMIT_S = 10.0  # each load, measured in the child after imports
 MEMORY_LIMIT_MB = 1024  # RLIMIT_AS of the child: address space, imports included
 STARTUP_ALLOWANCE_S = 5.0  # interpreter start and imports; then a child stuck in native code
 # (where the alarm cannot interrupt it) is killed by the parent
 
 _HEADER = 'schema_version: 1\nname: {name}\nversion: "1"\n'
 
-# The child loads one pack and prints one JSON line. It limits its own address space (so that
-# the parent need not use preexec_fn, which is unsafe with threads) and its own load time (so
-# that a hang is reported with the line it was stuck on).
+# The child loads each pack listed in a JSON file (from a start index) and prints one JSON line
+# per pack. It limits its own address space (so that the parent need not use preexec_fn, which
+# is unsafe with threads) and each load's time (so that a hang is reported with the line it was
+# stuck on).
 _CHILD = r"""
-import json, resource, signal, sys, time, traceback
+import json, os, resource, signal, sys, time, traceback
 limit = int(sys.argv[2]) * 1024 * 1024
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
@@ -55,6 +63,15 @@ def peak_mb():
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
+def reset_peak():
+    # Linux: "5" sets the high-water mark back to the present size, so that each load's
+    # peak is its own and not an earlier pack's.
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+    except OSError:
+        pass
+
 def where(exc):
     frames = traceback.extract_tb(exc.__traceback__)
     ours = [f for f in frames if "labinterp" in f.filename and "site-packages" not in f.filename]
@@ -62,27 +79,31 @@ def where(exc):
     names = (f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}" for f in pick)
     return " -> ".join(dict.fromkeys(names))
 
-arg = json.loads(sys.argv[1])
-out = {"baseline_mb": peak_mb()}
+with open(sys.argv[1], encoding="utf-8") as fh:
+    jobs = json.load(fh)[int(sys.argv[4]):]
 signal.signal(signal.SIGALRM, alarm)
-signal.setitimer(signal.ITIMER_REAL, float(sys.argv[3]))
-start = time.perf_counter()
-try:
-    labinterp.load_pack(arg)
-    out["outcome"] = "loaded"
-except labinterp.LabinterpError as exc:
-    out.update(outcome="refused", error=type(exc).__name__, message=str(exc)[:4000])
-except Hang as exc:
-    out.update(outcome="timeout", error="Hang", where=where(exc))
-except MemoryError as exc:
-    out.update(outcome="memory", error="MemoryError", where=where(exc))
-except BaseException as exc:
-    out.update(outcome="crashed", error=type(exc).__name__, message=str(exc)[:300])
-    out["where"] = where(exc)
-signal.setitimer(signal.ITIMER_REAL, 0)
-out["seconds"] = time.perf_counter() - start
-out["peak_mb"] = peak_mb()
-print(json.dumps(out))
+for folder, arg in jobs:
+    os.chdir(folder)
+    reset_peak()
+    out = {"baseline_mb": peak_mb()}
+    signal.setitimer(signal.ITIMER_REAL, float(sys.argv[3]))
+    start = time.perf_counter()
+    try:
+        labinterp.load_pack(arg)
+        out["outcome"] = "loaded"
+    except labinterp.LabinterpError as exc:
+        out.update(outcome="refused", error=type(exc).__name__, message=str(exc)[:4000])
+    except Hang as exc:
+        out.update(outcome="timeout", error="Hang", where=where(exc))
+    except MemoryError as exc:
+        out.update(outcome="memory", error="MemoryError", where=where(exc))
+    except BaseException as exc:
+        out.update(outcome="crashed", error=type(exc).__name__, message=str(exc)[:300])
+        out["where"] = where(exc)
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    out["seconds"] = time.perf_counter() - start
+    out["peak_mb"] = peak_mb()
+    print(json.dumps(out), flush=True)
 """
 
 
@@ -221,6 +242,17 @@ def _huge(folder: Path) -> str:
     return "huge.yaml"
 
 
+def _base60(folder: Path) -> str:
+    # YAML 1.1 reads 1:2:3 as a base-60 integer; 800 kB of it is under the size limit.
+    _write(folder / "base60.yaml", _child_pack("base60", "default") + f"x: {'1:' * 400_000}1\n")
+    return "base60.yaml"
+
+
+def _long_integer(folder: Path) -> str:
+    _write(folder / "longint.yaml", _child_pack("longint", "default") + f"x: {'9' * 20_000}\n")
+    return "longint.yaml"
+
+
 def _latin1(folder: Path) -> str:
     text = _child_pack("latin", "default") + "title: ferritin in \u00b5g/L\n"
     (folder / "latin.yaml").write_bytes(text.encode("latin-1"))
@@ -295,6 +327,8 @@ HOSTILE_CASES: tuple[HostileCase, ...] = (
     HostileCase("extends itself", _self_cycle, r"self\.yaml"),
     HostileCase("huge file: 40 MB", _huge, r"huge\.yaml"),
     HostileCase("endless file: /dev/zero as the pack path", _dev_zero, r"/dev/zero"),
+    HostileCase("number bomb: an 800 kB base-60 integer (1:1:1:...)", _base60, r"base60\.yaml"),
+    HostileCase("an integer of 20,000 digits", _long_integer, r"longint\.yaml"),
     HostileCase("not UTF-8: Latin-1 file (a micro sign as byte 0xB5)", _latin1, r"latin\.yaml"),
     HostileCase("UTF-16 file with a byte-order mark", _utf16, r"wide\.yaml"),
     HostileCase("NUL byte inside the file", _nul_in_file, r"nul\.yaml"),
@@ -320,39 +354,16 @@ HOSTILE_CASES: tuple[HostileCase, ...] = (
 )
 
 
-def run_case(case: HostileCase, root: Path) -> HostileResult:
-    """Build one hostile pack under ``root`` and load it in a limited child process."""
-    folder = Path(tempfile.mkdtemp(dir=root))
-    argument = case.build(folder)
-    command = [
-        sys.executable,
-        "-c",
-        _CHILD,
-        json.dumps(argument),
-        str(MEMORY_LIMIT_MB),
-        str(TIME_LIMIT_S),
-    ]
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
-    start = time.perf_counter()
-    try:
-        done = subprocess.run(
-            command,
-            cwd=folder,
-            capture_output=True,
-            text=True,
-            timeout=TIME_LIMIT_S + STARTUP_ALLOWANCE_S,
-            env=env,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return HostileResult(case.name, "killed", seconds=time.perf_counter() - start)
-    lines = done.stdout.strip().splitlines()
-    if done.returncode != 0 or not lines:
-        tail = " ".join(done.stderr.strip().splitlines()[-1:])
-        return HostileResult(case.name, "crashed", f"exit {done.returncode}", tail[:200])
-    data = json.loads(lines[-1])
+@dataclass(frozen=True)
+class _Job:
+    case: HostileCase
+    folder: Path
+    argument: str
+
+
+def _result(job: _Job, data: dict[str, Any]) -> HostileResult:
     result = HostileResult(
-        case.name,
+        job.case.name,
         data["outcome"],
         data.get("error", ""),
         data.get("message", ""),
@@ -361,15 +372,73 @@ def run_case(case: HostileCase, root: Path) -> HostileResult:
         data["peak_mb"],
         data["baseline_mb"],
     )
-    result.located = bool(re.search(case.located, result.message))
+    result.located = bool(re.search(job.case.located, result.message))
     return result
 
 
-def run_hostile(
-    parallel: int = 1, cases: tuple[HostileCase, ...] = HOSTILE_CASES
-) -> list[HostileResult]:
-    """Every hostile case; ``parallel`` > 1 runs children side by side (for CI time)."""
+def _run_child(jobs_file: Path, jobs: Sequence[_Job], first: int) -> list[HostileResult]:
+    """Jobs ``first`` onwards in one child; stops early (with that job's result) if the
+    child dies or a load outlives its alarm."""
+    command = [
+        sys.executable,
+        "-c",
+        _CHILD,
+        str(jobs_file),
+        str(MEMORY_LIMIT_MB),
+        str(TIME_LIMIT_S),
+        str(first),
+    ]
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    lines: queue.Queue[str | None] = queue.Queue()
+    results: list[HostileResult] = []
+    with (
+        tempfile.TemporaryFile() as err,
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, text=True, env=env) as proc,
+    ):
+        assert proc.stdout is not None
+        stdout = proc.stdout
+
+        def read() -> None:
+            for line in stdout:
+                lines.put(line)
+            lines.put(None)
+
+        threading.Thread(target=read, daemon=True).start()
+        for i, job in enumerate(jobs[first:]):
+            waited = time.perf_counter()
+            allowance = STARTUP_ALLOWANCE_S if i == 0 else 1.0
+            try:
+                line = lines.get(timeout=TIME_LIMIT_S + allowance)
+            except queue.Empty:
+                proc.kill()
+                seconds = time.perf_counter() - waited
+                results.append(HostileResult(job.case.name, "killed", seconds=seconds))
+                return results
+            if line is None:  # the child died in this load
+                proc.wait()
+                err.seek(0)
+                tail = " ".join(err.read().decode("utf-8", "replace").strip().splitlines()[-1:])
+                results.append(
+                    HostileResult(job.case.name, "crashed", f"exit {proc.returncode}", tail[:200])
+                )
+                return results
+            results.append(_result(job, json.loads(line)))
+    return results
+
+
+def run_hostile(cases: tuple[HostileCase, ...] = HOSTILE_CASES) -> list[HostileResult]:
+    """Every hostile case, loaded in turn by one child (or more, if one dies)."""
     with tempfile.TemporaryDirectory(prefix="labinterp-hostile-") as tmp:
         root = Path(tmp)
-        with ThreadPoolExecutor(max_workers=parallel) as pool:
-            return list(pool.map(lambda case: run_case(case, root), cases))
+        jobs = []
+        for case in cases:
+            folder = Path(tempfile.mkdtemp(dir=root))
+            jobs.append(_Job(case, folder, case.build(folder)))
+        jobs_file = root / "jobs.json"
+        jobs_file.write_text(
+            json.dumps([[str(job.folder), job.argument] for job in jobs]), encoding="utf-8"
+        )
+        results: list[HostileResult] = []
+        while len(results) < len(jobs):
+            results += _run_child(jobs_file, jobs, len(results))
+        return results

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -388,3 +390,57 @@ def test_review_lists_every_threshold_with_source_and_confidence(
     # The pitfalls come from the packs' grey zones and notes.
     assert "mixed picture" in out
     assert "alert" in out
+
+
+# --- a reader that goes away early (`labinterp interpret panel.json | head -1`) -----------------
+
+
+class _ClosedPipe(io.StringIO):
+    """stdout whose reader has gone: every write or flush fails as a closed pipe does."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_a_closed_stdout_pipe_ends_quietly_with_status_1(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdout", _ClosedPipe())
+    code = main(["interpret", str(EXAMPLE_PANEL)])
+    monkeypatch.undo()
+    assert code == 1
+    assert capsys.readouterr().err == ""
+
+
+def test_a_missing_stdout_ends_quietly_with_status_1(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdout", None)  # started with stdout closed (`>&-`)
+    code = main(["interpret", str(EXAMPLE_PANEL)])
+    monkeypatch.undo()
+    assert code == 1
+    assert capsys.readouterr().err == ""
+
+
+def test_errors_with_a_missing_stderr_still_exit_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stderr", None)
+    code = main(["interpret", "no_such_panel.json"])
+    monkeypatch.undo()
+    assert code == 2
+    assert capsys.readouterr().out == ""  # not redirected to stdout either
+
+
+def test_a_real_process_whose_reader_closed_the_pipe_prints_no_traceback() -> None:
+    # A real pipe, because the last flush at interpreter exit is where the traceback came from.
+    argv = [sys.executable, "-m", "labinterp", "interpret", str(EXAMPLE_PANEL)]
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        assert proc.stdout is not None
+        proc.stdout.close()  # before the child has written anything: its write must fail
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert err == b""

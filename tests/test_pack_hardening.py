@@ -673,3 +673,66 @@ def test_whole_file_problems_have_no_field(tmp_path: Path) -> None:
     for text in ("a: [\n", "- a\n"):
         error = refusal(load_pack, write(tmp_path / "p.yaml", text))
         assert error.field is None
+
+
+# --- 10. a pack's own long names are shortened in messages (found by benchmarks/fuzz.py) ----
+
+
+def test_long_unknown_references_are_shortened_in_the_message() -> None:
+    long_name = "e" * 20_000
+    changes = tiny(name="derived")
+    changes["patterns"] = {
+        "low_ferritin": {"label": "low ferritin", "criteria": {"threshold": long_name}},
+        long_name: {"label": "also", "criteria": {"pattern": long_name + "x"}},
+    }
+    changes["thresholds"]["ferritin_low"]["source"] = long_name
+    error = refusal(extend_pack, labinterp.default_pack(), changes)
+    message = str(error)
+    assert len(message) < 2_000, f"{len(message):,} characters"
+    assert "unknown threshold 'eeee" in message  # still says what is wrong, and where
+    assert "patterns.low_ferritin.criteria.threshold" in message
+    assert "..." in message
+
+
+# --- 11. YAML scalars PyYAML cannot build (found by benchmarks/fuzz.py) -----------------------
+
+
+@pytest.mark.parametrize("loader", sorted(LOADERS))
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("1" * 5_000, "longer than 100 characters"),  # past Python's int digit limit
+        ("0x" + "f" * 5_000, "longer than 100 characters"),
+        ("2020-02-30", "'2020-02-30' is not a date"),
+        ("2020-01-01 25:00:00", "is not a date"),
+        ("!!bool maybe", "'maybe' is not true or false"),
+        ("!!float abc", "'abc' is not a number"),
+        ("!!int abc", "'abc' is not an integer"),
+    ],
+)
+def test_scalars_yaml_cannot_build_are_refused_at_their_place(
+    loader: str, text: str, problem: str
+) -> None:
+    # Each was a ValueError or KeyError from PyYAML's constructors, not a PackError.
+    error = refusal(parse_pack_yaml, f"title: x\nyear: {text}\n", "p.yaml", loader=LOADERS[loader])
+    assert "p.yaml: not valid YAML at line 2, column 7" in str(error)
+    assert problem in str(error)
+    assert len(str(error)) < 300
+
+
+@pytest.mark.parametrize("loader", sorted(LOADERS))
+def test_a_long_base_60_integer_is_refused_quickly(loader: str) -> None:
+    # YAML 1.1 reads 1:2:3 as a base-60 integer; 800 kB of "1:" (under the size limit) took
+    # about a minute to build, part by part, before the length check.
+    text = "year: " + "1:" * 400_000 + "1\n"
+    with finishes_within(5):
+        error = refusal(parse_pack_yaml, text, "p.yaml", loader=LOADERS[loader])
+    assert "too long for an integer" in str(error)
+
+
+def test_numbers_of_ordinary_length_still_read() -> None:
+    text = "a: 190:20:30\nb: 0x1F\nc: 1_000\nd: 2020-01-31\ne: " + "9" * 100 + "\n"
+    data = parse_pack_yaml(text, "p.yaml")
+    assert data["a"] == 190 * 3600 + 20 * 60 + 30
+    assert (data["b"], data["c"], data["e"]) == (31, 1000, int("9" * 100))
+    assert str(data["d"]) == "2020-01-31"

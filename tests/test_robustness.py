@@ -379,3 +379,11 @@ def test_shorten_keeps_short_values_and_cuts_long_ones() -> None:
     assert len(shorten("x" * 10_000)) <= 60
     assert len(shorten([[["x" * 1000] * 1000] * 1000])) <= 60
     assert shorten(10**5000).startswith("<int")  # past str()'s digit limit
+
+
+@pytest.mark.parametrize("name", [b"ferritin", b"Ferritin", bytearray(b"ferritin"), 5])
+def test_a_measurement_analyte_must_be_text(name: object) -> None:
+    # Found by fuzzing (benchmarks/fuzz.py): bytes were turned into text after the name lookup, so
+    # b"Ferritin" became an unknown id and a KeyError.
+    with pytest.raises(LabinterpError, match="analyte"):
+        labinterp.Measurement(analyte=name, value=12, unit="ng/mL")
