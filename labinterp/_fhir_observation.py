@@ -1,0 +1,472 @@
+"""One FHIR ``Observation`` read into a labinterp :class:`Measurement`, or skipped with a reason.
+
+What is read: the LOINC coding of ``code`` (mapped to a catalog analyte), ``valueQuantity``
+(the UCUM ``code`` when its ``system`` is UCUM, the free ``unit`` text otherwise; the
+``comparator`` as a censored result), ``referenceRange`` (low and high, inclusive, as FHIR
+and labs write them), ``interpretation`` (kept as the laboratory's codes) and the effective
+time. Anything that cannot be used skips this observation with a :class:`Skipped` entry that
+says why; a reference range that cannot be used is refused on its own and the value kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from typing import Any, Literal
+
+from labinterp._analytes import ANALYTES, Analyte
+from labinterp._convert import convert
+from labinterp._errors import LabinterpError, shorten
+from labinterp._fhir_json import Located, parse_instant
+from labinterp._measurement import Measurement, ReferenceInterval
+from labinterp._packs import Pack
+from labinterp._units import is_boolean, real_number
+
+__all__ = ["LOINC_SYSTEM", "UCUM_SYSTEM", "ObservationRead", "Skipped", "loinc_index", "read"]
+
+LOINC_SYSTEM = "http://loinc.org"
+UCUM_SYSTEM = "http://unitsofmeasure.org"
+
+# Statuses whose value must not be read: no result yet, withdrawn, or recorded by mistake.
+_NO_RESULT = frozenset({"registered", "cancelled", "entered-in-error"})
+_COMPARATORS = frozenset({"<", "<=", ">", ">="})
+
+# LOINC codes that look like a catalog analyte but measure something else. They are refused
+# with this reason rather than reported as merely unknown, since a reader would expect them
+# to be read. RDW-SD is the width of the red cell volume curve in fL; the catalog's RDW is
+# RDW-CV, a coefficient of variation in %, and the two cannot be converted into each other.
+LOOK_ALIKE_LOINC: Mapping[str, str] = {
+    "21000-5": (
+        "LOINC 21000-5 is RDW-SD (red cell distribution width as a standard deviation, in fL), "
+        "a different measure from RDW-CV (LOINC 788-0, in %), which is the RDW labinterp reads; "
+        "the two cannot be converted into each other"
+    ),
+}
+
+Part = Literal["observation", "referenceRange", "Patient"]
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """Something in the FHIR input that was not used, and why.
+
+    ``part`` is ``"observation"`` when the whole result was skipped, ``"referenceRange"``
+    when only the laboratory's range was refused (the value is kept), ``"Patient"`` when a
+    patient's sex or age could not be read.
+    """
+
+    path: str
+    reference: str | None
+    subject: str | None
+    code: str | None
+    part: Part
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationRead:
+    """One observation read: the measurement and what else the resource said."""
+
+    path: str
+    reference: str
+    subject: str
+    analyte: str
+    loinc: str
+    measurement: Measurement
+    moment: datetime | None
+    day: date | None
+    lab_interpretation: tuple[str, ...]
+
+
+@cache
+def loinc_index() -> Mapping[str, str]:
+    """LOINC code -> analyte id, from the catalog (derived indices have no code)."""
+    return {c.code: a.id for a in ANALYTES.values() if a.derived is None for c in a.loinc}
+
+
+def reference_of(located: Located) -> str:
+    """How the output refers to a resource: its fullUrl, else ``Type/id``, else its path."""
+    rid = located.resource.get("id")
+    if located.contained:
+        # A contained resource has no identity outside its container: name it by its path.
+        return located.path
+    if located.full_url:
+        return located.full_url
+    if isinstance(rid, str) and rid:
+        return f"{located.resource['resourceType']}/{rid}"
+    return located.path
+
+
+def subject_key(subject: object) -> str | None:
+    """The subject a result belongs to: a reference, or an identifier as ``system|value``."""
+    if not isinstance(subject, Mapping):
+        return None
+    ref = subject.get("reference")
+    if isinstance(ref, str) and ref.strip():
+        return ref.strip()
+    ident = subject.get("identifier")
+    if isinstance(ident, Mapping) and isinstance(ident.get("value"), str):
+        system = ident.get("system")
+        return f"{system if isinstance(system, str) else ''}|{ident['value']}"
+    return None
+
+
+class _SkipError(Exception):
+    """Internal: this observation cannot be used (the reason is the message)."""
+
+
+def read(located: Located, pack: Pack) -> tuple[ObservationRead | None, list[Skipped]]:
+    """Read one observation; return it (or None) and what was skipped or refused."""
+    res = located.resource
+    reference = reference_of(located)
+    subject = subject_key(res.get("subject")) or subject_key(located.container_subject)
+    code = _first_code(res)
+
+    def skipped(reason: str, part: Part = "observation") -> Skipped:
+        return Skipped(located.path, reference, subject, code, part, reason)
+
+    try:
+        status = res.get("status")
+        if status in _NO_RESULT:
+            raise _SkipError(f"status {status!r}: the observation holds no usable result")
+        if subject is None:
+            raise _SkipError(
+                "no subject: a result is only read for a known patient, so that results of "
+                "different people are never put in one panel"
+            )
+        loinc, analyte = _analyte(res)
+        value, comparator, unit = _quantity(res, analyte)
+        when = _effective(res)
+    except _SkipError as why:
+        return None, [skipped(str(why))]
+    notes: list[Skipped] = []
+    interval, refused = _reference_interval(res, unit)
+    if refused:
+        notes.append(
+            skipped(f"referenceRange refused, the value is kept: {refused}", "referenceRange")
+        )
+    try:
+        measurement = _measurement(analyte, value, unit, comparator, interval, pack)
+    except _RangeRefusedError as why:
+        notes.append(skipped(str(why), "referenceRange"))
+        interval = None
+        try:
+            measurement = _measurement(analyte, value, unit, comparator, None, pack)
+        except LabinterpError as exc:
+            return None, [*notes, skipped(str(exc))]
+    except LabinterpError as exc:
+        return None, [*notes, skipped(str(exc))]
+    read_ = ObservationRead(
+        path=located.path,
+        reference=reference,
+        subject=subject,
+        analyte=analyte.id,
+        loinc=loinc,
+        measurement=measurement,
+        moment=when[0] if when else None,
+        day=when[1] if when else None,
+        lab_interpretation=_interpretation_codes(res.get("interpretation")),
+    )
+    return read_, notes
+
+
+def _first_code(res: Mapping[str, Any]) -> str | None:
+    code = res.get("code")
+    if not isinstance(code, Mapping):
+        return None
+    for coding in _codings(code):
+        if isinstance(coding.get("code"), str):
+            return str(coding["code"])
+    text = code.get("text")
+    return text if isinstance(text, str) else None
+
+
+def _codings(concept: object) -> list[Mapping[str, Any]]:
+    if not isinstance(concept, Mapping):
+        return []
+    codings = concept.get("coding")
+    if not isinstance(codings, list):
+        return []
+    return [c for c in codings if isinstance(c, Mapping)]
+
+
+def _analyte(res: Mapping[str, Any]) -> tuple[str, Analyte]:
+    codings = _codings(res.get("code"))
+    loincs = [
+        c["code"]
+        for c in codings
+        if c.get("system") == LOINC_SYSTEM and isinstance(c.get("code"), str)
+    ]
+    if not loincs:
+        text = res.get("code", {}).get("text") if isinstance(res.get("code"), Mapping) else None
+        named = f" ({shorten(text)})" if isinstance(text, str) else ""
+        raise _SkipError(f"no LOINC coding in code{named}; labinterp maps results by LOINC code")
+    index = loinc_index()
+    for loinc in loincs:
+        if loinc in index:
+            return loinc, ANALYTES[index[loinc]]
+    for loinc in loincs:
+        if loinc in LOOK_ALIKE_LOINC:
+            raise _SkipError(LOOK_ALIKE_LOINC[loinc])
+    display = next((c.get("display") for c in codings if isinstance(c.get("display"), str)), None)
+    named = f" ({shorten(display)})" if display else ""
+    codes = ", ".join(c[:20] for c in loincs)
+    raise _SkipError(f"LOINC {codes}{named} is not a test labinterp reads")
+
+
+def _quantity(res: Mapping[str, Any], analyte: Analyte) -> tuple[float, str | None, str]:
+    quantity = res.get("valueQuantity")
+    if quantity is None:
+        others = sorted(k for k in res if k.startswith("value"))
+        if others:
+            raise _SkipError(f"{others[0]}: {analyte.display_name} is read from a valueQuantity")
+        if res.get("hasMember"):
+            raise _SkipError(
+                "a grouping Observation (hasMember) holds no value of its own; its members are "
+                "read as Observations in their own right"
+            )
+        absent = res.get("dataAbsentReason")
+        why = ""
+        if isinstance(absent, Mapping):
+            text = absent.get("text") or next(
+                (c.get("code") for c in _codings(absent) if c.get("code")), None
+            )
+            why = f" (dataAbsentReason {shorten(text)})" if text else ""
+        raise _SkipError(f"no value{why}")
+    if not isinstance(quantity, Mapping):
+        raise _SkipError(f"valueQuantity is not an object: {shorten(quantity)}")
+    raw = quantity.get("value")
+    number = None if is_boolean(raw) or isinstance(raw, str) else real_number(raw)
+    if number is None:
+        raise _SkipError(f"valueQuantity.value {shorten(raw)} is not a number")
+    comparator = quantity.get("comparator")
+    if comparator is not None and comparator not in _COMPARATORS:
+        raise _SkipError(
+            f"valueQuantity.comparator {shorten(comparator)} cannot be read as a censored "
+            "result (expected <, <=, > or >=)"
+        )
+    unit = unit_of(quantity)
+    if unit is None:
+        raise _SkipError(
+            f"valueQuantity has no unit (neither a UCUM code nor unit text); labinterp never "
+            f"assumes one (for {analyte.display_name}: {', '.join(analyte.common_units)})"
+        )
+    return number, comparator, unit
+
+
+def unit_of(quantity: Mapping[str, Any]) -> str | None:
+    """The unit of a FHIR Quantity: the UCUM code when the system is UCUM, else the text."""
+    code, text = quantity.get("code"), quantity.get("unit")
+    if quantity.get("system") == UCUM_SYSTEM and isinstance(code, str) and code.strip():
+        return code
+    if isinstance(text, str) and text.strip():
+        return text
+    if isinstance(code, str) and code.strip():  # a code without a system: the best left
+        return code
+    return None
+
+
+def _effective(res: Mapping[str, Any]) -> tuple[datetime, date] | None:
+    for key in ("effectiveDateTime", "effectiveInstant"):
+        if key in res:
+            parsed = parse_instant(res[key])
+            if parsed is None:
+                raise _SkipError(f"{key} {shorten(res[key])} is not a FHIR dateTime")
+            return parsed
+    period = res.get("effectivePeriod")
+    if isinstance(period, Mapping):
+        for key in ("start", "end"):
+            if key in period:
+                parsed = parse_instant(period[key])
+                if parsed is None:
+                    raise _SkipError(
+                        f"effectivePeriod.{key} {shorten(period[key])} is not a dateTime"
+                    )
+                return parsed
+    return None
+
+
+def _interpretation_codes(raw: object) -> tuple[str, ...]:
+    # R4 makes interpretation a list; older examples (such as f005) give one object.
+    concepts = raw if isinstance(raw, list) else [raw]
+    codes = [
+        str(c["code"])
+        for concept in concepts
+        for c in _codings(concept)
+        if isinstance(c.get("code"), str)
+    ]
+    return tuple(codes)
+
+
+# --- reference ranges ------------------------------------------------------------------------
+
+_NORMAL_RANGE = "normal"
+
+
+def _reference_interval(
+    res: Mapping[str, Any], value_unit: str
+) -> tuple[ReferenceInterval | None, str | None]:
+    """The first usable normal range, or the reason none is used (None if none given)."""
+    ranges = res.get("referenceRange")
+    if ranges is None:
+        return None, None
+    if not isinstance(ranges, list):
+        return None, f"referenceRange is not a list: {shorten(ranges)}"
+    for i, item in enumerate(ranges):
+        if not isinstance(item, Mapping):
+            return None, f"referenceRange[{i}] is not an object"
+        kinds = [c.get("code") for c in _codings(item.get("type"))]
+        if kinds and _NORMAL_RANGE not in kinds:
+            continue  # a therapeutic or other range is not the normal range
+        return _one_range(item, i, value_unit)
+    return None, "no referenceRange of type 'normal' (or without a type)"
+
+
+def _one_range(
+    item: Mapping[str, Any], i: int, value_unit: str
+) -> tuple[ReferenceInterval | None, str | None]:
+    where = f"referenceRange[{i}]"
+    bounds: dict[str, float] = {}
+    units: set[str] = set()
+    for side in ("low", "high"):
+        quantity = item.get(side)
+        if quantity is None:
+            continue
+        if not isinstance(quantity, Mapping):
+            return None, f"{where}.{side} is not a Quantity"
+        number = quantity.get("value")
+        value = None if is_boolean(number) or isinstance(number, str) else real_number(number)
+        if value is None:
+            return None, f"{where}.{side}.value {shorten(number)} is not a number"
+        bounds[side] = value
+        unit = unit_of(quantity)
+        if unit is not None:
+            units.add(unit)
+    if not bounds:
+        text = item.get("text")
+        shown = f" (only text: {shorten(text)})" if isinstance(text, str) else ""
+        return None, f"{where} gives neither low nor high{shown}"
+    if len(units) > 1:
+        return None, f"{where}: low and high are in different units ({', '.join(sorted(units))})"
+    unit = units.pop() if units else value_unit
+    try:
+        return ReferenceInterval(low=bounds.get("low"), high=bounds.get("high"), unit=unit), None
+    except LabinterpError as exc:
+        return None, f"{where}: {exc.message.removeprefix('reference_interval: ')}"
+
+
+class _RangeRefusedError(Exception):
+    """Internal: the laboratory's range was refused; the value is read without it."""
+
+
+def _measurement(
+    analyte: Analyte,
+    value: float,
+    unit: str,
+    comparator: str | None,
+    interval: ReferenceInterval | None,
+    pack: Pack,
+) -> Measurement:
+    try:
+        measurement = Measurement(
+            analyte=analyte.id,
+            value=value,
+            unit=unit,
+            comparator=comparator,
+            reference_interval=interval,
+        )
+    except LabinterpError as exc:
+        if interval is not None and "reference_interval" in (exc.field or ""):
+            raise _RangeRefusedError(f"referenceRange refused, the value is kept: {exc}") from None
+        raise
+    if interval is not None:
+        reason = implausible_range(measurement, pack)
+        if reason is not None:
+            raise _RangeRefusedError(reason)
+    return measurement
+
+
+def implausible_range(measurement: Measurement, pack: Pack) -> str | None:
+    """Why a laboratory's reference range cannot describe healthy people, or None.
+
+    A reference range describes a healthy population, so it must share values with the
+    pack's own reference interval for the analyte in at least one context (sex, pregnancy,
+    age). A range wholly outside all of them (f005's 7.5-10 "g/dL" for hemoglobin, which is
+    7.5-10 mmol/L) is a unit slip, and flagging against it would mislead. Analytes for which
+    the pack gives no interval are checked against the plausibility guard only.
+    """
+    ri = measurement.reference_interval
+    lab = measurement.canonical_reference_interval
+    analyte = ANALYTES[measurement.analyte]
+    assert ri is not None
+    assert lab is not None
+    healthy = _pack_intervals(pack, analyte)
+    if not healthy or any(_overlap(lab, h) for h in healthy):
+        return None
+    lows = [h[0] for h in healthy if h[0] is not None]
+    highs = [h[1] for h in healthy if h[1] is not None]
+    unit = analyte.canonical_unit
+    low = f"from {min(lows):g} {unit}" if lows else "from 0"
+    high = f"up to {max(highs):g} {unit}" if len(highs) == len(healthy) else "with no upper limit"
+    hint = _unit_hint(ri, analyte, healthy)
+    shown = f"{_num(ri.low)}-{_num(ri.high)} {ri.unit}"
+    return (
+        f"referenceRange {shown} refused, the value is kept: a reference range describes "
+        f"healthy people, and this one shares no value with the pack {pack.name!r}'s reference "
+        f"interval for {analyte.display_name} in any context ({low} {high}){hint}"
+    )
+
+
+def _num(bound: float | None) -> str:
+    return "" if bound is None else f"{bound:g}"
+
+
+def _pack_intervals(pack: Pack, analyte: Analyte) -> list[tuple[float | None, float | None]]:
+    found: list[tuple[float | None, float | None]] = []
+    for key, spec in pack.reference_intervals.items():
+        if key != analyte.id and key not in analyte.aliases:
+            continue
+        for interval in spec.intervals:
+            try:
+                found.append(
+                    tuple(  # type: ignore[arg-type]
+                        None
+                        if b is None
+                        else convert(b, interval.unit, analyte.canonical_unit, analyte=analyte.id)
+                        for b in (interval.low, interval.high)
+                    )
+                )
+            except LabinterpError:  # pragma: no cover - packs are checked when loaded
+                continue
+    return found
+
+
+def _overlap(a: tuple[float | None, float | None], b: tuple[float | None, float | None]) -> bool:
+    a_low, a_high = a[0] if a[0] is not None else -1.0, a[1] if a[1] is not None else float("inf")
+    b_low, b_high = b[0] if b[0] is not None else -1.0, b[1] if b[1] is not None else float("inf")
+    return a_low <= b_high and b_low <= a_high
+
+
+def _unit_hint(
+    ri: ReferenceInterval,
+    analyte: Analyte,
+    healthy: Sequence[tuple[float | None, float | None]],
+) -> str:
+    """Name a common unit in which the range would fit: the usual cause is a unit slip."""
+    for unit in analyte.common_units:
+        try:
+            resolved = analyte.resolve_unit(unit)
+        except LabinterpError:  # pragma: no cover - common units resolve by construction
+            continue
+        if resolved.ucum == analyte.resolve_unit(ri.unit).ucum:
+            continue
+        moved = tuple(None if b is None else b * resolved.to_canonical for b in (ri.low, ri.high))
+        if any(_overlap(moved, h) for h in healthy):  # type: ignore[arg-type]
+            shown = "-".join(f"{b:.3g}" for b in moved if b is not None)
+            return (
+                f"; it would fit in {unit} ({_num(ri.low)}-{_num(ri.high)} {unit} = {shown} "
+                f"{analyte.canonical_unit}), a likely unit slip"
+            )
+    return ""

@@ -1,0 +1,300 @@
+"""FHIR observations grouped into labinterp panels: by subject, and by time window if asked.
+
+A panel holds one result per analyte. When a subject (or one window) has several results of
+the same analyte, the latest is kept and each earlier one is reported as skipped, with the
+later result that replaced it; nothing is dropped without a line in the report. The
+``Patient`` resource of a subject gives its sex (``gender``) and its age in completed years
+at the date of the panel's latest result (``birthDate``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from labinterp._errors import LabinterpError, shorten
+from labinterp._fhir_json import FhirError, Located, parse_date, read_resources
+from labinterp._fhir_observation import ObservationRead, Skipped, read, reference_of
+from labinterp._packs import Pack, default_pack, load_pack
+from labinterp._panel import Panel, Sex
+
+__all__ = ["FhirPanel", "FhirReading", "PanelKey", "panels_from_bundle", "resolve_pack"]
+
+
+class PanelKey(NamedTuple):
+    """A panel's key: the subject reference and, with a window, the time the window opens."""
+
+    subject: str
+    window_start: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class FhirPanel:
+    """A labinterp :class:`Panel` read from FHIR, with where each result came from.
+
+    ``sources`` maps each analyte id to the Observation it was read from (its ``fullUrl`` or
+    ``Observation/<id>``); ``loinc`` to the LOINC code read; ``effective`` to its time;
+    ``lab_interpretation`` to the laboratory's own interpretation codes (``H``, ``L`` ...),
+    kept for comparison and never used to decide anything. ``day`` is the date the age is
+    computed at (the latest result's), or None when no result has a time.
+    """
+
+    subject: str
+    window_start: datetime | None
+    panel: Panel
+    sources: Mapping[str, str]
+    loinc: Mapping[str, str]
+    effective: Mapping[str, datetime | None]
+    lab_interpretation: Mapping[str, tuple[str, ...]]
+    day: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class FhirReading:
+    """What :func:`panels_from_bundle` read: the panels, and everything it did not use.
+
+    ``panels`` is keyed by :class:`PanelKey` (subject, window start), in the order subjects
+    first appear and then by time. ``skipped`` lists each observation not read (and each
+    laboratory range refused, and each patient whose sex or age could not be read), with the
+    JSON path and the reason. ``ignored`` counts the resources of other types (Encounter,
+    DiagnosticReport ...), which carry no result of their own.
+    """
+
+    panels: Mapping[PanelKey, FhirPanel]
+    skipped: tuple[Skipped, ...]
+    ignored: Mapping[str, int] = field(default_factory=dict)
+
+    def for_subject(self, subject: str) -> list[FhirPanel]:
+        """The panels of one subject (``"Patient/<id>"`` or the reference used), in time order."""
+        return [p for k, p in self.panels.items() if k.subject == subject]
+
+
+@dataclass(frozen=True, slots=True)
+class _Patient:
+    sex: Sex | None
+    birth: tuple[date, date] | None  # the first and last possible birth date
+    path: str
+
+
+def resolve_pack(pack: Pack | str | Path | None) -> Pack:
+    if pack is None:
+        return default_pack()
+    if isinstance(pack, Pack):
+        return pack
+    if isinstance(pack, str | Path):
+        return load_pack(pack)
+    raise FhirError(
+        f"pack: expected a Pack, a pack name or path, or None; got {type(pack).__name__}",
+        field="pack",
+        value=pack,
+        expected="a Pack, a bundled pack name, a path, or None",
+    )
+
+
+def _check_window(window: object) -> timedelta | None:
+    if window is None:
+        return None
+    if isinstance(window, timedelta) and window > timedelta(0):
+        return window
+    raise FhirError(
+        f"window: expected a positive datetime.timedelta (e.g. timedelta(days=1)) or None, "
+        f"got {shorten(window)}",
+        field="window",
+        value=window,
+        expected="a positive timedelta or None",
+    )
+
+
+def panels_from_bundle(
+    source: object,
+    *,
+    window: timedelta | None = None,
+    pack: Pack | str | Path | None = None,
+) -> FhirReading:
+    """Read FHIR R4 lab results into labinterp panels (details in :mod:`labinterp.fhir`).
+
+    ``source``: a Bundle or single resource (dict), a list of resources, JSON or NDJSON
+    text or bytes, or a path to a ``.json``/``.ndjson`` file. ``window``: a positive
+    :class:`~datetime.timedelta`; each subject's results are then split into windows that
+    open at the first result not yet placed and close ``window`` later (results without a
+    time are skipped, and reported). Without it, each subject gives one panel. In both cases
+    a panel keeps the latest result of each analyte and reports the earlier ones. ``pack``:
+    the pack whose reference intervals judge the laboratories' ranges (default pack when
+    None).
+
+    Returns a :class:`FhirReading` (panels keyed by subject and window start, plus what was
+    skipped and why). Raises :class:`FhirError` for input whose structure cannot be read,
+    naming the JSON path; never for a single unusable observation.
+    """
+    chosen_window = _check_window(window)
+    chosen_pack = resolve_pack(pack)
+    located, ignored = read_resources(source)
+    patients: dict[str, _Patient] = {}
+    reads: list[ObservationRead] = []
+    skipped: list[Skipped] = []
+    for item in located:
+        if item.resource["resourceType"] == "Patient":
+            _register_patient(item, patients, skipped)
+            continue
+        one, notes = read(item, chosen_pack)
+        skipped.extend(notes)
+        if one is not None:
+            reads.append(one)
+    groups = _group(reads, chosen_window, skipped)
+    panels: dict[PanelKey, FhirPanel] = {}
+    for key, members in groups.items():
+        built = _panel(key, members, patients.get(key.subject), skipped)
+        if built is not None:
+            panels[key] = built
+    return FhirReading(panels, tuple(skipped), dict(ignored))
+
+
+# --- patients --------------------------------------------------------------------------------
+
+
+def _register_patient(item: Located, patients: dict[str, _Patient], skipped: list[Skipped]) -> None:
+    res = item.resource
+    notes: list[str] = []
+    gender = res.get("gender")
+    sex: Sex | None = None
+    if gender in ("female", "male"):
+        sex = gender
+    elif gender is not None:
+        # 'other' and 'unknown' say nothing about which sex-specific interval applies.
+        notes.append(f"gender {shorten(gender)} gives no sex for sex-specific cut-offs")
+    birth = None
+    if "birthDate" in res:
+        birth = parse_date(res["birthDate"])
+        if birth is None:
+            notes.append(f"birthDate {shorten(res['birthDate'])} is not a FHIR date")
+    patient = _Patient(sex, birth, item.path)
+    reference = reference_of(item)
+    skipped.extend(Skipped(item.path, reference, reference, None, "Patient", n) for n in notes)
+    keys = {reference}
+    rid = res.get("id")
+    if isinstance(rid, str) and rid:
+        keys.add(f"Patient/{rid}")
+    for key in keys:
+        patients[key] = patient
+
+
+def _age(birth: tuple[date, date], day: date) -> tuple[float | None, str | None]:
+    """Age in completed years at ``day``; None (with why) when the birth date leaves it open."""
+
+    def completed(born: date) -> int:
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    oldest, youngest = completed(birth[0]), completed(birth[1])
+    if youngest < 0:
+        return None, f"the birth date comes after the result of {day.isoformat()}"
+    if oldest != youngest:
+        return None, (
+            f"the birth date gives an age of {youngest} or {oldest} on {day.isoformat()}; "
+            "the age is left unknown"
+        )
+    if oldest > 130:
+        return None, f"an age of {oldest} years on {day.isoformat()} is not plausible"
+    return float(oldest), None
+
+
+# --- grouping --------------------------------------------------------------------------------
+
+
+def _group(
+    reads: list[ObservationRead], window: timedelta | None, skipped: list[Skipped]
+) -> dict[PanelKey, list[ObservationRead]]:
+    by_subject: dict[str, list[ObservationRead]] = {}
+    for one in reads:
+        by_subject.setdefault(one.subject, []).append(one)
+    groups: dict[PanelKey, list[ObservationRead]] = {}
+    for subject, members in by_subject.items():
+        if window is None:
+            groups[PanelKey(subject, None)] = members
+            continue
+        timed = []
+        for one in members:
+            if one.moment is None:
+                skipped.append(_skip(one, "no effective time, which grouping by time window needs"))
+            else:
+                timed.append(one)
+        timed.sort(key=lambda r: r.moment)  # type: ignore[arg-type, return-value]
+        start: datetime | None = None
+        for one in timed:
+            assert one.moment is not None
+            if start is None or one.moment - start > window:
+                start = one.moment
+            groups.setdefault(PanelKey(subject, start), []).append(one)
+    return groups
+
+
+def _skip(one: ObservationRead, reason: str) -> Skipped:
+    return Skipped(one.path, one.reference, one.subject, one.loinc, "observation", reason)
+
+
+def _latest_per_analyte(
+    members: list[ObservationRead], windowed: bool, skipped: list[Skipped]
+) -> dict[str, ObservationRead]:
+    # Untimed results sort first, so a timed result replaces them; equal times keep the later
+    # one in the input.
+    order = sorted(
+        enumerate(members),
+        key=lambda pair: (pair[1].moment is not None, pair[1].moment or datetime.min, pair[0]),
+    )
+    kept: dict[str, ObservationRead] = {}
+    for _, one in reversed(order):
+        if one.analyte not in kept:
+            kept[one.analyte] = one
+            continue
+        later = kept[one.analyte]
+        when = later.moment.isoformat() if later.moment else "no time given"
+        scope = "window" if windowed else "panel; pass window= to read each time as its own panel"
+        skipped.append(
+            _skip(
+                one,
+                f"replaced by a later {one.analyte} result ({later.reference}, {when}) in the "
+                f"same {scope}",
+            )
+        )
+    return {a: kept[a] for a in sorted(kept, key=lambda a: members.index(kept[a]))}
+
+
+def _panel(
+    key: PanelKey,
+    members: list[ObservationRead],
+    patient: _Patient | None,
+    skipped: list[Skipped],
+) -> FhirPanel | None:
+    kept = _latest_per_analyte(members, key.window_start is not None, skipped)
+    days = [r.day for r in kept.values() if r.day is not None]
+    day = max(days) if days else None
+    context: dict[str, Any] = {}
+    if patient is not None:
+        context["sex"] = patient.sex
+        if patient.birth is not None and day is not None:
+            age, why = _age(patient.birth, day)
+            context["age"] = age
+            if why:
+                skipped.append(
+                    Skipped(patient.path, key.subject, key.subject, None, "Patient", why)
+                )
+    try:
+        panel = Panel.from_mapping({**{a: r.measurement for a, r in kept.items()}, **context})
+    except LabinterpError as exc:  # pragma: no cover - every part was validated above
+        for one in kept.values():
+            skipped.append(_skip(one, f"the panel cannot be built: {exc}"))
+        return None
+    return FhirPanel(
+        subject=key.subject,
+        window_start=key.window_start,
+        panel=panel,
+        sources={a: r.reference for a, r in kept.items()},
+        loinc={a: r.loinc for a, r in kept.items()},
+        effective={a: r.moment for a, r in kept.items()},
+        lab_interpretation={
+            a: r.lab_interpretation for a, r in kept.items() if r.lab_interpretation
+        },
+        day=day,
+    )

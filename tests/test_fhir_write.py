@@ -1,0 +1,327 @@
+"""labinterp.fhir.to_fhir and pack_to_observation_definitions: FHIR R4 out, validated.
+
+The output is checked against the R4B models of ``fhir.resources`` (in the dev extra; the
+tests fail, never skip, without it). R4B keeps R4's Bundle, Observation and
+ObservationDefinition.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _fhir_helpers import (
+    F005,
+    FERRITIN,
+    HEMOGLOBIN,
+    SYNTHEA_SUBJECT,
+    bundle,
+    observation,
+    patient,
+    synthea_text,
+)
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.observationdefinition import ObservationDefinition
+
+import labinterp
+from labinterp.fhir import (
+    PACK_SYSTEM,
+    PATTERN_SYSTEM,
+    STATUS_SYSTEM,
+    V3_INTERPRETATION,
+    FhirPanel,
+    pack_to_observation_definitions,
+    panels_from_bundle,
+    to_fhir,
+)
+
+
+def resources(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e["resource"] for e in doc["entry"]]
+
+
+def split(doc: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The per-value Observations and the patterns Observation of a to_fhir bundle."""
+    *values, patterns = resources(doc)
+    assert patterns["status"] == "preliminary"
+    assert all(v["status"] == "final" for v in values)
+    return values, patterns
+
+
+def by_code(values: list[dict[str, Any]], loinc: str) -> dict[str, Any]:
+    (found,) = [v for v in values if v["code"]["coding"][0]["code"] == loinc]
+    return found
+
+
+def interpretation_code(resource: dict[str, Any]) -> str | None:
+    concepts = resource.get("interpretation", [])
+    codings = [c for concept in concepts for c in concept.get("coding", [])]
+    assert all(c["system"] == V3_INTERPRETATION for c in codings)
+    return codings[0]["code"] if codings else None
+
+
+def one_panel(source: object, **kwargs: Any) -> FhirPanel:
+    reading = panels_from_bundle(source, **kwargs)
+    (only,) = reading.panels.values()
+    return only
+
+
+# --- round trip ---------------------------------------------------------------------------------
+
+
+def test_synthea_round_trip_validates_and_links_to_the_inputs() -> None:
+    reading = panels_from_bundle(synthea_text(), window=timedelta(days=1))
+    for fhir_panel in reading.for_subject(SYNTHEA_SUBJECT):
+        result = labinterp.interpret(fhir_panel.panel)
+        doc = to_fhir(result, source=fhir_panel)
+        Bundle.model_validate(doc)
+        values, patterns = split(doc)
+        assert len(values) == len(result.flags) == 4
+        assert {r["reference"] for r in patterns["derivedFrom"]} == set(fhir_panel.sources.values())
+        for value in values:
+            assert value["subject"] == {"reference": SYNTHEA_SUBJECT}
+            (link,) = value["derivedFrom"]
+            assert link["reference"] in fhir_panel.sources.values()
+        assert patterns["subject"] == {"reference": SYNTHEA_SUBJECT}
+        assert patterns["effectiveDateTime"].startswith(("2016-06-22", "2021-07-21"))
+
+
+def test_every_flag_gets_its_hl7_code_from_the_v3_system() -> None:
+    resources_in = [
+        patient(gender="female", birth="1980-01-01"),
+        observation(HEMOGLOBIN, 6, "g/dL", oid="hb"),  # below the critical 6.5 g/dL
+        observation(FERRITIN, 8, "ug/L", oid="fe", low=15, high=150),  # below the lab's range
+        observation("787-2", 90, "fL", oid="mcv"),  # inside 80-100 fL
+        observation("1988-5", 40, "mg/L", oid="crp"),  # above 5 mg/L
+    ]
+    fhir_panel = one_panel(bundle(*resources_in))
+    result = labinterp.interpret(fhir_panel.panel)
+    doc = to_fhir(result, source=fhir_panel)
+    Bundle.model_validate(doc)
+    values, _ = split(doc)
+    codes = {v["code"]["coding"][0]["code"]: interpretation_code(v) for v in values}
+    assert codes == {HEMOGLOBIN: "LL", FERRITIN: "L", "787-2": "N", "1988-5": "H"}
+    for flag in result.flags:
+        value = by_code(values, fhir_panel.loinc[flag.analyte])
+        assert interpretation_code(value) == flag.code
+        assert value["interpretation"][0]["text"] == flag.flag
+    ferritin = by_code(values, FERRITIN)
+    assert ferritin["referenceRange"][0]["low"]["value"] == 15
+    assert ferritin["referenceRange"][0]["text"] == "the laboratory's own reference interval"
+
+
+def test_a_flag_without_a_code_is_given_as_text_only() -> None:
+    # Hemoglobin above the pack's lower limit, which has no upper limit: "not low", no code.
+    fhir_panel = one_panel(bundle(patient(gender="male"), observation(HEMOGLOBIN, 15, "g/dL")))
+    values, _ = split(to_fhir(labinterp.interpret(fhir_panel.panel), source=fhir_panel))
+    (value,) = values
+    assert value["interpretation"] == [{"text": "not low"}]
+
+
+def test_the_patterns_observation_carries_every_status_the_pack_and_the_disclaimer() -> None:
+    fhir_panel = one_panel(
+        bundle(
+            patient(),
+            observation(FERRITIN, 8, "ug/L", oid="fe"),
+            observation(HEMOGLOBIN, 10.5, "g/dL", oid="hb"),
+            observation("787-2", 72, "fL", oid="mcv"),
+            observation("1988-5", 1, "mg/L", oid="crp"),
+            observation("2502-3", 8, "%", oid="tsat"),
+        )
+    )
+    result = labinterp.interpret(fhir_panel.panel)
+    doc = to_fhir(result, source=fhir_panel)
+    Bundle.model_validate(doc)
+    _, patterns = split(doc)
+    components = patterns["component"]
+    statuses = {
+        c["code"]["coding"][0]["code"]: c["valueCodeableConcept"]["coding"][0]["code"]
+        for c in components
+        if "coding" in c["valueCodeableConcept"]
+    }
+    assert statuses == result.statuses()
+    assert statuses["iron_deficiency"] == "consistent"
+    assert all(c["code"]["coding"][0]["system"] == PATTERN_SYSTEM for c in components)
+    assert all(
+        c["valueCodeableConcept"]["coding"][0]["system"] == STATUS_SYSTEM
+        for c in components
+        if "coding" in c["valueCodeableConcept"]
+    )
+    classifications = [c for c in components if "coding" not in c["valueCodeableConcept"]]
+    assert len(classifications) == len(result.classifications)
+    (pack_coding,) = patterns["method"]["coding"]
+    assert pack_coding == {
+        "system": PACK_SYSTEM,
+        "code": result.pack.name,
+        "version": result.pack.version,
+        "display": result.pack.title,
+    }
+    notes = [n["text"] for n in patterns["note"]]
+    assert notes[0] == result.disclaimer
+    assert "not a diagnosis" in patterns["code"]["text"]
+    assert {r["reference"] for r in patterns["derivedFrom"]} == {
+        "Observation/fe",
+        "Observation/hb",
+        "Observation/mcv",
+        "Observation/crp",
+        "Observation/tsat",
+    }
+
+
+def test_f005_round_trip_validates() -> None:
+    fhir_panel = one_panel(F005)
+    doc = to_fhir(labinterp.interpret(fhir_panel.panel), source=fhir_panel)
+    Bundle.model_validate(doc)
+    values, patterns = split(doc)
+    (hb,) = values
+    assert hb["derivedFrom"] == [{"reference": "Observation/f005"}]
+    # Flagged against the pack (the f005 range was refused): below 10.5 g/dL whatever the sex.
+    assert interpretation_code(hb) == "L"
+    assert patterns["derivedFrom"] == [{"reference": "Observation/f005"}]
+
+
+# --- without FHIR input ------------------------------------------------------------------------
+
+
+def test_a_panel_built_in_python_links_to_the_restated_values() -> None:
+    panel = labinterp.Panel(ferritin="<5 ng/mL", hemoglobin="9.8 g/dL", sex="female", age=30)
+    result = labinterp.interpret(panel)
+    doc = to_fhir(result, subject="Patient/123")
+    Bundle.model_validate(doc)
+    values, patterns = split(doc)
+    urls = [e["fullUrl"] for e in doc["entry"][:-1]]
+    assert [r["reference"] for r in patterns["derivedFrom"]] == urls
+    ferritin = next(v for v in values if v["code"]["text"] == "ferritin")
+    assert ferritin["valueQuantity"]["comparator"] == "<"
+    assert ferritin["valueQuantity"]["code"] == "ng/mL"
+    assert ferritin["code"]["coding"][0]["code"] == FERRITIN  # mass units: the MCnc code
+    assert all(v["subject"] == {"reference": "Patient/123"} for v in values)
+    assert "effectiveDateTime" not in patterns
+    assert "derivedFrom" not in ferritin
+
+
+def test_a_substance_unit_gets_the_scnc_loinc_code() -> None:
+    result = labinterp.interpret(labinterp.Panel(iron="8 umol/L"))
+    values, _ = split(to_fhir(result))
+    assert values[0]["code"]["coding"][0]["code"] == "14798-3"
+
+
+def test_output_is_deterministic_and_json() -> None:
+    fhir_panel = one_panel(F005)
+    result = labinterp.interpret(fhir_panel.panel)
+    first = to_fhir(result, source=fhir_panel)
+    assert json.dumps(first, sort_keys=True) == json.dumps(
+        to_fhir(labinterp.interpret(fhir_panel.panel), source=fhir_panel), sort_keys=True
+    )
+    ids = [e["resource"]["id"] for e in first["entry"]]
+    assert len(set(ids)) == len(ids)
+    assert all(e["fullUrl"] == f"urn:uuid:{e['resource']['id']}" for e in first["entry"])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"interpretation": "not an interpretation"}, "interpretation"),
+        ({"source": {"subject": "x"}}, "source"),
+        ({"subject": 12}, "subject"),
+    ],
+)
+def test_to_fhir_refuses_wrong_arguments(kwargs: dict[str, Any], field: str) -> None:
+    args: dict[str, Any] = {"interpretation": labinterp.interpret(labinterp.Panel())} | kwargs
+    with pytest.raises(labinterp.InvalidValueError) as caught:
+        to_fhir(**args)
+    assert caught.value.field == field
+    assert str(caught.value).startswith(field)
+
+
+# --- ObservationDefinition -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", labinterp.bundled_pack_names())
+def test_every_bundled_pack_exports_valid_observation_definitions(name: str) -> None:
+    definitions = pack_to_observation_definitions(name)
+    assert definitions
+    for definition in definitions:
+        ObservationDefinition.model_validate(definition)
+    ids = [d["id"] for d in definitions]
+    assert len(set(ids)) == len(ids)
+
+
+def _definition(analyte: str) -> dict[str, Any]:
+    (found,) = [
+        d
+        for d in pack_to_observation_definitions()
+        if d["identifier"][0]["value"].endswith(f"/{analyte}")
+    ]
+    return found
+
+
+def test_hemoglobin_reference_intervals_by_sex_and_pregnancy() -> None:
+    definition = _definition("hemoglobin")
+    pack = labinterp.default_pack()
+    assert definition["identifier"][0]["value"] == f"default/{pack.version}/hemoglobin"
+    assert {c["code"] for c in definition["code"]["coding"]} == {"718-7", "59260-0"}
+    reference = [q for q in definition["qualifiedInterval"] if q.get("category") == "reference"]
+    men = [q for q in reference if q.get("gender") == "male"]
+    assert len(men) == 1
+    assert men[0]["range"] == {
+        "low": {"value": 130, "unit": "g/L", "system": "http://unitsofmeasure.org", "code": "g/L"}
+    }
+    applies = sorted(q["appliesTo"][0]["text"] for q in reference if "appliesTo" in q)
+    assert applies == ["not pregnant", "pregnant, trimester 1/3", "pregnant, trimester 2"]
+    critical = [q for q in definition["qualifiedInterval"] if q.get("category") == "critical"]
+    assert critical
+    assert all(q["range"]["high"]["value"] == 65 for q in critical)
+    assert all("excluded" in q["condition"] for q in critical)
+
+
+def test_a_decision_limit_says_its_bound_is_excluded() -> None:
+    definition = _definition("ferritin")
+    limits = [q for q in definition["qualifiedInterval"] if "category" not in q]
+    depleted = [q for q in limits if "ferritin_depleted_stores" in q["condition"]]
+    assert depleted
+    assert depleted[0]["range"]["high"]["value"] == 15
+    assert "< 15 ug/L (the limit itself excluded)" in depleted[0]["condition"]
+
+
+AGE_PACK = """
+schema_version: 1
+name: child_hb
+version: "1"
+title: A test pack with an age band
+population: {age_min: 5, age_max: 12, description: children aged 5 to 11}
+sources:
+  src: {title: A test source, kind: textbook}
+reference_intervals:
+  hemoglobin:
+    source: src
+    confidence: established
+    intervals:
+      - when: {age_min: 5, age_max: 12}
+        low: 115
+        unit: g/L
+"""
+
+
+def test_age_bands_become_fhir_age_ranges(tmp_path: Path) -> None:
+    path = tmp_path / "child_hb.yaml"
+    path.write_text(AGE_PACK, encoding="utf-8")
+    (definition,) = pack_to_observation_definitions(labinterp.load_pack(path))
+    ObservationDefinition.model_validate(definition)
+    (interval,) = definition["qualifiedInterval"]
+    ucum = "http://unitsofmeasure.org"
+    assert interval["age"] == {
+        "low": {"value": 5, "unit": "years", "system": ucum, "code": "a"},
+        "high": {"value": 12, "unit": "years", "system": ucum, "code": "a"},
+    }
+    assert "age below 12 years (exclusive)" in interval["condition"]
+    assert "gender" not in interval
+    assert "appliesTo" not in interval
+
+
+def test_observation_definitions_take_a_pack_object() -> None:
+    pack = labinterp.default_pack()
+    assert pack_to_observation_definitions(pack) == pack_to_observation_definitions()
