@@ -129,7 +129,7 @@ def read(located: Located, pack: Pack) -> tuple[ObservationRead | None, list[Ski
 
     try:
         status = res.get("status")
-        if status in _NO_RESULT:
+        if isinstance(status, str) and status in _NO_RESULT:
             raise _SkipError(f"status {status!r}: the observation holds no usable result")
         if subject is None:
             raise _SkipError(
@@ -141,23 +141,21 @@ def read(located: Located, pack: Pack) -> tuple[ObservationRead | None, list[Ski
         when = _effective(res)
     except _SkipError as why:
         return None, [skipped(str(why))]
+    try:  # the value first: a result that cannot be read is skipped whatever its range says
+        measurement = _measurement(analyte, value, unit, comparator, None, pack)
+    except LabinterpError as exc:
+        return None, [skipped(str(exc))]
     notes: list[Skipped] = []
     interval, refused = _reference_interval(res, unit)
     if refused:
         notes.append(
             skipped(f"referenceRange refused, the value is kept: {refused}", "referenceRange")
         )
-    try:
-        measurement = _measurement(analyte, value, unit, comparator, interval, pack)
-    except _RangeRefusedError as why:
-        notes.append(skipped(str(why), "referenceRange"))
-        interval = None
+    if interval is not None:
         try:
-            measurement = _measurement(analyte, value, unit, comparator, None, pack)
-        except LabinterpError as exc:
-            return None, [*notes, skipped(str(exc))]
-    except LabinterpError as exc:
-        return None, [*notes, skipped(str(exc))]
+            measurement = _measurement(analyte, value, unit, comparator, interval, pack)
+        except _RangeRefusedError as why:
+            notes.append(skipped(str(why), "referenceRange"))
     read_ = ObservationRead(
         path=located.path,
         reference=reference,
@@ -242,7 +240,7 @@ def _quantity(res: Mapping[str, Any], analyte: Analyte) -> tuple[float, str | No
     if number is None:
         raise _SkipError(f"valueQuantity.value {shorten(raw)} is not a number")
     comparator = quantity.get("comparator")
-    if comparator is not None and comparator not in _COMPARATORS:
+    if comparator is not None and not (isinstance(comparator, str) and comparator in _COMPARATORS):
         raise _SkipError(
             f"valueQuantity.comparator {shorten(comparator)} cannot be read as a censored "
             "result (expected <, <=, > or >=)"
@@ -378,7 +376,7 @@ def _measurement(
             reference_interval=interval,
         )
     except LabinterpError as exc:
-        if interval is not None and "reference_interval" in (exc.field or ""):
+        if interval is not None:  # the value alone was read before, so the range is at fault
             raise _RangeRefusedError(f"referenceRange refused, the value is kept: {exc}") from None
         raise
     if interval is not None:

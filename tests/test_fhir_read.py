@@ -23,6 +23,8 @@ from _fhir_helpers import (
     patient,
     synthea_text,
 )
+from hypothesis import given
+from hypothesis import strategies as st
 
 import labinterp
 from labinterp._units import is_close
@@ -639,3 +641,65 @@ def test_import_labinterp_does_not_load_the_fhir_module() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+# --- hostile input ----------------------------------------------------------------------------
+
+_JSON_SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12)
+_JSON = st.recursive(
+    _JSON_SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_FIELDS = [
+    "status",
+    "code",
+    "subject",
+    "valueQuantity",
+    "referenceRange",
+    "interpretation",
+    "effectiveDateTime",
+    "effectivePeriod",
+    "contained",
+    "hasMember",
+]
+
+
+@given(field=st.sampled_from(_FIELDS), junk=_JSON, inner=st.booleans())
+def test_any_junk_in_an_observation_is_reported_or_read_never_a_crash(
+    field: str, junk: object, inner: bool
+) -> None:
+    bad = observation(FERRITIN, 20, "ug/L", oid="bad", low=15, high=150)
+    if inner and isinstance(bad.get(field), dict):
+        bad[field] = {**bad[field], "value": junk, "unit": junk, "coding": junk}
+    else:
+        bad[field] = junk
+    good = observation(HEMOGLOBIN, 13, "g/dL", oid="good", subject="Patient/other")
+    try:
+        reading = panels_from_bundle(bundle(patient(), bad, good))
+    except labinterp.LabinterpError:
+        return  # a structural problem (a contained item that is not a resource ...)
+    assert PanelKey("Patient/other", None) in reading.panels
+    read = any("ferritin" in p.sources for p in reading.panels.values())
+    reported = any(s.reference == "Observation/bad" for s in reading.skipped)
+    assert read or reported
+
+
+@given(field=st.sampled_from(["gender", "birthDate", "id"]), junk=_JSON)
+def test_any_junk_in_a_patient_leaves_the_results_read(field: str, junk: object) -> None:
+    person = patient()
+    person[field] = junk
+    reading = panels_from_bundle(bundle(person, observation(FERRITIN, 20, "ug/L")))
+    (only,) = reading.panels.values()
+    assert only.panel.ferritin is not None
+
+
+def test_a_bad_value_with_a_range_is_skipped_once_without_saying_the_value_is_kept() -> None:
+    reading = panels_from_bundle(observation(HEMOGLOBIN, 130, "g/dL", low=120, high=160))
+    assert not reading.panels
+    (skipped,) = reading.skipped
+    assert skipped.part == "observation"
+    assert "value is kept" not in skipped.reason
+    assert "living patient" in skipped.reason

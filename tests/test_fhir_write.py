@@ -325,3 +325,29 @@ def test_age_bands_become_fhir_age_ranges(tmp_path: Path) -> None:
 def test_observation_definitions_take_a_pack_object() -> None:
     pack = labinterp.default_pack()
     assert pack_to_observation_definitions(pack) == pack_to_observation_definitions()
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"ferritin": "<5 ng/mL", "hemoglobin": "9.8 g/dL", "mcv": "72 fL"},
+        {"vitamin_b12": "150 pmol/L", "methylmalonic_acid": "0.5 umol/L", "folate": "12 nmol/L"},
+        {"iron": "45 ug/dL", "tibc": "420 ug/dL", "transferrin_saturation": "11 %"},
+        {"reticulocytes_absolute": ">150 10*9/L", "ldh": "400 U/L", "haptoglobin": "<10 mg/dL"},
+    ],
+)
+def test_restated_values_read_back_as_the_same_measurements(values: dict[str, str]) -> None:
+    panel = labinterp.Panel.from_mapping(values)
+    doc = to_fhir(labinterp.interpret(panel), subject="Patient/rt")
+    reading = panels_from_bundle(doc)
+    (back,) = reading.panels.values()
+    for analyte, original in panel.measurements.items():
+        again = back.panel.measurements[analyte]
+        assert (again.value, again.unit, again.comparator) == (
+            original.value,
+            original.unit,
+            original.comparator,
+        )
+    # The patterns Observation has no LOINC code: reported, not read as a result.
+    (patterns,) = reading.skipped
+    assert "no LOINC coding" in patterns.reason
