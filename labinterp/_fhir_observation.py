@@ -412,8 +412,8 @@ def implausible_range(measurement: Measurement, pack: Pack) -> str | None:
     shown = f"{_num(ri.low)}-{_num(ri.high)} {ri.unit}"
     return (
         f"referenceRange {shown} refused, the value is kept: a reference range describes "
-        f"healthy people, and this one shares no value with the pack {pack.name!r}'s reference "
-        f"interval for {analyte.display_name} in any context ({low} {high}){hint}"
+        f"healthy people, and this one shares no value with the reference interval of pack "
+        f"{pack.name!r} for {analyte.display_name} in any context ({low} {high}){hint}"
     )
 
 
@@ -462,9 +462,9 @@ def _unit_hint(
             continue
         moved = tuple(None if b is None else b * resolved.to_canonical for b in (ri.low, ri.high))
         if any(_overlap(moved, h) for h in healthy):  # type: ignore[arg-type]
-            shown = "-".join(f"{b:.3g}" for b in moved if b is not None)
-            return (
-                f"; it would fit in {unit} ({_num(ri.low)}-{_num(ri.high)} {unit} = {shown} "
-                f"{analyte.canonical_unit}), a likely unit slip"
-            )
+            given = f"{_num(ri.low)}-{_num(ri.high)} {unit}"
+            if resolved.ucum != analyte.canonical_unit:
+                shown = "-".join(f"{b:.3g}" for b in moved if b is not None)
+                given += f" = {shown} {analyte.canonical_unit}"
+            return f"; it would fit in {unit} ({given}), a likely unit slip"
     return ""

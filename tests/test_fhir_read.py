@@ -59,7 +59,8 @@ def test_f005_keeps_the_hemoglobin_and_refuses_its_mmol_range() -> None:
     assert refusal.reference == "Observation/f005"
     assert "7.5-10 g/dL" in refusal.reason
     assert "the value is kept" in refusal.reason
-    assert "mmol/L" in refusal.reason  # the unit in which it would fit
+    # The unit in which it would fit, and what it then means.
+    assert "it would fit in mmol/L (7.5-10 mmol/L = 12.1-16.1 g/dL)" in refusal.reason
     # The laboratory's own code is kept as it was (f005 writes one object, not a list).
     assert fhir_panel.lab_interpretation == {"hemoglobin": ("L",)}
     assert fhir_panel.sources == {"hemoglobin": "Observation/f005"}
@@ -378,7 +379,7 @@ def test_a_range_no_healthy_person_fits_is_refused_with_the_likely_unit() -> Non
     assert panel.ferritin.reference_interval is None
     (refusal,) = reading.skipped
     assert "shares no value" in refusal.reason
-    assert "would fit in ng/mL" in refusal.reason or "would fit in ug/L" in refusal.reason
+    assert "it would fit in ug/L (15-150 ug/L)" in refusal.reason
 
 
 def test_a_range_that_overlaps_the_pack_interval_only_in_part_is_kept() -> None:
