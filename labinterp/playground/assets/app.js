@@ -176,8 +176,11 @@ async function update() {
   document.body.dataset.statuses = JSON.stringify(answer.statuses);
 }
 
+let readyAt = null;
+
 async function start() {
   const bridge = await ready;
+  readyAt = performance.now();
   spec = JSON.parse(bridge.form_spec());
   for (const name of spec.packs) option($("pack"), name, name);
   option($("pack"), "__pasted__", "paste a pack (YAML)...");
@@ -203,6 +206,8 @@ async function start() {
   $("panel-form").hidden = false;
   document.body.dataset.ready = "true";
   await update();
+  // Milliseconds since the page began to load, read by benchmarks/playground.py.
+  window.labinterpTimings = { ready: readyAt, firstInterpretation: performance.now() };
 }
 
 start().catch((error) => {
