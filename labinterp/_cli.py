@@ -22,6 +22,7 @@ from labinterp._packs import bundled_pack_names, load_pack, pack_json_schema
 from labinterp._panel import Panel
 from labinterp._render import render_panel_text, render_text
 from labinterp._review import clinical_review_markdown
+from labinterp.playground._command import add_playground_command, run_playground_command
 
 __all__ = ["main"]
 
@@ -101,6 +102,8 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("schema", help="print the JSON Schema for pack files")
     s.add_argument("--check", metavar="FILE", help="exit 1 if FILE differs from the schema")
+
+    add_playground_command(sub)
 
     r = sub.add_parser(
         "review", help="print the clinical review sheet of the bundled packs (Markdown)"
@@ -191,6 +194,8 @@ def _run(argv: Sequence[str] | None) -> int:
                 pack = load_pack(name)
                 lines.append(f"{name:<24} {pack.version:<10} {pack.title}")
             out = "\n".join(lines) + "\n"
+        elif args.command == "playground":
+            return run_playground_command(args)
         elif args.command == "review":
             status, out = _generated("review", clinical_review_markdown(), args.check)
             if status:
