@@ -36,7 +36,7 @@ from labinterp._findings import (
     PatternFinding,
     Status,
 )
-from labinterp._numbers import tidy
+from labinterp._numbers import MAX_FIGURES, round_figures, tidy
 from labinterp._packs import When, class_finding_id
 from labinterp._panel import Comparator, Measurement, Panel, fast_construct
 from labinterp._rule_base import ALWAYS, INF, Band
@@ -429,7 +429,10 @@ class _Writer:
         if r.cutoff_outcomes:
             doc["cutoff_outcomes"] = [_WORD[o] for o in r.cutoff_outcomes]
         if r.margin is not None:
-            doc["margin"] = tidy(r.margin)
+            # A difference of two converted numbers carries their noise at the 1e-10 level
+            # (229.999999999); six significant figures of the margin itself keep every digit
+            # a reader can use.
+            doc["margin"] = round_figures(r.margin, MAX_FIGURES)
         if r.margin_unit is not None:
             doc["margin_unit"] = r.margin_unit
         if r.would_change is not None:
