@@ -448,3 +448,73 @@ def test_cli_json_output_reads_back(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["interpret", str(EXAMPLE_PANEL), "--format", "json"]) == 0
     out = capsys.readouterr().out
     assert Interpretation.from_json(out) == _example()
+
+
+# --- hostile documents: a typed error or a value, never anything else -----------------------
+
+_EXAMPLE_DATA: dict[str, Any] = json.loads(
+    interpret(SAMPLE_PANELS["lab_interval"], pack=pack("anemia_type")).to_json()
+)
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8)
+    | st.sampled_from(["holds", "<", "ferritin", "1.0", "consistent", "ug/L", "*", ""]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner),
+    max_leaves=6,
+)
+
+
+def _locations(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [path]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += _locations(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found += _locations(value, (*path, i))
+    return found
+
+
+LOCATIONS = _locations(_EXAMPLE_DATA)[1:]
+
+
+@FEW
+@given(
+    edits=st.lists(
+        st.tuples(st.sampled_from(LOCATIONS), st.sampled_from(["set", "drop"]), JSON_VALUES),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_edited_documents_read_back_or_raise_a_typed_error(
+    edits: list[tuple[tuple[Any, ...], str, Any]],
+) -> None:
+    data = json.loads(json.dumps(_EXAMPLE_DATA))
+    for location, action, value in edits:
+        parent: Any = data
+        try:
+            for key in location[:-1]:
+                parent = parent[key]
+            if action == "drop" and isinstance(parent, dict):
+                parent.pop(location[-1], None)
+            else:
+                parent[location[-1]] = value
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier edit removed this place
+    refused: LabinterpError | None = None
+    try:
+        copy = Interpretation.from_json(json.dumps(data))
+    except LabinterpError as exc:
+        refused = exc
+    if refused is not None:
+        assert isinstance(refused, InvalidValueError)
+        assert str(refused).startswith("interpretation JSON at $")
+        return
+    # Read back: it is data, and it writes itself back the same way every time.
+    text = copy.to_json()
+    assert Interpretation.from_json(text).to_json() == text
+    copy.statuses()
+    copy.alerts  # noqa: B018 - the accessor must not fail
