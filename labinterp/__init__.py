@@ -69,8 +69,7 @@ from labinterp._panel import Comparator, Measurement, Panel, ReferenceInterval, 
 from labinterp._render import render_panel_text, render_text
 from labinterp._rules import CriterionResult, CutoffUsed, GreyZoneResult, Outcome
 from labinterp._units import REL_TOL, Dimension, known_units, normalize_unit
-
-__version__ = "0.1.0"
+from labinterp._version import __version__ as __version__  # re-exported
 
 __all__ = [
     "ANALYTES",

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from labinterp._engine import interpret
 from labinterp._errors import LabinterpError
+from labinterp._interpretation_json import interpretation_json_schema
 from labinterp._packs import bundled_pack_names, load_pack, pack_json_schema
 from labinterp._panel import Panel
 from labinterp._render import render_panel_text, render_text
@@ -66,8 +67,9 @@ def _read_panel(path: str) -> Panel:
         raise
 
 
-def _schema_text() -> str:
-    return json.dumps(pack_json_schema(), indent=2, sort_keys=True) + "\n"
+def _schema_text(output: str = "pack") -> str:
+    schema = interpretation_json_schema() if output == "interpretation" else pack_json_schema()
+    return json.dumps(schema, indent=2, sort_keys=True) + "\n"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -100,7 +102,15 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("packs", help="list the bundled packs")
 
-    s = sub.add_parser("schema", help="print the JSON Schema for pack files")
+    s = sub.add_parser(
+        "schema", help="print the JSON Schema for pack files, or for interpretation JSON"
+    )
+    s.add_argument(
+        "--output",
+        choices=("pack", "interpretation"),
+        default="pack",
+        help="which schema: pack files (the default) or the JSON of 'interpret --format json'",
+    )
     s.add_argument("--check", metavar="FILE", help="exit 1 if FILE differs from the schema")
 
     add_playground_command(sub)
@@ -201,7 +211,8 @@ def _run(argv: Sequence[str] | None) -> int:
             if status:
                 return status
         else:
-            status, out = _generated("schema", _schema_text(), args.check)
+            command = "schema" if args.output == "pack" else f"schema --output {args.output}"
+            status, out = _generated(command, _schema_text(args.output), args.check)
             if status:
                 return status
     except LabinterpError as exc:

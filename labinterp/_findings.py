@@ -168,7 +168,8 @@ class Interpretation(BaseModel):
     Every status is decided when the interpretation is made. The findings with their traces
     (``patterns``) and the flags are built on first access, by the same rule objects that
     decided the statuses, and a finding whose trace disagrees with its decided status is an
-    internal error. Serialisation (``model_dump``, ``to_json``) includes both.
+    internal error. ``to_json`` writes the versioned document of docs/json.md and
+    ``from_json`` reads it back; ``model_dump`` gives pydantic's full, uncompressed form.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -268,8 +269,31 @@ class Interpretation(BaseModel):
         return None
 
     def to_json(self, *, indent: int | None = 2) -> str:
-        """Deterministic JSON: the same input gives byte-identical output."""
-        return self.model_dump_json(indent=indent)
+        """The interpretation as a versioned, compact JSON document (see docs/json.md).
+
+        Deterministic: the same input gives byte-identical output. It carries
+        ``schema_version`` and ``labinterp_version``; cut-offs, notes on contexts not covered
+        and sources are written once and referenced by id; computed numbers are tidied,
+        reported values are written as given. :meth:`from_json` reads it back.
+        """
+        # The codec builds the classes of this module, so it is imported when used.
+        from labinterp._interpretation_json import interpretation_to_json
+
+        return interpretation_to_json(self, indent)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Interpretation:
+        """Read a document :meth:`to_json` wrote: an equal Interpretation, as data.
+
+        Nothing is evaluated again and nothing in the document is executed; the accessors
+        (``status``, ``pattern``, ``flag``, ``classification``, ``alerts``) work on it. Bad
+        input raises :class:`labinterp.InvalidValueError` naming the JSON path
+        (``$.patterns[3].criteria.outcome``); a document of another ``schema_version`` is
+        refused with the versions named.
+        """
+        from labinterp._interpretation_json import interpretation_from_json
+
+        return interpretation_from_json(text)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # The trace builder is a closure; rebuild from the panel and the pack instead. The
@@ -282,9 +306,11 @@ class Interpretation(BaseModel):
         return (func, args)
 
     def __eq__(self, other: object) -> bool:
+        # Equal when the JSON documents are equal: the same findings in the same words, with
+        # numbers at the precision the document shows, so that from_json(x.to_json()) == x.
         if not isinstance(other, Interpretation):
             return NotImplemented
-        return self.model_dump() == other.model_dump()
+        return self.to_json(indent=None) == other.to_json(indent=None)
 
     def __hash__(self) -> int:
         return hash(self.to_json(indent=None))

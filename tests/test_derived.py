@@ -283,9 +283,10 @@ def test_the_json_trace_carries_the_arithmetic() -> None:
     result = interpret({**ADULT, "mcv": "65 fL", "rbc": "5.6 10*12/L"}, pack=MENTZER_PACK)
     data = json.loads(result.to_json())
     finding = next(p for p in data["patterns"] if p["id"] == "thalassemia_trait_possible")
-    observed = finding["criteria"]["children"][1]["observed"]
-    assert observed["analyte"] == "mentzer_index"
-    assert observed["derived_from"] == "MCV 65 fL / RBC 5.6 10*12/L"
+    assert finding["criteria"]["children"][1]["analyte"] == "mentzer_index"
+    index = data["derived"]["mentzer_index"]
+    assert index["derived_from"] == "MCV 65 fL / RBC 5.6 10*12/L"
+    assert index["value"] == pytest.approx(65 / 5.6)
     # The panel itself holds only what was given.
     assert "mentzer_index" not in data["panel"]
 

@@ -82,9 +82,10 @@ def test_not_covered_is_in_the_json_and_the_text_report() -> None:
     result = labinterp.interpret(T3_FERRITIN_20, pack=pack(WHO))
     data = json.loads(result.to_json())
     iron = next(p for p in data["patterns"] if p["id"] == "iron_deficiency")
-    gap = iron["criteria"]["not_covered"][0]
+    gap = data["not_covered"][iron["criteria"]["not_covered"][0]]  # written once, by id
     assert gap["applies_to"] == "pregnant, trimester 2/3"
-    assert "when" not in gap  # internal
+    assert gap["when"] == {"pregnant": True, "trimester": [2, 3]}
+    assert gap["source"] in data["sources"]
     text = labinterp.render_text(result)
     assert "not covered for pregnant, trimester 2/3: WHO 2020 gives" in text
     lines = text.splitlines()

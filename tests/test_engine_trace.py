@@ -411,12 +411,17 @@ def test_model_dump_json_mode_works(
     results: dict[tuple[str, str], Interpretation], panel_id: str, pack_name: str
 ) -> None:
     result = results[panel_id, pack_name]
+    # model_dump is pydantic's full Python form (Outcome values); to_json is the contract,
+    # in the text's words. Both report the same statuses.
     dumped = result.model_dump(mode="json")
-    text = json.dumps(dumped, allow_nan=False, sort_keys=True)
-    assert json.loads(text) == json.loads(result.to_json())
+    json.dumps(dumped, allow_nan=False, sort_keys=True)  # standard JSON, no infinities
+    document = json.loads(result.to_json())
+    assert [p["status"] for p in dumped["patterns"]] == [p["status"] for p in document["patterns"]]
     for p in dumped["patterns"]:
         assert p["status"] in ("consistent", "not_consistent", "indeterminate")
         assert p["criteria"]["outcome"] in ("held", "failed", "undecided")
+    for p in document["patterns"]:
+        assert p["criteria"]["outcome"] in ("holds", "does not hold", "undecided")
 
 
 def test_json_of_censored_values_has_no_infinite_bounds() -> None:
@@ -432,22 +437,27 @@ def test_json_trace_carries_values_cutoffs_and_sources() -> None:
     data = json.loads(run(IRON_PANEL).to_json())
     iron = next(p for p in data["patterns"] if p["id"] == "iron_deficiency")
     ferritin = iron["criteria"]["children"][0]["children"][0]  # any -> the seed rule -> ferritin
-    assert ferritin["observed"]["value"] == 12.0
-    assert ferritin["observed"]["unit"] == "ng/mL"
-    assert ferritin["observed"]["canonical_value"] == pytest.approx(12.0)
-    assert ferritin["observed"]["canonical_unit"] == "ug/L"
-    (cut,) = ferritin["cutoffs"]
+    # The value compared is the panel's, named by the analyte rather than repeated.
+    assert ferritin["analyte"] == "ferritin"
+    observed = data["panel"]["ferritin"]
+    assert observed["value"] == 12.0
+    assert observed["unit"] == "ng/mL"
+    assert observed["canonical_value"] == pytest.approx(12.0)
+    assert observed["canonical_unit"] == "ug/L"
+    # Cut-offs and sources are written once, in tables, and referenced by id.
+    (cut_id,) = ferritin["cutoffs"]
+    cut = data["cutoffs"][cut_id]
     assert cut["comparator"] == "<"
     assert cut["value"] == 30.0
     assert cut["unit"] == "ug/L"
-    assert cut["high_inclusive"] is False
-    assert SEED_TITLE in cut["source"]
+    assert "high_inclusive" not in cut  # follows from the comparator
+    assert SEED_TITLE in data["sources"][cut["source"]]
     assert cut["confidence"] == "verified"
     assert ferritin["margin"] == pytest.approx(-18.0)
     assert "30 ug/L" in ferritin["would_change"]
-    # Internal fields (bands, factors) stay out of the JSON.
+    # The band is internal; the factor to the canonical unit is data.
     assert "band" not in cut
-    assert "to_canonical" not in cut
+    assert cut["to_canonical"] == 1.0
 
 
 def test_render_text_shows_the_trace() -> None:
