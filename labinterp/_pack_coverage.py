@@ -8,6 +8,8 @@ analyte's reference intervals) the contexts must neither overlap nor leave a gap
 in the pack's population. A threshold's ``not_covered`` contexts count as entries too: there
 the source gives no cut-off, so they close a gap, and one that overlaps a cut-off is refused.
 
+Reference intervals are checked the same way, with their own ``not_covered`` contexts.
+
 A patient context is a point in: sex and pregnancy state (male; female not pregnant;
 pregnant in trimester 1, 2 or 3: five states, since a man is never pregnant), age (years,
 a half-open band of the population), inflammation (yes or no) when the pack names an
@@ -180,9 +182,8 @@ def coverage_problems(
 
 
 def _noun(items: str, with_gaps: bool) -> str:
-    if items == "intervals":
-        return "interval"
-    return "cut-off or not_covered context" if with_gaps else "cut-off"
+    noun = "interval" if items == "intervals" else "cut-off"
+    return f"{noun} or not_covered context" if with_gaps else noun
 
 
 def _overlap_problems(
@@ -223,9 +224,10 @@ def _gap_problem(
     listed = shown[0] if len(shown) == 1 else "; ".join(f"({g})" for g in shown)
     more = f"; and {len(merged) - _MAX_REPORTED} more" if len(merged) > _MAX_REPORTED else ""
     noun = _noun(items, False)
-    fix = f"add {noun}s for these contexts"
-    if items == "cutoffs":
-        fix += ", or list them under not_covered if the source gives no cut-off there"
+    fix = (
+        f"add {noun}s for these contexts, or list them under not_covered if the source "
+        f"gives no {noun} there"
+    )
     return (
         f"{where}.{items}",
         f"no {_noun(items, any(k.startswith('not_covered') for k, _ in entries))} applies to: "
