@@ -249,20 +249,18 @@ def _facts(panel: Panel, compiled: _Compiled, assumptions: list[str]) -> Facts:
 
 def _outside_population(panel: Panel, pack: Pack, assumptions: list[str]) -> str | None:
     pop = pack.population
+    rule = pop.when_age_unknown
+    if panel.age is None and rule is not None:
+        # The pack's own rule, stated: its cut-offs for these ages apply.
+        assumptions.append(
+            f"age was not given; taken as {rule.describe()} ({rule.description}), this "
+            "pack's rule when age is unknown"
+        )
+        return None
     if pop.age_min is None and pop.age_max is None:
         return None
     if panel.age is None:
-        rule = pop.when_age_unknown
-        if rule is None:
-            assumptions.append(
-                f"age was not given; the pack's thresholds are for {pop.description}"
-            )
-        else:
-            # The pack's own rule, stated: its cut-offs for these ages apply.
-            assumptions.append(
-                f"age was not given; taken as {rule.describe()} ({rule.description}), this "
-                "pack's rule when age is unknown"
-            )
+        assumptions.append(f"age was not given; the pack's thresholds are for {pop.description}")
         return None
     if (pop.age_min is not None and panel.age < pop.age_min) or (
         pop.age_max is not None and panel.age >= pop.age_max
