@@ -144,16 +144,39 @@ def coverage_problems(
     entries: Sequence[tuple[str, When]],
     population: Population,
     by_inflammation: bool,
+    *,
+    extends: bool = False,
 ) -> Iterator[Problem]:
     """Entries (cut-offs and not_covered contexts, or intervals), each a key such as
     ``cutoffs[0]`` with its context, that apply to no one, that overlap, or that leave patients
-    of the population without one."""
+    of the population without one.
+
+    In a pack that ``extends`` another, an entry whose age band lies wholly outside the
+    population is left out rather than refused: such a pack may narrow the population it
+    inherits (adults only, from a base that covers children), and the base's entries for the
+    ages it leaves out then simply never apply.
+    """
     everyone = _Box(
         _EVERY_STATE,
         0.0 if population.age_min is None else population.age_min,
         math.inf if population.age_max is None else population.age_max,
         frozenset({False, True}) if by_inflammation else frozenset({False}),
     )
+    if extends:
+        every_age = replace(everyone, age_low=0.0, age_high=math.inf)
+        entries = [
+            (key, when)
+            for key, when in entries
+            if _box(when, everyone, by_inflammation) is not None
+            or _box(when, every_age, by_inflammation) is None
+        ]
+        if not entries:
+            yield (
+                f"{where}.{items}",
+                f"every {_noun(items, False)} lies outside the pack's population "
+                f"({population.description}); each patient in it needs exactly one",
+            )
+            return
     if len(entries) == 1 and entries[0][1] == _EVERYONE:
         return  # the common case: one cut-off for everyone
     found = [_box(when, everyone, by_inflammation) for _, when in entries]

@@ -232,7 +232,14 @@ def _threshold_problems(
             yield f"{where}.not_covered[{i}].when.inflammation", _NO_INFLAMMATION_PATTERN
     entries = [(f"cutoffs[{i}]", cut.when) for i, cut in enumerate(spec.cutoffs)]
     entries += [(f"not_covered[{i}]", gap.when) for i, gap in enumerate(spec.not_covered)]
-    yield from coverage_problems(where, "cutoffs", entries, pack.population, by_inflammation)
+    yield from coverage_problems(
+        where,
+        "cutoffs",
+        entries,
+        pack.population,
+        by_inflammation,
+        extends=pack.extends is not None,
+    )
 
 
 def _reference_problems(
@@ -272,7 +279,14 @@ def _reference_problems(
             yield f"{where}.not_covered[{i}].when.inflammation", _NO_INFLAMMATION_PATTERN
     entries = [(f"intervals[{i}]", ri.when) for i, ri in enumerate(ref.intervals)]
     entries += [(f"not_covered[{i}]", gap.when) for i, gap in enumerate(ref.not_covered)]
-    yield from coverage_problems(where, "intervals", entries, pack.population, by_inflammation)
+    yield from coverage_problems(
+        where,
+        "intervals",
+        entries,
+        pack.population,
+        by_inflammation,
+        extends=pack.extends is not None,
+    )
 
 
 def _pattern_problems(

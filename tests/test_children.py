@@ -399,3 +399,42 @@ def test_every_bundled_pack_starts_at_six_months_and_assumes_an_adult(name: str)
     rule = pack.population.when_age_unknown
     assert rule is not None
     assert (rule.assume_age_min, rule.assume_age_max) == (15, None)
+
+
+def test_a_pack_extending_the_default_may_narrow_it_to_adults() -> None:
+    adults = labinterp.extend_pack(
+        labinterp.default_pack(),
+        {
+            "name": "adults",
+            "version": "1",
+            "population": {"age_min": 15, "description": "adults"},
+        },
+    )
+    # The default's child entries never apply; the adult ones decide as before.
+    assert run({"age": 40, "sex": "male", "hb": "125 g/L"}, adults).status("anemia") == "consistent"
+    found = run({"age": 8, "sex": "male", "hb": "100 g/L"}, adults).pattern("anemia")
+    assert found.status == "indeterminate"
+    assert "outside this pack's population: adults" in found.label
+
+
+def test_a_narrowed_population_that_leaves_a_threshold_empty_is_refused() -> None:
+    with pytest.raises(PackError) as caught:
+        labinterp.extend_pack(
+            labinterp.default_pack(),
+            {
+                "name": "toddlers",
+                "version": "1",
+                "population": {"age_min": 0.5, "age_max": 2, "description": "6-23 months"},
+                "thresholds": {
+                    "ferritin_older": {
+                        "analyte": "ferritin",
+                        "source": "who_2020_ferritin",
+                        "confidence": "verified",
+                        "cutoffs": [
+                            {"when": {"age_min": 5}, "comparator": "<", "value": 15, "unit": "ug/L"}
+                        ],
+                    }
+                },
+            },
+        )
+    assert "every cut-off lies outside the pack's population (6-23 months)" in str(caught.value)

@@ -242,8 +242,8 @@ def test_a_pack_states_its_own_pregnancy_ages() -> None:
             "name": "wider",
             "version": "1",
             "population": {
-                "age_min": 0.5,
-                "description": "from 6 months",
+                "age_min": 15,
+                "description": "adults",
                 "pregnancy_ages": {"min": 12, "max": 90},
             },
         },

@@ -686,7 +686,6 @@ def test_long_unknown_references_are_shortened_in_the_message() -> None:
         long_name: {"label": "also", "criteria": {"pattern": long_name + "x"}},
     }
     changes["thresholds"]["ferritin_low"]["source"] = long_name
-    changes.pop("population", None)  # the default's (from 6 months): only the names are wrong
     error = refusal(extend_pack, labinterp.default_pack(), changes)
     message = str(error)
     assert len(message) < 2_000, f"{len(message):,} characters"
