@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -212,6 +213,12 @@ def _facts(panel: Panel, compiled: _Compiled, assumptions: list[str]) -> Facts:
     pregnant = False if panel.sex == "male" and panel.pregnant is None else panel.pregnant
     sex = "female" if panel.sex is None and panel.pregnant is True else panel.sex
     assumed = False
+    unknown_age_rule = pack.population.when_age_unknown
+    assumed_ages = (
+        (unknown_age_rule.assume_age_min, unknown_age_rule.assume_age_max or math.inf)
+        if panel.age is None and unknown_age_rule is not None
+        else None
+    )
     if pregnant is None and panel.age is not None:
         ages = pack.population.pregnancy_ages
         if not ages.min <= panel.age <= ages.max:
@@ -236,11 +243,20 @@ def _facts(panel: Panel, compiled: _Compiled, assumptions: list[str]) -> Facts:
         symptoms=_reported(panel.symptoms),
         diet=panel.diet,
         pregnancy_assumed=assumed,
+        assumed_ages=assumed_ages,
     )
 
 
 def _outside_population(panel: Panel, pack: Pack, assumptions: list[str]) -> str | None:
     pop = pack.population
+    rule = pop.when_age_unknown
+    if panel.age is None and rule is not None:
+        # The pack's own rule, stated: its cut-offs for these ages apply.
+        assumptions.append(
+            f"age was not given; taken as {rule.describe()} ({rule.description}), this "
+            "pack's rule when age is unknown"
+        )
+        return None
     if pop.age_min is None and pop.age_max is None:
         return None
     if panel.age is None:
@@ -461,6 +477,34 @@ def _verdict(obs: Measurement, bands: Sequence[FlagBand]) -> _Verdict:
     return None
 
 
+def _uncovered_range(obs: Measurement, compiled: _Compiled, facts: Facts) -> AnalyteFlag | None:
+    """The flag when the pack gives no interval for this patient (an adult interval and a
+    child): none, or undetermined when the unknown context may be such a one."""
+    unknown: set[str] = set()
+    for gap in compiled.rules.range_gaps.get(obs.analyte, ()):
+        applies, missing = match_when(gap.when, facts)
+        if applies is True:
+            unit = obs.canonical_unit
+            return AnalyteFlag(
+                obs.analyte, obs, "no reference interval", None, None, None, unit, None
+            )
+        if applies is None:
+            unknown.update(missing)
+    if not unknown:
+        return None
+    return AnalyteFlag(
+        obs.analyte,
+        obs,
+        "undetermined",
+        None,
+        None,
+        None,
+        obs.canonical_unit,
+        None,
+        tuple(sorted(unknown)),
+    )
+
+
 def _flag(obs: Measurement, compiled: _Compiled, facts: Facts, outside: bool) -> AnalyteFlag:
     unit = obs.canonical_unit
     lab = obs.canonical_reference_interval
@@ -480,6 +524,9 @@ def _flag(obs: Measurement, compiled: _Compiled, facts: Facts, outside: bool) ->
             "the laboratory's own reference interval",
         )
     ranges: Sequence[RangeUsed] = () if outside else compiled.ranges.get(obs.analyte, ())
+    uncovered = _uncovered_range(obs, compiled, facts) if ranges else None
+    if uncovered is not None:
+        return uncovered
     chosen: list[RangeUsed] = []
     verdicts: list[_Verdict] = []
     unknown: set[str] = set()

@@ -8,6 +8,8 @@ analyte's reference intervals) the contexts must neither overlap nor leave a gap
 in the pack's population. A threshold's ``not_covered`` contexts count as entries too: there
 the source gives no cut-off, so they close a gap, and one that overlaps a cut-off is refused.
 
+Reference intervals are checked the same way, with their own ``not_covered`` contexts.
+
 A patient context is a point in: sex and pregnancy state (male; female not pregnant;
 pregnant in trimester 1, 2 or 3: five states, since a man is never pregnant), age (years,
 a half-open band of the population), inflammation (yes or no) when the pack names an
@@ -142,16 +144,39 @@ def coverage_problems(
     entries: Sequence[tuple[str, When]],
     population: Population,
     by_inflammation: bool,
+    *,
+    extends: bool = False,
 ) -> Iterator[Problem]:
     """Entries (cut-offs and not_covered contexts, or intervals), each a key such as
     ``cutoffs[0]`` with its context, that apply to no one, that overlap, or that leave patients
-    of the population without one."""
+    of the population without one.
+
+    In a pack that ``extends`` another, an entry whose age band lies wholly outside the
+    population is left out rather than refused: such a pack may narrow the population it
+    inherits (adults only, from a base that covers children), and the base's entries for the
+    ages it leaves out then simply never apply.
+    """
     everyone = _Box(
         _EVERY_STATE,
         0.0 if population.age_min is None else population.age_min,
         math.inf if population.age_max is None else population.age_max,
         frozenset({False, True}) if by_inflammation else frozenset({False}),
     )
+    if extends:
+        every_age = replace(everyone, age_low=0.0, age_high=math.inf)
+        entries = [
+            (key, when)
+            for key, when in entries
+            if _box(when, everyone, by_inflammation) is not None
+            or _box(when, every_age, by_inflammation) is None
+        ]
+        if not entries:
+            yield (
+                f"{where}.{items}",
+                f"every {_noun(items, False)} lies outside the pack's population "
+                f"({population.description}); each patient in it needs exactly one",
+            )
+            return
     if len(entries) == 1 and entries[0][1] == _EVERYONE:
         return  # the common case: one cut-off for everyone
     found = [_box(when, everyone, by_inflammation) for _, when in entries]
@@ -180,9 +205,8 @@ def coverage_problems(
 
 
 def _noun(items: str, with_gaps: bool) -> str:
-    if items == "intervals":
-        return "interval"
-    return "cut-off or not_covered context" if with_gaps else "cut-off"
+    noun = "interval" if items == "intervals" else "cut-off"
+    return f"{noun} or not_covered context" if with_gaps else noun
 
 
 def _overlap_problems(
@@ -223,9 +247,10 @@ def _gap_problem(
     listed = shown[0] if len(shown) == 1 else "; ".join(f"({g})" for g in shown)
     more = f"; and {len(merged) - _MAX_REPORTED} more" if len(merged) > _MAX_REPORTED else ""
     noun = _noun(items, False)
-    fix = f"add {noun}s for these contexts"
-    if items == "cutoffs":
-        fix += ", or list them under not_covered if the source gives no cut-off there"
+    fix = (
+        f"add {noun}s for these contexts, or list them under not_covered if the source "
+        f"gives no {noun} there"
+    )
     return (
         f"{where}.{items}",
         f"no {_noun(items, any(k.startswith('not_covered') for k, _ in entries))} applies to: "

@@ -11,6 +11,7 @@ Patterns and their criteria are in ``_pack_patterns``, which builds on these par
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Annotated, Any, Literal, Self
 
@@ -31,6 +32,7 @@ __all__ = [
     "REPORTED_FIELDS",
     "SCHEMA_VERSION",
     "STANDARD_DISCLAIMER",
+    "AgeUnknown",
     "Confidence",
     "Cutoff",
     "Interval",
@@ -593,17 +595,25 @@ class ReferenceIntervalSpec(StrictModel):
 
 
 class ReferenceSpec(StrictModel):
-    """Reference intervals for one analyte, used for flags and reference-position criteria."""
+    """Reference intervals for one analyte, used for flags and reference-position criteria.
+    Each patient context gets exactly one entry: an interval, or a ``not_covered`` context
+    the source gives no interval for (an adult interval says nothing about a child)."""
 
     source: str | None = None
     confidence: Confidence
     checked: CheckedOn | None = None
     note: str = ""
     intervals: list[ReferenceIntervalSpec] = Field(min_length=1)
+    not_covered: list[NotCovered] = Field(
+        default_factory=list,
+        description="contexts the source gives no interval for; there the pack flags nothing "
+        "and a reference-position criterion is undecided",
+    )
 
     @model_validator(mode="after")
     def _bounded(self) -> Self:
-        _check_reported_ids("intervals", (ri.when for ri in self.intervals))
+        whens = [ri.when for ri in self.intervals] + [gap.when for gap in self.not_covered]
+        _check_reported_ids("intervals", whens)
         return self
 
 
@@ -625,19 +635,75 @@ class PregnancyAges(StrictModel):
         return self
 
 
+class AgeUnknown(StrictModel):
+    """What a pack takes a patient's age to be when the panel does not give it.
+
+    An assumption, not a clinical fact, listed in every interpretation it is used in: the
+    patient is taken to be somewhere in ``[assume_age_min, assume_age_max)`` (years), so a
+    cut-off whose age band holds that whole band applies, one outside it does not, and one
+    that holds only part of it stays undecided (age would decide). The default pack assumes
+    15 years or older, an adult, so that its adult cut-offs apply when age is not given.
+    """
+
+    assume_age_min: AgeFrom = Field(description="years, inclusive")
+    assume_age_max: AgeUpTo | None = Field(default=None, description="years, exclusive")
+    description: str = Field(
+        min_length=3,
+        description="who the assumption makes the patient, in words (e.g. 'an adult')",
+    )
+
+    @model_validator(mode="after")
+    def _age_band(self) -> Self:
+        _check_age_band(self.assume_age_min, self.assume_age_max)
+        return self
+
+    def describe(self) -> str:
+        """``15 years or older`` or ``from 5 up to 12 years``."""
+        if self.assume_age_max is None:
+            return f"{self.assume_age_min:g} years or older"
+        return f"from {self.assume_age_min:g} up to {self.assume_age_max:g} years"
+
+
 class Population(StrictModel):
     """Whom the pack's thresholds were written for. A standalone pack that leaves it out is
-    for everyone (:data:`EVERYONE`); a pack that extends another inherits the other's."""
+    for everyone (:data:`EVERYONE`); a pack that extends another inherits the other's.
+
+    ``when_age_unknown`` is the pack's rule for a panel without an age; without it (the
+    default, also for standalone packs) age is unknown, and results whose cut-off depends on
+    age cannot be decided.
+    """
 
     age_min: AgeFrom | None = None
     age_max: AgeUpTo | None = None
     description: str
     pregnancy_ages: PregnancyAges = Field(default_factory=PregnancyAges)
+    when_age_unknown: AgeUnknown | None = Field(
+        default=None,
+        description="the ages a patient whose age is not given is taken to have (an "
+        "assumption the interpretation lists); left out, age stays unknown",
+    )
 
     @model_validator(mode="after")
     def _age_band(self) -> Self:
         _check_age_band(self.age_min, self.age_max)
+        assumed = self.when_age_unknown
+        if assumed is None:
+            return self
+        low = 0.0 if self.age_min is None else self.age_min
+        high = math.inf if self.age_max is None else self.age_max
+        assumed_high = math.inf if assumed.assume_age_max is None else assumed.assume_age_max
+        if assumed.assume_age_min < low or assumed_high > high:
+            raise LocatedError(
+                "when_age_unknown",
+                f"the assumed ages ({assumed.describe()}) must lie inside the population's "
+                f"ages ({_describe_ages(self.age_min, self.age_max)})",
+            )
         return self
+
+
+def _describe_ages(age_min: float | None, age_max: float | None) -> str:
+    low = f"from {age_min:g}" if age_min is not None else "from birth"
+    return f"{low} up to {age_max:g} years" if age_max is not None else f"{low} years on"
 
 
 #: The population of a standalone pack that states none: every age.

@@ -232,7 +232,14 @@ def _threshold_problems(
             yield f"{where}.not_covered[{i}].when.inflammation", _NO_INFLAMMATION_PATTERN
     entries = [(f"cutoffs[{i}]", cut.when) for i, cut in enumerate(spec.cutoffs)]
     entries += [(f"not_covered[{i}]", gap.when) for i, gap in enumerate(spec.not_covered)]
-    yield from coverage_problems(where, "cutoffs", entries, pack.population, by_inflammation)
+    yield from coverage_problems(
+        where,
+        "cutoffs",
+        entries,
+        pack.population,
+        by_inflammation,
+        extends=pack.extends is not None,
+    )
 
 
 def _reference_problems(
@@ -264,8 +271,22 @@ def _reference_problems(
                     f"intervals[0] {given} '{end}' but this interval differs; every interval "
                     "of one analyte must give the same ends",
                 )
+    for i, gap in enumerate(ref.not_covered):
+        yield from _source_problems(
+            f"{where}.not_covered[{i}]", pack, broken, gap.source, ref.source
+        )
+        if gap.when.inflammation is not None and not by_inflammation:
+            yield f"{where}.not_covered[{i}].when.inflammation", _NO_INFLAMMATION_PATTERN
     entries = [(f"intervals[{i}]", ri.when) for i, ri in enumerate(ref.intervals)]
-    yield from coverage_problems(where, "intervals", entries, pack.population, by_inflammation)
+    entries += [(f"not_covered[{i}]", gap.when) for i, gap in enumerate(ref.not_covered)]
+    yield from coverage_problems(
+        where,
+        "intervals",
+        entries,
+        pack.population,
+        by_inflammation,
+        extends=pack.extends is not None,
+    )
 
 
 def _pattern_problems(

@@ -48,6 +48,7 @@ from labinterp._pack_models import (
     EVERYONE,
     SCHEMA_VERSION,
     STANDARD_DISCLAIMER,
+    AgeUnknown,
     CheckedOn,
     Cutoff,
     Interval,
@@ -97,6 +98,7 @@ from labinterp._pack_references import (
 )
 
 __all__ = [
+    "AgeUnknown",
     "AllOf",
     "AnyOf",
     "ClassSpec",

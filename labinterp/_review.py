@@ -46,7 +46,13 @@ def _pack_section(pack: Pack) -> list[str]:
     lines = [f"## `{pack.name}` {pack.version}: {pack.title}", ""]
     if pack.extends:
         lines.append(f"Extends `{pack.extends}`; only what it changes or adds differs.")
-    lines.append(f"Population: {pack.population.description}.")
+    lines.append(f"Population: {_one_line(pack.population.description)}.")
+    assumed = pack.population.when_age_unknown
+    if assumed is not None:
+        lines.append(
+            f"Age not given: taken as {assumed.describe()} ({assumed.description}); the "
+            "interpretation lists this assumption."
+        )
     lines.append(f"Checked: {pack.checked or 'not recorded'}.")
     lines += ["", "### Thresholds", ""]
     lines += _table(
@@ -127,6 +133,16 @@ def _interval_rows(pack: Pack) -> Iterator[tuple[str, ...]]:
                 _interval_text(ri),
                 _critical_text(ri),
                 pack.sources[ri.source or ref.source or ""].citation(),
+                ref.confidence,
+                checked,
+            )
+        for gap in ref.not_covered:
+            yield (
+                ANALYTES[aid].display_name,
+                gap.when.describe(),
+                "not covered: " + _one_line(gap.reason),
+                "-",
+                pack.sources[gap.source or ref.source or ""].citation(),
                 ref.confidence,
                 checked,
             )

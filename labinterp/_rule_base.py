@@ -278,6 +278,9 @@ class Facts:
     symptoms: frozenset[str] = _NONE_REPORTED
     diet: str | None = None
     pregnancy_assumed: bool = False  # "not pregnant" was taken from age, not given
+    # The ages [low, high) the pack takes a patient to have whose age is not given (its
+    # population.when_age_unknown); None: age is unknown.
+    assumed_ages: tuple[float, float] | None = None
 
     def trace(self, pattern_id: str) -> PatternTrace:
         found = self.traces.get(pattern_id)
@@ -343,12 +346,11 @@ def match_when(when: When, facts: Facts) -> tuple[_Tri, tuple[str, ...]]:
         elif facts.trimester not in when.trimester:
             return False, ()
     if when.age_min is not None or when.age_max is not None:
-        if facts.age is None:
-            unknown.append("age")
-        elif (when.age_min is not None and facts.age < when.age_min) or (
-            when.age_max is not None and facts.age >= when.age_max
-        ):
+        age = _age_applies(when, facts)
+        if age is False:
             return False, ()
+        if age is None:
+            unknown.append("age")
     if when.inflammation is not None and facts.inflammation_pattern is not None:
         inflamed = facts.outcomes[facts.inflammation_pattern]
         if inflamed is Outcome.UNDECIDED:
@@ -367,6 +369,21 @@ def match_when(when: When, facts: Facts) -> tuple[_Tri, tuple[str, ...]]:
     if when.unless is not None and _any_reported(when.unless, facts):
         return False, ()
     return (None if unknown else True), tuple(unknown)
+
+
+def _age_applies(when: When, facts: Facts) -> _Tri:
+    """Does the age band of ``when`` hold the patient's age, or all the ages the pack assumes
+    when age is not given? None when it holds only some of them (age would decide)."""
+    low = 0.0 if when.age_min is None else when.age_min
+    high = math.inf if when.age_max is None else when.age_max
+    if facts.age is not None:
+        return low <= facts.age < high
+    if facts.assumed_ages is None:
+        return None
+    assumed_low, assumed_high = facts.assumed_ages
+    if assumed_high <= low or assumed_low >= high:
+        return False
+    return True if low <= assumed_low and assumed_high <= high else None
 
 
 def _any_reported(unless: Unless, facts: Facts) -> bool:

@@ -275,6 +275,7 @@ class ReferencePositionRule:
     analyte: str
     position: Literal["below", "within", "above"]
     pack_cutoffs: tuple[CutoffUsed, ...]
+    not_covered: tuple[NotCoveredUsed, ...] = ()  # contexts the pack gives no interval for
     text: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -299,14 +300,26 @@ class ReferencePositionRule:
             return (), "neither the lab nor this pack gives a reference interval"
         return self.pack_cutoffs, None
 
+    def _pack_gaps(self, cutoffs: tuple[CutoffUsed, ...]) -> tuple[NotCoveredUsed, ...]:
+        # The pack's not_covered contexts matter only when the pack's intervals are used: a
+        # lab's own interval printed with a child's result is that child's interval.
+        return self.not_covered if cutoffs is self.pack_cutoffs else ()
+
     def decide(self, facts: Facts) -> Outcome:
         cutoffs, problem = self._cutoffs(facts)
         if problem is not None:
+            return Outcome.UNDECIDED
+        gaps = self._pack_gaps(cutoffs)
+        if gaps and _uncovered(gaps, facts):
             return Outcome.UNDECIDED
         return _decide_leaf(self.analyte, cutoffs, facts)
 
     def evaluate(self, facts: Facts) -> CriterionResult:
         cutoffs, problem = self._cutoffs(facts)
+        gaps = self._pack_gaps(cutoffs)
+        if problem is None and gaps:
+            result = _explain_leaf("reference", self.text, self.analyte, cutoffs, facts)
+            return _explain_uncovered(result, gaps, facts)
         if problem is not None:
             obs = facts.values.get(self.analyte)
             missing = () if obs else _not_observed(self.analyte, facts)[0]
@@ -469,6 +482,16 @@ def _reported_ids(name: str, facts: Facts) -> Set[str]:
     return ids
 
 
+def _age_used(facts: Facts) -> str:
+    if facts.age is not None:
+        return f"age {facts.age:g} y"
+    if facts.assumed_ages is None:
+        return "age not given"
+    low, high = facts.assumed_ages
+    taken = f"{low:g} y or older" if math.isinf(high) else f"{low:g} to under {high:g} y"
+    return f"age not given (taken as {taken})"
+
+
 def _context_used(when: When, facts: Facts) -> str:
     """The patient's context for each field ``when`` names, as the trace shows it."""
     parts: list[str] = []
@@ -486,7 +509,7 @@ def _context_used(when: When, facts: Facts) -> str:
     if when.trimester is not None and facts.pregnant is not False:
         parts.append(f"trimester {facts.trimester}" if facts.trimester else "trimester not given")
     if when.age_min is not None or when.age_max is not None:
-        parts.append(f"age {facts.age:g} y" if facts.age is not None else "age not given")
+        parts.append(_age_used(facts))
     if when.inflammation is not None and facts.inflammation_pattern is not None:
         inflamed = facts.outcomes[facts.inflammation_pattern]
         parts.append(f"pattern {facts.inflammation_pattern} {inflamed.value}")

@@ -304,6 +304,8 @@ class CompiledPack:
     thresholds: Mapping[str, ThresholdRule]
     ranges: Mapping[str, tuple[RangeUsed, ...]]
     patterns: tuple[CompiledPattern, ...]
+    #: Per analyte, the contexts the pack's reference intervals do not cover.
+    range_gaps: Mapping[str, tuple[NotCoveredUsed, ...]] = field(default_factory=dict)
     classifications: Mapping[str, CompiledClassification] = field(default_factory=dict)
     pattern_rules: Mapping[str, PatternRule] = field(init=False)
 
@@ -336,6 +338,7 @@ def compile_pack(pack: Pack) -> CompiledPack:
         for tid, spec in pack.thresholds.items()
     }
     ranges: dict[str, tuple[RangeUsed, ...]] = {}
+    range_gaps: dict[str, tuple[NotCoveredUsed, ...]] = {}
     for aid, ref in pack.reference_intervals.items():
         entry = ANALYTES[aid]
         items = []
@@ -366,6 +369,10 @@ def compile_pack(pack: Pack) -> CompiledPack:
                 )
             )
         ranges[aid] = tuple(items)
+        if ref.not_covered:
+            range_gaps[aid] = tuple(
+                _not_covered_used(pack, gap, ref.source) for gap in ref.not_covered
+            )
 
     def build(crit: Criterion) -> Rule:
         match crit:
@@ -376,6 +383,7 @@ def compile_pack(pack: Pack) -> CompiledPack:
                     ref.analyte,
                     ref.position,
                     _range_cutoffs(ranges.get(ref.analyte, ()), ref.position),
+                    range_gaps.get(ref.analyte, ()),
                 )
             case PatternRef(pattern=pid):
                 return PatternIs(pid)
@@ -420,7 +428,9 @@ def compile_pack(pack: Pack) -> CompiledPack:
         cid: _compile_classification(pack, cid, build, compiled) for cid in pack.classifications
     }
     patterns = tuple(compiled[pid] for pid in _evaluation_order(pack))
-    return CompiledPack(pack, thresholds, ranges, patterns, classifications)
+    return CompiledPack(
+        pack, thresholds, ranges, patterns, range_gaps=range_gaps, classifications=classifications
+    )
 
 
 def _compile_classification(

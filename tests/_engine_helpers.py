@@ -80,7 +80,7 @@ SAMPLE_PANELS: dict[str, dict[str, Any]] = {
     "example": example_panel(),
     "empty": {},
     "no_age": {"ferritin": "12 ng/mL", "tsat": "9 %"},
-    "child": {"age": 10, "hb": "9 g/dL", "ferritin": "8 ug/L", "tsat": "5 %"},
+    "child": {"age": 0.25, "hb": "9 g/dL", "ferritin": "8 ug/L", "tsat": "5 %"},
     "iron_deficiency": adult(ferritin="12 ng/mL", tsat="9 %", hb="10.2 g/dL", mcv="74 fL"),
     "inflammation": adult(
         sex="female",

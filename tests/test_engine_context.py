@@ -18,7 +18,7 @@ def test_pregnant_implies_female() -> None:
 
 
 def test_outside_population_uses_no_pack_interval_for_flags() -> None:
-    result = run({"age": 5, "sex": "male", "hb": "11.5 g/dL", "mcv": "70 fL"})
+    result = run({"age": 0.25, "sex": "male", "hb": "11.5 g/dL", "mcv": "70 fL"})
     assert {f.analyte: f.flag for f in result.flags} == {
         "hemoglobin": "no reference interval",
         "mcv": "no reference interval",
@@ -29,7 +29,7 @@ def test_outside_population_uses_no_pack_interval_for_flags() -> None:
 
 def test_outside_population_still_uses_the_labs_own_interval() -> None:
     mcv = {"value": 70, "unit": "fL", "reference_interval": {"low": 72, "high": 90, "unit": "fL"}}
-    flag = run({"age": 5, "mcv": mcv}).flag("mcv")
+    flag = run({"age": 0.25, "mcv": mcv}).flag("mcv")
     assert flag is not None
     assert (flag.flag, flag.code) == ("low", "L")
 

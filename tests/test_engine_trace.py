@@ -77,7 +77,8 @@ def test_consistent_iron_deficiency_leaves_carry_the_whole_explanation() -> None
         assert cut.source_id == "seed_backache_anemia"
         assert SEED_TITLE in cut.source
         assert cut.confidence == "verified"
-        assert cut.applies_to == "everyone"
+        # The seed's rule is for adults (children are not covered); age 40 is one.
+        assert cut.applies_to == "age >= 15 y"
         assert leaf.cutoff_outcomes == (Outcome.HELD,)
         # Margin: signed distance from the cut-off, in the cut-off's unit.
         assert leaf.margin is not None
@@ -141,8 +142,8 @@ def test_context_dependent_cutoffs_show_each_candidate_and_its_outcome() -> None
     assert leaf.outcome is Outcome.UNDECIDED
     assert len(leaf.cutoffs) == len(leaf.cutoff_outcomes) >= 2
     by_context = dict(zip((c.applies_to for c in leaf.cutoffs), leaf.cutoff_outcomes, strict=True))
-    assert by_context["male"] is Outcome.HELD
-    assert by_context["female, not pregnant"] is Outcome.FAILED
+    assert by_context["male, age >= 15 y"] is Outcome.HELD
+    assert by_context["female, not pregnant, age >= 15 y"] is Outcome.FAILED
     assert leaf.reason is not None
     assert "disagree" in leaf.reason
     # No single cut-off applies, so there is no single margin to report.

@@ -16,7 +16,8 @@ name: vocabulary
 version: "1"
 extends: default
 title: not and age bands
-population: {age_min: 0, description: everyone}
+# Its own population, without a rule for a missing age: age stays unknown.
+population: {age_min: 0.5, description: from 6 months}
 thresholds:
   esr_high_by_age:
     analyte: esr
