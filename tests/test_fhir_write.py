@@ -270,8 +270,16 @@ def test_hemoglobin_reference_intervals_by_sex_and_pregnancy() -> None:
     assert men[0]["range"] == {
         "low": {"value": 130, "unit": "g/L", "system": "http://unitsofmeasure.org", "code": "g/L"}
     }
-    applies = sorted(q["appliesTo"][0]["text"] for q in reference if "appliesTo" in q)
+    adults = [q for q in reference if q.get("age", {}).get("low", {}).get("value", 15) >= 15]
+    applies = sorted(q["appliesTo"][0]["text"] for q in adults if "appliesTo" in q)
     assert applies == ["not pregnant", "pregnant, trimester 1/3", "pregnant, trimester 2"]
+    # Children's limits (WHO 2024) carry their age band, in years, upper bound exclusive.
+    bands = sorted(
+        (q["age"]["low"]["value"], q["age"]["high"]["value"], q["range"]["low"]["value"])
+        for q in reference
+        if "high" in q.get("age", {})
+    )
+    assert bands == [(0.5, 2, 105), (2, 5, 110), (5, 12, 115), (12, 15, 120)]
     critical = [q for q in definition["qualifiedInterval"] if q.get("category") == "critical"]
     assert critical
     assert all(q["range"]["high"]["value"] == 65 for q in critical)
@@ -282,9 +290,11 @@ def test_a_decision_limit_says_its_bound_is_excluded() -> None:
     definition = _definition("ferritin")
     limits = [q for q in definition["qualifiedInterval"] if "category" not in q]
     depleted = [q for q in limits if "ferritin_depleted_stores" in q["condition"]]
-    assert depleted
-    assert depleted[0]["range"]["high"]["value"] == 15
-    assert "< 15 ug/L (the limit itself excluded)" in depleted[0]["condition"]
+    by_age = {q["age"]["low"]["value"]: q for q in depleted}
+    assert sorted(by_age) == [0.5, 5]  # WHO 2020: under 5 years, and 5 years and over
+    assert by_age[5]["range"]["high"]["value"] == 15
+    assert "< 15 ug/L (the limit itself excluded)" in by_age[5]["condition"]
+    assert by_age[0.5]["range"]["high"]["value"] == 12
 
 
 AGE_PACK = """
