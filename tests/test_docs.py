@@ -220,3 +220,26 @@ def test_every_page_is_in_the_site_navigation() -> None:
     nav = set(_nav_pages(config["nav"]))
     pages = {p.name for p in DOCS.glob("*.md")}
     assert nav == pages
+
+
+def test_sphinx_roles_are_dropped_from_the_api_pages() -> None:
+    html = "see :meth:<code>from_mapping</code> or :class:<code>Panel</code>; a ratio 1:2"
+    shown = hook.on_page_content(html, None, None, None)
+    assert shown == "see <code>from_mapping</code> or <code>Panel</code>; a ratio 1:2"
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        ({"type": "string"}, "string"),
+        ({"anyOf": [{"type": "string"}, {"type": "null"}]}, "string (or null)"),
+        ({"type": "array", "items": {"type": "string"}}, "list of string"),
+        (
+            {"type": "object", "additionalProperties": {"$ref": "#/$defs/Source"}},
+            "map of id to Source",
+        ),
+        ({"const": 1}, "always 1"),
+    ],
+)
+def test_schema_types_in_words(spec: dict[str, Any], words: str) -> None:
+    assert hook._type_text(spec) == words

@@ -21,6 +21,7 @@ examples without building the site.
 from __future__ import annotations
 
 import contextlib
+import html
 import io
 import json
 import os
@@ -218,15 +219,48 @@ def pack_schema() -> str:
     from labinterp import pack_json_schema
 
     schema = pack_json_schema()
+    definitions = schema.get("$defs", {})
     required = set(schema.get("required", []))
-    rows = ["| key | required | description |", "|---|---|---|"]
+    rows = ["| key | required | type | description |", "|---|---|---|---|"]
     for key, spec in schema.get("properties", {}).items():
-        described = " ".join(str(spec.get("description", "")).split()).replace("|", "\\|")
-        rows.append(f"| `{key}` | {'yes' if key in required else 'no'} | {described} |")
+        described = spec.get("description") or _referenced_description(spec, definitions)
+        # Escaped: a description such as '<classification>.<class>' is text, not a tag.
+        described = html.escape(" ".join(str(described).split()), quote=False)
+        described = described.replace("|", "\\|")
+        kind = _type_text(spec).replace("|", "\\|")
+        rows.append(f"| `{key}` | {'yes' if key in required else 'no'} | {kind} | {described} |")
     whole = json.dumps(schema, indent=2, sort_keys=True)
     return "\n".join(
         [*rows, "", '??? note "The whole schema"', "", "    ```json", *_indent(whole), "    ```"]
     )
+
+
+def _type_text(spec: dict[str, Any]) -> str:
+    """A JSON Schema type in words: `string`, `list of string`, `map of id to Source`."""
+    if "$ref" in spec:
+        return str(spec["$ref"]).rsplit("/", 1)[-1]
+    if "const" in spec:
+        return f"always {json.dumps(spec['const'])}"
+    if "anyOf" in spec:
+        kinds = [_type_text(option) for option in spec["anyOf"]]
+        shown = " or ".join(kind for kind in kinds if kind != "null")
+        return f"{shown} (or null)" if "null" in kinds else shown
+    kind = spec.get("type")
+    if kind == "array":
+        return f"list of {_type_text(spec.get('items', {}))}"
+    if kind == "object":
+        values = spec.get("additionalProperties") or next(
+            iter(spec.get("patternProperties", {}).values()), None
+        )
+        return f"map of id to {_type_text(values)}" if isinstance(values, dict) else "object"
+    return str(kind or "any")
+
+
+def _referenced_description(spec: dict[str, Any], definitions: dict[str, Any]) -> str:
+    """The first sentence of the model a key refers to, when the key has no description."""
+    kind = _type_text(spec).split()[-1]
+    described = str(definitions.get(kind, {}).get("description", ""))
+    return " ".join(described.split()).split(". ")[0]
 
 
 def _indent(text: str) -> list[str]:
@@ -244,6 +278,14 @@ def fill_generated(markdown: str, where: str) -> str:
         return _GENERATORS[name]()
 
     return _GENERATE.sub(generate, markdown)
+
+
+_ROLE = re.compile(r":(?:class|meth|func|attr|data|exc|mod|obj):(?=<code>)")
+
+
+def on_page_content(content: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    """MkDocs event: drop Sphinx roles (``:class:``) that docstrings use before a name."""
+    return _ROLE.sub("", content)
 
 
 def clinical_review() -> str:
