@@ -70,6 +70,9 @@ def _missing_reason() -> str | None:
     except ImportError:
         return "the playwright package is not installed (pip install -e '.[dev]')"
     if chromium_path() is None:
+        configured = os.environ.get(CHROMIUM_ENV)
+        if configured:
+            return f"{CHROMIUM_ENV}={configured} is not a file"
         return "Chromium is not installed (apt-get install -y chromium)"
     return None
 

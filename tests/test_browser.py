@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from _browser import PHONE_WIDTH, open_page
+import pytest
+from _browser import CHROMIUM_ENV, PHONE_WIDTH, REQUIRE_ENV, open_page, require_browser
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -41,3 +42,17 @@ def test_console_errors_elements_and_a_screenshot(tmp_path: Path) -> None:
     assert "broken figure" in report.console_errors
     assert any("undefinedFunction" in error for error in report.console_errors)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_missing_browser_skips_with_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CHROMIUM_ENV, "/nonexistent/chromium")
+    monkeypatch.delenv(REQUIRE_ENV, raising=False)
+    with pytest.raises(pytest.skip.Exception, match="/nonexistent/chromium is not a file"):
+        require_browser()
+
+
+def test_a_missing_browser_fails_where_it_is_required(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CHROMIUM_ENV, "/nonexistent/chromium")
+    monkeypatch.setenv(REQUIRE_ENV, "1")
+    with pytest.raises(pytest.fail.Exception, match="LABINTERP_REQUIRE_BROWSER=1"):
+        require_browser()
