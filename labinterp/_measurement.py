@@ -24,6 +24,7 @@ from pydantic import (
 
 from labinterp._analytes import ANALYTES, Analyte, ResolvedUnit, resolve_analyte_id
 from labinterp._errors import InvalidValueError, LabinterpError, PanelError, UnitError, shorten
+from labinterp._panel_input import parse_interval_text
 from labinterp._report_text import (
     Comparator,
     parse_measurement_text,
@@ -96,7 +97,8 @@ def _unwrap(exc: ValidationError, model: type[FrozenModel]) -> LabinterpError:
 class FrozenModel(BaseModel):
     """Frozen model whose constructors raise LabinterpError subclasses."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: the validator is built on first use, not at import (cold start).
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     _error_type: ClassVar[type[LabinterpError]] = InvalidValueError
     _model_name: ClassVar[str | None] = None  # the name errors use; defaults to the class
     # True when the model is a field of its parent (reference_interval): errors name the path.
@@ -153,6 +155,12 @@ class ReferenceInterval(FrozenModel):
         default=None, allow_inf_nan=False
     )
     unit: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data: Any) -> Any:
+        # A lab's interval as printed, "15-150 ng/mL", reads as low, high and unit.
+        return parse_interval_text("reference_interval", data) if isinstance(data, str) else data
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
