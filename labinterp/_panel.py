@@ -282,9 +282,10 @@ class Panel(FrozenModel):
     Build it with :meth:`from_mapping` (keys are ids or aliases) or :meth:`from_json`. Values
     may be report text (``"12 ng/mL"``, ``"<7 g/dL"``), a mapping ``{"value": 180, "unit":
     "pg/mL"}`` or a :class:`Measurement`; a lab's reference interval may be text too
-    (``"15-150 ng/mL"``). ``Panel(ferritin="12 ng/mL")`` also works at run time, but type
-    checkers see the stored field types, so typed code writes ``Panel.from_mapping({...})`` or
-    passes measurements: ``Panel(ferritin=Measurement.parse("ferritin", "12 ng/mL"))``.
+    (``"15-150 ng/mL"``). Keyword construction takes ids, and type-checks under
+    ``mypy --strict``: ``Panel(ferritin="12 ng/mL", transferrin_saturation="9 %")``. Aliases
+    (``tsat``, ``hb``) are read at run time there too, but a type checker knows only the ids,
+    so typed code gives aliases through ``Panel.from_mapping({"tsat": "9 %"})``.
     Context: ``sex`` (``"female"``/``"male"``; F, M, woman and man in any case too), ``age``
     in years, ``pregnant`` and, when known, ``trimester``. Nothing is assumed for context left
     out; rules that depend on it say so in their result. A blank or ``"N/A"``-like value is

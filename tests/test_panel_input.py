@@ -26,7 +26,7 @@ from labinterp import InvalidValueError, Measurement, Panel, PanelError, Unknown
 def test_sex_spellings_are_read(written: str, read: str) -> None:
     assert Panel.from_mapping({"ferritin": "12 ng/mL", "sex": written}).sex == read
     assert Panel.from_json(f'{{"sex": "{written}"}}').sex == read
-    assert Panel(sex=written).sex == read  # type: ignore[arg-type]
+    assert Panel(sex=written).sex == read
 
 
 def test_an_unreadable_sex_names_the_spellings_accepted() -> None:
@@ -146,8 +146,10 @@ def test_bad_reference_interval_text_is_a_typed_error(text: str) -> None:
 
 
 def test_the_documented_typed_constructions() -> None:
-    # Both forms type-check under mypy --strict (this file is part of the mypy run).
+    # These forms type-check under mypy --strict (this file is part of the mypy run).
     by_mapping = Panel.from_mapping({"ferritin": "12 ng/mL", "tsat": "9 %", "sex": "female"})
+    by_ids = Panel(ferritin="12 ng/mL", transferrin_saturation="9 %", sex="female")
+    assert by_ids == by_mapping
     by_measurement = Panel(
         ferritin=Measurement.parse("ferritin", "12 ng/mL"),
         transferrin_saturation=Measurement.parse("tsat", "9 %"),
