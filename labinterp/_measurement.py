@@ -465,12 +465,33 @@ def _measurement_from_mapping(analyte: Analyte, raw: Mapping[Any, Any]) -> Measu
         )
     if isinstance(data["value"], str):
         data.update(_value_text(analyte, data))
+    if _plain(data):
+        # The everyday {"value": 180, "unit": "pg/mL"}: the same checks as report text, without
+        # pydantic's validation pass, which made this form about 3.5x slower than text.
+        return _build(analyte, float(data["value"]), data["unit"], data.get("comparator"))
     try:
         return Measurement(analyte=analyte.id, **data)
     except LabinterpError as exc:
         if exc.field and exc.field.startswith(analyte.id):
             raise
         raise exc.at(f"{analyte.id}.{exc.field}" if exc.field else analyte.id) from None
+
+
+_PLAIN_KEYS = frozenset({"value", "unit", "comparator"})
+_COMPARATOR_VALUES = frozenset({None, "<", "<=", ">", ">="})
+_FLOAT_LIMIT = 2**1023  # a larger int does not fit a float
+
+
+def _plain(data: Mapping[str, Any]) -> bool:
+    """Only value (a float or a float-sized int), unit (text) and a valid comparator."""
+    value, comparator = data["value"], data.get("comparator")
+    kind = type(value)
+    return (
+        data.keys() <= _PLAIN_KEYS
+        and (kind is float or (kind is int and -_FLOAT_LIMIT < value < _FLOAT_LIMIT))
+        and type(data["unit"]) is str
+        and (comparator is None or (type(comparator) is str and comparator in _COMPARATOR_VALUES))
+    )
 
 
 def _value_text(analyte: Analyte, data: Mapping[str, Any]) -> dict[str, Any]:
