@@ -300,3 +300,22 @@ def test_schema_check_still_passes_on_the_schema(capsys: pytest.CaptureFixture[s
     code, out, _ = run_cli(capsys, "schema", "--check", str(SCHEMA_FILE))
     assert code == 0
     assert "is current" in out
+
+
+def test_text_is_for_the_terminal_width_or_80(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import os
+    import shutil
+
+    from labinterp._cli import _interpret
+
+    monkeypatch.setattr("sys.stdout", io.StringIO())  # not a terminal
+    assert _interpret._width() == 80
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr("sys.stdout", Terminal())
+    monkeypatch.setattr(shutil, "get_terminal_size", lambda: os.terminal_size((132, 40)))
+    assert _interpret._width() == 132
