@@ -24,7 +24,7 @@ from pydantic import (
 
 from labinterp._analytes import ANALYTES, Analyte, ResolvedUnit, resolve_analyte_id
 from labinterp._errors import InvalidValueError, LabinterpError, PanelError, UnitError, shorten
-from labinterp._panel_input import parse_interval_text
+from labinterp._panel_input import is_missing_word, missing_value_error, parse_interval_text
 from labinterp._report_text import (
     Comparator,
     parse_measurement_text,
@@ -463,6 +463,8 @@ def _measurement_from_mapping(analyte: Analyte, raw: Mapping[Any, Any]) -> Measu
             value=dict(raw),
             expected="{'value': number, 'unit': str}",
         )
+    if is_missing_word(data["value"]):
+        raise missing_value_error(f"{analyte.id}.value", data["value"], is_result=True)
     if isinstance(data["value"], str):
         data.update(_value_text(analyte, data))
     if _plain(data):

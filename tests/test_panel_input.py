@@ -46,6 +46,13 @@ def test_a_missing_result_word_suggests_null(blank: str) -> None:
     assert "null" in str(info.value)
 
 
+def test_a_missing_word_as_a_mappings_value_suggests_null() -> None:
+    with pytest.raises(InvalidValueError) as info:
+        Panel.from_mapping({"ferritin": {"value": "N/A", "unit": "ng/mL"}})
+    assert info.value.field == "ferritin.value"
+    assert info.value.suggestion == "null"
+
+
 @pytest.mark.parametrize("field", ["sex", "age", "pregnant", "trimester"])
 @pytest.mark.parametrize("blank", ["", "N/A", "unknown"])
 def test_a_missing_context_word_suggests_null(field: str, blank: str) -> None:
