@@ -66,7 +66,8 @@ DimensionName = Annotated[Dimension, Field(strict=False)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # defer_build: the validator is built on first use, not at import (cold start).
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
 
 class LoincSpec(_Strict):

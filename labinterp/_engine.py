@@ -38,6 +38,7 @@ from labinterp._rules import (
     RangeUsed,
     band_outcome,
     compile_pack,
+    context_text,
     deciding_context,
     flag_bands,
     match_when,
@@ -541,6 +542,8 @@ def _flag(obs: Measurement, compiled: _Compiled, facts: Facts, outside: bool) ->
         return AnalyteFlag(obs.analyte, obs, "no reference interval", None, None, None, unit, None)
     first = verdicts[0]
     agree = all(v == first for v in verdicts)
+    # Several intervals still possible: no single low/high, so each context's limits instead.
+    possible = _possible_limits(chosen) if len(chosen) > 1 else ()
     if first is not None and agree:
         r = chosen[0]
         same = len(chosen) == 1
@@ -554,10 +557,31 @@ def _flag(obs: Measurement, compiled: _Compiled, facts: Facts, outside: bool) ->
             r.high if same else None,
             unit,
             r.critical_source if code in ("LL", "HH") and r.critical_source else r.source,
+            possible_limits=possible,
         )
     # Undetermined: the possible contexts disagree (name what decides), or a censored
     # result straddles a limit in every context (no context would help).
     deciding = () if agree else tuple(sorted(deciding_context(chosen, verdicts, unknown)))
     return AnalyteFlag(
-        obs.analyte, obs, "undetermined", None, None, None, unit, chosen[0].source, deciding
+        obs.analyte,
+        obs,
+        "undetermined",
+        None,
+        None,
+        None,
+        unit,
+        chosen[0].source,
+        deciding,
+        possible_limits=possible,
     )
+
+
+def _possible_limits(
+    chosen: Sequence[RangeUsed],
+) -> tuple[tuple[str, float | None, float | None], ...]:
+    """Each possible interval's context and limits, once per distinct context."""
+    seen: dict[str, tuple[str, float | None, float | None]] = {}
+    for r in chosen:
+        label = context_text(r.when)
+        seen.setdefault(label, (label, r.low, r.high))
+    return tuple(seen.values())

@@ -97,6 +97,9 @@ class AnalyteFlag:
     unit: str
     interval_source: str | None
     missing_context: tuple[str, ...] = ()
+    # When the context known leaves several reference intervals possible (pregnancy unknown),
+    # each one as (context, low, high) in ``unit``; ``low``/``high`` are then None.
+    possible_limits: tuple[tuple[str, float | None, float | None], ...] = ()
 
 
 class PackRef(BaseModel):

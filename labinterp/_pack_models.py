@@ -274,7 +274,8 @@ _INVALID = "not valid"
 class StrictModel(BaseModel):
     """Frozen, strict, closed: and its constructors raise :class:`PackError`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # defer_build: the validator is built on first use, not at import (cold start).
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
     def __init__(self, /, **data: Any) -> None:
         name = type(self).__name__

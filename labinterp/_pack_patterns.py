@@ -85,7 +85,10 @@ class AnyOf(StrictModel):
 class NotOf(StrictModel):
     not_: Criterion = Field(alias="not")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+    # defer_build: the validator is built on first use, not at import (cold start).
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=True, populate_by_name=True, defer_build=True
+    )
 
 
 class ContextRef(StrictModel):
@@ -206,7 +209,10 @@ class GreyZone(StrictModel):
     source: str
     confidence: Confidence
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+    # defer_build: the validator is built on first use, not at import (cold start).
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=True, populate_by_name=True, defer_build=True
+    )
 
 
 class PatternSpec(StrictModel):

@@ -29,6 +29,12 @@ from labinterp._measurement import (
     real_input,
     refuse_derived,
 )
+from labinterp._panel_input import (
+    context_word_hint,
+    is_missing_word,
+    missing_value_error,
+    read_sex,
+)
 
 __all__ = [
     "Comparator",
@@ -38,6 +44,8 @@ __all__ = [
     "Sex",
     "fast_construct",
     "parse_measurement_text",
+    "read_panel_json",
+    "unknown_keys",
 ]
 
 Sex = Literal["female", "male"]
@@ -110,12 +118,17 @@ def _check_context(sex: Sex | None, pregnant: bool | None, trimester: int | None
         )
 
 
-def _normalise_mapping(data: Mapping[Any, Any]) -> dict[str, Any]:
-    """Resolve aliases to ids and raw values to measurements; context keys pass through."""
+def _normalise_mapping(data: Mapping[Any, Any], *, ignore_unknown: bool = False) -> dict[str, Any]:
+    """Resolve aliases to ids and raw values to measurements; context keys pass through.
+
+    With ``ignore_unknown``, a key that is neither an analyte nor context is dropped (see
+    :func:`unknown_keys` for which); every other problem is still an error.
+    """
     out: dict[str, Any] = {}
+    spelling: dict[str, str] = {}  # analyte id -> the key it was given as, for duplicates
     for key, raw in data.items():
         if key in _PASS_THROUGH:
-            out[key] = raw
+            out[key] = _context_value(key, raw)
             continue
         if not isinstance(key, str):
             raise PanelError(
@@ -124,30 +137,87 @@ def _normalise_mapping(data: Mapping[Any, Any]) -> dict[str, Any]:
                 value=key,
                 expected="an analyte name or a context field",
             )
-        try:
-            analyte_id = resolve_analyte_id(key)
-        except UnknownAnalyteError as exc:
-            context_hint = did_you_mean(key, _PASS_THROUGH) if exc.suggestion is None else None
-            if context_hint:
-                raise UnknownAnalyteError(
-                    f"unknown panel key {shorten(key)}; did you mean {context_hint!r}?",
-                    field=key,
-                    value=key,
-                    suggestion=context_hint,
-                ) from None
-            raise exc from None
+        analyte_id = _analyte_key(key, ignore_unknown)
+        if analyte_id is None:
+            continue
         if analyte_id in out:
+            first = spelling[analyte_id]
             raise PanelError(
-                f"{analyte_id}: given twice (once as {shorten(key)})",
+                f"{analyte_id}: given twice, as {shorten(first)} and as {shorten(key)}; "
+                "give each result once",
                 field=analyte_id,
-                value=key,
+                value=(first, key),
                 expected="each analyte once",
             )
+        spelling[analyte_id] = key
         analyte = ANALYTES[analyte_id]
         if analyte.derived is not None:
             raise derived_given(analyte, key)
+        if is_missing_word(raw):
+            raise missing_value_error(analyte_id, raw, is_result=True)
         out[analyte_id] = None if raw is None else measurement_from(analyte, raw)
     return out
+
+
+def _context_value(key: str, raw: Any) -> Any:
+    """A context value, with ``sex`` read leniently and "N/A"-like text refused clearly."""
+    if key == "sex":
+        return read_sex(raw)
+    if is_missing_word(raw):
+        raise missing_value_error(key, raw, is_result=False)
+    return raw
+
+
+def _analyte_key(key: str, ignore_unknown: bool) -> str | None:
+    """The analyte id for a panel key; None for an unknown key when unknown keys are ignored."""
+    try:
+        return resolve_analyte_id(key)
+    except UnknownAnalyteError as exc:
+        if ignore_unknown:
+            return None
+        raise _unknown_key_error(key, exc) from None
+
+
+def _unknown_key_error(key: str, exc: UnknownAnalyteError) -> UnknownAnalyteError:
+    # Context words first: "gender" or "weeks" is never a misspelt analyte.
+    hint = context_word_hint(key)
+    if hint is not None:
+        field, message = hint
+        return UnknownAnalyteError(message, field=key, value=key, suggestion=field)
+    context_hint = did_you_mean(key, _PASS_THROUGH) if exc.suggestion is None else None
+    if context_hint:
+        return UnknownAnalyteError(
+            f"unknown panel key {shorten(key)}; did you mean {context_hint!r}?",
+            field=key,
+            value=key,
+            suggestion=context_hint,
+        )
+    if exc.suggestion is None:  # no near name: perhaps a column that is no result at all
+        return UnknownAnalyteError(
+            f"{exc.message}; to skip keys that are not lab results (patient_id ...), pass "
+            "ignore_unknown=True (--ignore-unknown on the command line)",
+            field=exc.field,
+            value=exc.value,
+            expected=exc.expected,
+        )
+    return exc
+
+
+def unknown_keys(data: Mapping[Any, Any]) -> tuple[str, ...]:
+    """The keys of a panel mapping that name neither an analyte nor context, in order.
+
+    These are what ``Panel.from_mapping(data, ignore_unknown=True)`` drops (``patient_id``,
+    ``sample_date`` ...).
+    """
+    found: list[str] = []
+    for key in data:
+        if key in _PASS_THROUGH or not isinstance(key, str):
+            continue
+        try:
+            resolve_analyte_id(key)
+        except UnknownAnalyteError:
+            found.append(key)
+    return tuple(found)
 
 
 def _plainly_valid(context: Mapping[str, Any]) -> bool:
@@ -164,6 +234,32 @@ def _plainly_valid(context: Mapping[str, Any]) -> bool:
         and (age is None or 0 <= age <= 130)
         and trimester in (None, 1, 2, 3)
     )
+
+
+def read_panel_json(text: str | bytes) -> Any:
+    """The object a panel's JSON text holds, with every problem as a PanelError."""
+    if not isinstance(text, str | bytes | bytearray):
+        raise PanelError(
+            f"panel JSON must be text or bytes, got {type(text).__name__}",
+            value=text,
+            expected="a JSON object as str or bytes",
+        )
+    try:
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except UnicodeDecodeError as exc:
+        raise PanelError(
+            f"panel JSON is not valid UTF-8 text: {exc.reason} at byte {exc.start}",
+            expected="a UTF-8 JSON object",
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise PanelError(
+            f"panel JSON is not valid: {exc.msg} at line {exc.lineno} column {exc.colno}",
+            value=exc.doc[max(exc.pos - 20, 0) : exc.pos + 20],
+            expected="a JSON object",
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        # Integers past Python's digit limit, or nesting deeper than the recursion limit.
+        raise PanelError(f"panel JSON cannot be read: {exc}", expected="a JSON object") from None
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -183,11 +279,17 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 class Panel(FrozenModel):
     """Any subset of the catalog's analytes, plus the patient context.
 
-    Build it with keyword arguments (ids or aliases), :meth:`from_mapping` or
-    :meth:`from_json`. Values may be report text (``"12 ng/mL"``, ``"<7 g/dL"``), a mapping
-    ``{"value": 180, "unit": "pg/mL"}`` or a :class:`Measurement`. Context: ``sex``
-    (``"female"``/``"male"``), ``age`` in years, ``pregnant`` and, when known, ``trimester``.
-    Nothing is assumed for context left out; rules that depend on it say so in their result.
+    Build it with :meth:`from_mapping` (keys are ids or aliases) or :meth:`from_json`. Values
+    may be report text (``"12 ng/mL"``, ``"<7 g/dL"``), a mapping ``{"value": 180, "unit":
+    "pg/mL"}`` or a :class:`Measurement`; a lab's reference interval may be text too
+    (``"15-150 ng/mL"``). Keyword construction takes ids, and type-checks under
+    ``mypy --strict``: ``Panel(ferritin="12 ng/mL", transferrin_saturation="9 %")``. Aliases
+    (``tsat``, ``hb``) are read at run time there too, but a type checker knows only the ids,
+    so typed code gives aliases through ``Panel.from_mapping({"tsat": "9 %"})``.
+    Context: ``sex`` (``"female"``/``"male"``; F, M, woman and man in any case too), ``age``
+    in years, ``pregnant`` and, when known, ``trimester``. Nothing is assumed for context left
+    out; rules that depend on it say so in their result. A blank or ``"N/A"``-like value is
+    refused with a message that suggests ``null``.
 
     Reported context, from closed vocabularies (``labinterp.CONTEXT_VOCABULARIES``):
     ``conditions``, ``medications`` and ``symptoms`` (lists of ids, kept sorted without
@@ -244,15 +346,20 @@ class Panel(FrozenModel):
         return self
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> Panel:
-        """Build from a mapping of analyte names (ids or aliases) and context keys."""
+    def from_mapping(cls, data: Mapping[str, Any], *, ignore_unknown: bool = False) -> Panel:
+        """Build from a mapping of analyte names (ids or aliases) and context keys.
+
+        ``ignore_unknown=True`` keeps going past keys that name neither an analyte nor
+        context (``patient_id``, ``sample_date``); :meth:`unknown_keys` lists them, so that a
+        caller can say what was left out. By default such a key is an error.
+        """
         if not isinstance(data, Mapping):
             raise PanelError(
                 f"a panel mapping must be a dict, got {type(data).__name__}",
                 value=data,
                 expected="a mapping of analyte names to values",
             )
-        values = _normalise_mapping(data)
+        values = _normalise_mapping(data, ignore_unknown=ignore_unknown)
         reported = {k: _REPORTED_CHECKS[k](values.pop(k)) for k in _REPORTED_FIELDS if k in values}
         context = {k: values.pop(k) for k in _CONTEXT_FIELDS if k in values}
         if context and not _plainly_valid(context):
@@ -264,33 +371,14 @@ class Panel(FrozenModel):
         return fast_construct(cls, {**_EMPTY_PANEL, **values, **context, **reported}, None)
 
     @classmethod
-    def from_json(cls, text: str | bytes) -> Panel:
+    def from_json(cls, text: str | bytes, *, ignore_unknown: bool = False) -> Panel:
         """Build from the JSON form of :meth:`from_mapping`'s input."""
-        if not isinstance(text, str | bytes | bytearray):
-            raise PanelError(
-                f"panel JSON must be text or bytes, got {type(text).__name__}",
-                value=text,
-                expected="a JSON object as str or bytes",
-            )
-        try:
-            data = json.loads(text, object_pairs_hook=_unique_keys)
-        except UnicodeDecodeError as exc:
-            raise PanelError(
-                f"panel JSON is not valid UTF-8 text: {exc.reason} at byte {exc.start}",
-                expected="a UTF-8 JSON object",
-            ) from None
-        except json.JSONDecodeError as exc:
-            raise PanelError(
-                f"panel JSON is not valid: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                value=exc.doc[max(exc.pos - 20, 0) : exc.pos + 20],
-                expected="a JSON object",
-            ) from None
-        except (ValueError, RecursionError) as exc:
-            # Integers past Python's digit limit, or nesting deeper than the recursion limit.
-            raise PanelError(
-                f"panel JSON cannot be read: {exc}", expected="a JSON object"
-            ) from None
-        return cls.from_mapping(data)
+        return cls.from_mapping(read_panel_json(text), ignore_unknown=ignore_unknown)
+
+    @staticmethod
+    def unknown_keys(data: Mapping[Any, Any]) -> tuple[str, ...]:
+        """The keys of ``data`` that ``from_mapping(data, ignore_unknown=True)`` leaves out."""
+        return unknown_keys(data)
 
     @property
     def measurements(self) -> dict[str, Measurement]:

@@ -7,9 +7,12 @@ Two steps, each cached:
    spelling is only read through UCUM's own case-insensitive forms, and ``G/L`` is giga per litre
    (a cell count), never grams.
 2. *Factor*: a pair of UCUM codes (plus a molar mass where mass and amount of substance meet) is
-   resolved by pint to one float, once, under a lock. Conversions after that are a dictionary
-   lookup and a multiplication, so they are fast and thread-safe, and pint's slow parser and
-   non-thread-safe contexts never sit on a hot path (no contexts are used at all).
+   resolved to one float, once. Every code in the closed list has an exact scale to its
+   dimension's base unit (:data:`SCALES`, decimal powers written out as fractions), so a factor
+   is one correctly rounded division and building pint's registry (most of a cold command's
+   time) is never needed; a test checks every scale against pint so the two cannot drift.
+   A code without a scale (none today) falls back to pint, under a lock. Conversions after
+   that are a dictionary lookup and a multiplication, so they are fast and thread-safe.
 
 Floats that went through a factor are compared with :func:`is_close`, never with ``==``.
 """
@@ -22,6 +25,7 @@ import re
 import threading
 from decimal import Decimal
 from enum import StrEnum
+from fractions import Fraction
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +38,7 @@ __all__ = [
     "EGFR_UNIT",
     "MAX_UNIT_TEXT",
     "REL_TOL",
+    "SCALES",
     "Dimension",
     "check_unit_text",
     "conversion_factor",
@@ -145,6 +150,57 @@ def _build_known() -> dict[str, Dimension]:
 
 
 _KNOWN: dict[str, Dimension] = _build_known()
+
+
+_PREFIX_POWERS = {"": 0, "m": 3, "u": 6, "n": 9, "p": 12, "f": 15}  # 10**-power
+_LITRE_POWERS = {"L": 0, "dL": 1, "mL": 3, "uL": 6}
+
+
+def _build_scales() -> dict[str, Fraction]:
+    """Each code's size in its dimension's base unit, exactly.
+
+    The bases: g/L, mol/L, per litre, fL, the plain fraction 1, mm/h, U/L and eGFR's own unit.
+    Kept exact (fractions of powers of ten) so that a factor between two codes is rounded once.
+    """
+    prefix: dict[str, Fraction] = {
+        "": Fraction(1),
+        "m": Fraction(1, 10**3),
+        "u": Fraction(1, 10**6),
+        "n": Fraction(1, 10**9),
+    }
+    prefix |= {"p": Fraction(1, 10**12), "f": Fraction(1, 10**15)}
+    litres: dict[str, Fraction] = {
+        "L": Fraction(1),
+        "dL": Fraction(1, 10),
+        "mL": Fraction(1, 10**3),
+        "uL": Fraction(1, 10**6),
+    }
+    scales: dict[str, Fraction] = {}
+    for den, volume in litres.items():
+        for p in _MASS_PREFIXES:
+            scales[f"{p}g/{den}"] = prefix[p] / volume
+        for p in _SUBSTANCE_PREFIXES:
+            scales[f"{p}mol/{den}"] = prefix[p] / volume
+    for power in (3, 6, 9, 12):
+        for den in ("L", "uL"):
+            scales[f"10*{power}/{den}"] = Fraction(10**power) / litres[den]
+    scales["10*3/mm3"] = Fraction(10**3) / litres["uL"]  # a cubic millimetre is a microlitre
+    scales["/nL"] = Fraction(10**9)
+    scales["/uL"] = Fraction(10**6)
+    scales["/L"] = Fraction(1)
+    scales["fL"] = Fraction(1)
+    scales["um3"] = Fraction(1)  # (1e-6 m)**3 = 1e-18 m3 = 1e-15 L
+    scales["%"] = Fraction(1, 100)
+    scales["1"] = Fraction(1)
+    scales["mm/h"] = Fraction(1)
+    scales["U/L"] = Fraction(1)
+    scales["ukat/L"] = Fraction(60)  # 1 umol/s = 60 umol/min
+    scales[EGFR_UNIT] = Fraction(1)
+    return scales
+
+
+#: The exact size of each accepted code in its dimension's base unit (see _build_scales).
+SCALES: dict[str, Fraction] = _build_scales()
 
 # Spellings seen on real reports and LIS exports that are not UCUM codes (or are UCUM codes we
 # prefer to write another way). Keys are compared exactly, after whitespace is removed and the
@@ -451,10 +507,32 @@ def _compute_factor(from_code: str, to_code: str, molar_mass: float | None) -> f
             expected="an analyte with a molar mass",
             suggestion="analyte=",
         )
+    scaled = _scaled_factor(from_code, to_code, molar_mass if crossing else None)
+    if scaled is not None:
+        return scaled
+    return pint_factor(from_code, to_code, molar_mass if crossing else None)
+
+
+def _scaled_factor(from_code: str, to_code: str, molar_mass: float | None) -> float | None:
+    """The factor from the exact scales, or ``None`` for a code that has none."""
+    src, dst = SCALES.get(from_code), SCALES.get(to_code)
+    if src is None or dst is None:
+        return None
+    ratio = src / dst
+    if molar_mass is not None:  # grams and moles meet: g/L = mol/L * g/mol
+        mass = Fraction(molar_mass)
+        from_mass = dimension_of(from_code) is Dimension.MASS_CONCENTRATION
+        ratio = ratio / mass if from_mass else ratio * mass
+    return float(ratio)
+
+
+def pint_factor(from_code: str, to_code: str, molar_mass: float | None = None) -> float:
+    """The factor as pint computes it: the fallback, and the reference the tests check."""
+    src = dimension_of(from_code)
     q = pint_quantity(from_code)
     target = pint_quantity(to_code)
     with _PINT_LOCK:
-        if crossing and molar_mass is not None:
+        if molar_mass is not None:
             mm = _registry().Quantity(molar_mass, "g/mol")
             q = q * mm if src is Dimension.SUBSTANCE_CONCENTRATION else q / mm
         return float((q / target).to("dimensionless").magnitude)

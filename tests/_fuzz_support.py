@@ -1254,6 +1254,19 @@ def _stdin(data: bytes) -> Iterator[None]:
         sys.stdin = saved
 
 
+def _error_on_stderr(err: str, argv: list[str]) -> bool:
+    """The error as promised: a text line, or with ``--format json`` one JSON error object."""
+    if err.startswith("labinterp: error: "):
+        return True
+    if "--format" not in argv or argv[argv.index("--format") + 1 :][:1] != ["json"]:
+        return False
+    try:
+        document = json.loads(err)
+    except ValueError:
+        return False
+    return isinstance(document, dict) and isinstance(document.get("error"), dict)
+
+
 def run_cli(case: CliCase, work: Path) -> int:
     """``labinterp._cli.main`` in-process; exit codes and streams must keep their promises."""
     from labinterp._cli import main
@@ -1273,7 +1286,7 @@ def run_cli(case: CliCase, work: Path) -> int:
         raise ContractError(f"exit status {code!r}", "exit status")
     if code == 2 and out.getvalue():
         raise ContractError("exit status 2 with output on stdout", "stdout on error")
-    if code == 2 and not err.getvalue().startswith("labinterp: error: "):
+    if code == 2 and not _error_on_stderr(err.getvalue(), argv):
         raise ContractError(f"exit status 2, stderr {err.getvalue()[:80]!r}", "stderr on error")
     if len(err.getvalue()) > MESSAGE_LIMIT:
         raise ContractError(f"{len(err.getvalue()):,} characters on stderr", "long stderr")

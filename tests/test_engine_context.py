@@ -102,3 +102,30 @@ def test_a_lab_interval_without_the_needed_bound_falls_back_to_the_pack() -> Non
     assert leaf.rule.startswith("iron below")
     assert leaf.outcome.value == "held"
     assert leaf.cutoffs[0].source_id == "fairbanks_1990_iron"
+
+
+def test_flag_with_pregnancy_unknown_gives_each_possible_contexts_limits() -> None:
+    # Regression: the flag lost its limit (low=None) and said nothing of the possible ones.
+    result = labinterp.interpret(
+        labinterp.Panel.from_mapping({"hemoglobin": "10.5 g/dL", "sex": "female", "age": 30})
+    )
+    flag = result.flag("hb")
+    assert flag is not None
+    assert flag.low is None  # no single limit applies
+    contexts = {context: low for context, low, _high in flag.possible_limits}
+    assert len(contexts) >= 2
+    assert any("pregnant: false" in c for c in contexts)
+    assert any("pregnant: true" in c for c in contexts)
+    assert all(low is not None for low in contexts.values())
+
+
+def test_flag_with_the_context_known_has_one_limit_and_no_alternatives() -> None:
+    result = labinterp.interpret(
+        labinterp.Panel.from_mapping(
+            {"hemoglobin": "10.5 g/dL", "sex": "female", "age": 30, "pregnant": False}
+        )
+    )
+    flag = result.flag("hb")
+    assert flag is not None
+    assert flag.low is not None
+    assert flag.possible_limits == ()

@@ -648,8 +648,9 @@ def packs(draw: st.DrawFn) -> Pack:
             decisive_tests=draw(st.lists(TEXT, max_size=2)),
             note=draw(OPTIONAL_TEXT),
         )
+    # Longer than any IDENT, so never a pattern id too (a pack refuses that).
     classifications = {
-        f"c{n}": draw_classification(draw, threshold_ids, pattern_ids, source_ids)
+        f"classification_{n}": draw_classification(draw, threshold_ids, pattern_ids, source_ids)
         for n in range(draw(st.integers(0, 1)))
     }
     return Pack(

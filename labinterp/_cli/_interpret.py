@@ -1,0 +1,184 @@
+"""``labinterp interpret`` and ``normalize``: a panel from a file, stdin or key=value words."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from labinterp._cli._io import complain, is_file, read_bytes
+from labinterp._engine import interpret
+from labinterp._errors import LabinterpError, PanelError, shorten
+from labinterp._findings import Interpretation
+from labinterp._packs import load_pack
+from labinterp._panel import Panel, read_panel_json
+from labinterp._render import render_panel_text, render_text
+
+__all__ = ["FORMATS", "run_interpret", "run_normalize"]
+
+FORMATS = ("text", "markdown", "html", "json")
+Format = Literal["text", "markdown", "html", "json"]
+Audience = Literal["learner", "clinician"]
+
+_LISTS = frozenset({"conditions", "medications", "symptoms"})
+_WORDS: Mapping[str, object] = {"true": True, "false": False, "null": None}
+
+
+def _render(
+    interpretation: Interpretation,
+    fmt: Format,
+    audience: Audience,
+    brief: bool,
+    width: int | None,
+) -> str:
+    """Every rendering the command line prints goes through here.
+
+    The one place that will call ``labinterp.render.render`` when that exists; until then
+    text and JSON only (one voice for both audiences, no wrapping to ``width``).
+    """
+    del audience, width  # taken by the renderer to come; the current text has one voice
+    if fmt == "json":
+        return interpretation.to_json() + "\n"
+    if fmt == "text":
+        return render_text(interpretation, verbose=not brief)
+    raise LabinterpError(
+        f"--format {fmt}: the {fmt} rendering is not available yet; use text or json",
+        field="format",
+        value=fmt,
+        expected="text or json",
+    )
+
+
+def _width() -> int:
+    """The terminal's width when stdout is one; 80 for a file or a pipe."""
+    stream = sys.stdout
+    try:
+        tty = stream is not None and stream.isatty()
+    except (ValueError, OSError):  # a closed stream
+        tty = False
+    return shutil.get_terminal_size().columns if tty else 80
+
+
+def _pair_value(key: str, text: str) -> object:
+    """A key=value word's value: JSON for {...}/[...], true/false/null, lists by commas."""
+    stripped = text.strip()
+    if stripped[:1] in ("{", "["):
+        try:
+            return json.loads(stripped)
+        except (ValueError, RecursionError):
+            raise PanelError(
+                f"{shorten(key)}: {shorten(text)} is not valid JSON",
+                field=key,
+                value=text,
+                expected="a JSON object or list, or plain text such as '12 ng/mL'",
+            ) from None
+    if stripped.lower() in _WORDS:
+        return _WORDS[stripped.lower()]
+    if key in _LISTS:
+        return [part.strip() for part in stripped.split(",") if part.strip()]
+    if key in ("age", "trimester"):
+        try:
+            return int(stripped)
+        except ValueError:
+            return text  # a decimal age, or junk the panel refuses with its own message
+    return text
+
+
+def panel_data_from_pairs(words: Sequence[str]) -> dict[str, Any]:
+    """``ferritin="12 ng/mL" sex=female`` as a panel mapping; a key given twice is refused."""
+    data: dict[str, Any] = {}
+    for word in words:
+        key, sep, value = word.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise PanelError(
+                f"{shorten(word)}: expected key=value, such as ferritin='12 ng/mL' or sex=female",
+                value=word,
+                expected="key=value",
+            )
+        if key in data:
+            raise PanelError(
+                f"{shorten(key)}: given twice on the command line",
+                field=key,
+                value=word,
+                expected="each key once",
+            )
+        data[key] = _pair_value(key, value)
+    return data
+
+
+def _panel_data(inputs: Sequence[str]) -> tuple[str, object]:
+    """(where it came from, the decoded panel document) from a file, stdin or key=value words."""
+    if len(inputs) == 1 and ("=" not in inputs[0] or is_file(inputs[0])):
+        path = inputs[0]
+        data = read_bytes(path)
+        try:
+            return ("stdin" if path == "-" else path), read_panel_json(data)
+        except LabinterpError as exc:
+            # Name the file for errors about the document as a whole (not valid JSON or UTF-8).
+            if exc.field is None:
+                raise type(exc)(f"{path}: {exc}", expected=exc.expected) from None
+            raise
+    if any("=" not in word for word in inputs):
+        raise PanelError(
+            "give one panel file (or - for stdin), or key=value words such as "
+            "ferritin='12 ng/mL' tsat=9% sex=female; not both",
+            value=list(inputs),
+            expected="FILE, -, or key=value ...",
+        )
+    return "the command line", panel_data_from_pairs(inputs)
+
+
+def read_panel(inputs: Sequence[str], ignore_unknown: bool) -> Panel:
+    """The panel; with ``ignore_unknown``, keys that are no result or context are left out
+    and named in a warning on stderr."""
+    where, data = _panel_data(inputs)
+    if ignore_unknown and isinstance(data, Mapping):
+        ignored = Panel.unknown_keys(data)
+        if ignored:
+            names = ", ".join(shorten(key, 30) for key in ignored[:10])
+            more = f" and {len(ignored) - 10} more" if len(ignored) > 10 else ""
+            complain(
+                f"labinterp: warning: {where}: ignored keys that are neither lab results nor "
+                f"context: {names}{more}"
+            )
+    # Not a mapping: from_mapping refuses it with its own message.
+    return Panel.from_mapping(data, ignore_unknown=ignore_unknown)  # type: ignore[arg-type]
+
+
+def _has_nothing_to_interpret(panel: Panel) -> bool:
+    """No results and no reported context (symptoms alone can raise an alert)."""
+    reported = (panel.conditions, panel.medications, panel.symptoms, panel.diet)
+    return not panel.measurements and not any(reported)
+
+
+def _nothing_to_interpret(panel: Panel) -> str:
+    context = [name for name in ("sex", "age", "pregnant", "trimester") if getattr(panel, name)]
+    given = f" (only context: {', '.join(context)})" if context else ""
+    return (
+        f"Nothing to interpret: the panel has no lab results{given}; give results such as "
+        "ferritin='12 ng/mL' tsat=9% hemoglobin='10.2 g/dL'.\n"
+    )
+
+
+def run_interpret(args: argparse.Namespace) -> str:
+    pack = load_pack(
+        "default" if args.pack is None else args.pack,
+        extends_root=None if args.extends_root is None else Path(args.extends_root),
+    )
+    panel = read_panel(args.inputs, args.ignore_unknown)
+    if args.format != "json" and _has_nothing_to_interpret(panel):
+        return _nothing_to_interpret(panel)
+    result = interpret(panel, pack=pack)
+    return _render(result, args.format, args.audience, args.brief, _width())
+
+
+def run_normalize(args: argparse.Namespace) -> str:
+    panel = read_panel(args.inputs, args.ignore_unknown)
+    if args.format == "json":
+        return json.dumps(panel.canonical_values(), indent=2) + "\n"
+    return render_panel_text(panel)
