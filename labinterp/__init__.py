@@ -66,9 +66,15 @@ from labinterp._packs import (
     pack_json_schema,
 )
 from labinterp._panel import Comparator, Measurement, Panel, ReferenceInterval, Sex
-from labinterp._render import render_panel_text, render_text
 from labinterp._rules import CriterionResult, CutoffUsed, GreyZoneResult, Outcome
 from labinterp._units import REL_TOL, Dimension, known_units, normalize_unit
+from labinterp.render import (
+    render,
+    render_html,
+    render_markdown,
+    render_panel_text,
+    render_text,
+)
 
 __version__ = "0.1.0"
 
@@ -135,6 +141,9 @@ __all__ = [
     "load_pack",
     "normalize_unit",
     "pack_json_schema",
+    "render",
+    "render_html",
+    "render_markdown",
     "render_panel_text",
     "render_text",
     "resolve_analyte_id",
