@@ -19,6 +19,7 @@ from labinterp._messages import ENGLISH, Messages
 from labinterp._panel import Panel
 from labinterp.render._html import layout_html
 from labinterp.render._markdown import layout_markdown
+from labinterp.render._notebook import notebook_html, notebook_markdown
 from labinterp.render._text import DEFAULT_WIDTH, layout_text
 from labinterp.render._view import Audience, build_view, check_interpretation
 
@@ -27,6 +28,8 @@ __all__ = [
     "Audience",
     "Format",
     "Messages",
+    "notebook_html",
+    "notebook_markdown",
     "render",
     "render_html",
     "render_markdown",

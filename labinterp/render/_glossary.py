@@ -8,6 +8,7 @@ by the catalog's LOINC name of the test, or by the pack's own description of a p
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cache
 
 from labinterp._analytes import ANALYTES
 from labinterp._messages import Messages
@@ -43,6 +44,16 @@ _TERMS: Mapping[str, str] = {
     "hematocrit": "the share of the blood's volume taken up by red blood cells",
     "methylmalonic acid": "a substance that builds up when vitamin B12 runs short",
     "homocysteine (total)": "a substance that builds up when B12 or folate runs short",
+    "reticulocyte production index": "the young red cell count corrected for anemia; it "
+    "shows how hard the bone marrow is working",
+    "sTfR/log ferritin index": "the soluble transferrin receptor divided by the logarithm "
+    "of ferritin; it helps tell low iron from inflammation",
+    "Mentzer index": "the red cell size divided by the red cell count; it helps tell low "
+    "iron from a thalassemia trait",
+    "red blood cell count": "how many red blood cells are in a volume of blood",
+    "soluble transferrin receptor (sTfR)": "a protein that rises when cells lack iron",
+    "inflammation": "the body's response to infection or injury; it changes several results",
+    "marrow": "the bone marrow, where blood cells are made",
     # Units.
     "g/dL": "grams per decilitre (a tenth of a litre)",
     "g/L": "grams per litre",
@@ -62,6 +73,24 @@ _TERMS: Mapping[str, str] = {
     "mm/h": "millimetres per hour",
     "mm/hr": "millimetres per hour",
 }
+
+
+def terms_in(text: str) -> list[str]:
+    """The glossary's words and the tests' names that ``text`` uses (units are left to the
+    renderers, which know where a unit is used)."""
+    lowered = text.lower()
+    return [term for term, low in _known_terms() if low in lowered]
+
+
+@cache
+def _known_terms() -> tuple[tuple[str, str], ...]:
+    known = [t for t in _TERMS if not _is_unit(t)]
+    known += [a.display_name for a in ANALYTES.values()]
+    return tuple((t, t.lower()) for t in dict.fromkeys(known))
+
+
+def _is_unit(term: str) -> bool:
+    return "/" in term or term in ("%", "fL")
 
 
 def glossary_for(

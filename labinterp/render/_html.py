@@ -19,7 +19,7 @@ __all__ = ["STYLE", "layout_html"]
 # Scoped to .li-report, so that it styles nothing else on the page; laid out for 375 px up.
 STYLE = (
     ".li-report{font-family:system-ui,sans-serif;line-height:1.45;max-width:100%;"
-    "overflow-wrap:anywhere;box-sizing:border-box}"
+    "overflow-wrap:break-word;box-sizing:border-box}"
     ".li-report *{box-sizing:border-box}"
     ".li-report h2{font-size:1.2em;margin:.4em 0}"
     ".li-report h3{font-size:1.05em;margin:1em 0 .3em}"
@@ -36,6 +36,18 @@ STYLE = (
     ".li-report summary{cursor:pointer}"
     ".li-report dl{display:grid;grid-template-columns:auto 1fr;gap:.1em .8em;margin:.2em 0}"
     ".li-report dt{font-weight:600}.li-report dd{margin:0}"
+    ".li-report .li-sr{position:absolute;width:1px;height:1px;overflow:hidden;"
+    "clip:rect(0 0 0 0);white-space:nowrap}"
+    # On a narrow screen each result becomes a block, each cell labelled by its column.
+    "@media (max-width:600px){"
+    ".li-report .li-table thead{position:absolute;width:1px;height:1px;overflow:hidden;"
+    "clip:rect(0 0 0 0)}"
+    ".li-report .li-table,.li-report .li-table tbody,.li-report .li-table tr,"
+    ".li-report .li-table th,.li-report .li-table td{display:block;width:100%}"
+    ".li-report .li-table tr{border-bottom:1px solid #ccc;padding:.4em 0}"
+    ".li-report .li-table th,.li-report .li-table td{border:0;padding:.1em 0}"
+    '.li-report .li-table td[data-label]::before{content:attr(data-label) ": ";'
+    "font-weight:600}}"
 )
 
 
@@ -116,13 +128,13 @@ def _results(view: View) -> str:
     for row in view.results:
         flag = row.flag + (f" ({row.code})" if row.code and clinician else "")
         svg = number_line_svg(row.line, row.name, row.value, row.flag, m) if row.line else ""
-        cells = [
-            f'<th scope="row">{_e(row.name)}</th>',
-            f"<td>{_e(row.value)}</td>",
-            f"<td>{_e(row.interval)}</td>",
-            f"<td>{_e(flag)}</td>",
-            f"<td>{svg}</td>",
+        values = [row.value, row.interval, flag]
+        cells = [f'<th scope="row">{_e(row.name)}</th>']
+        cells += [
+            f'<td data-label="{_e(head)}">{_e(value)}</td>'
+            for head, value in zip(heads[1:4], values, strict=True)
         ]
+        cells.append(f"<td>{svg}</td>")
         if clinician:
             loinc = f" (LOINC {_e(row.loinc)})" if row.loinc else ""
             cells.append(f"<td><cite>{_e(row.source)}</cite>{loinc}</td>")
@@ -130,8 +142,9 @@ def _results(view: View) -> str:
     head = "".join(f'<th scope="col">{_e(h)}</th>' for h in heads)
     title = _e(m.gettext("Results against reference intervals"))
     return (
-        f'<section class="li-results"><h3>{title}</h3><div class="li-scroll"><table>'
-        f"<caption>{title}</caption><thead><tr>{head}</tr></thead>"
+        f'<section class="li-results"><h3>{title}</h3><div class="li-scroll">'
+        f'<table class="li-table"><caption class="li-sr">{title}</caption>'
+        f"<thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></div></section>"
     )
 

@@ -38,7 +38,7 @@ from labinterp._numbers import MIN_FIGURES, significant_figures
 from labinterp._panel import Measurement, Panel
 from labinterp._rules import CriterionResult, CutoffUsed, GreyZoneResult, Outcome
 from labinterp._units import with_unit
-from labinterp.render._glossary import glossary_for
+from labinterp.render._glossary import glossary_for, terms_in
 
 __all__ = [
     "Audience",
@@ -51,6 +51,7 @@ __all__ = [
     "SummaryItem",
     "View",
     "build_view",
+    "pattern_view",
 ]
 
 Audience = Literal["learner", "clinician"]
@@ -374,7 +375,11 @@ def _because(cut: CutoffUsed, m: Messages) -> str | None:
 
 class _Builder:
     def __init__(
-        self, interp: Interpretation, messages: Messages, audience: Audience, names: dict[str, str]
+        self,
+        interp: Interpretation | None,
+        messages: Messages,
+        audience: Audience,
+        names: dict[str, str],
     ) -> None:
         self.interp = interp
         self.m = messages
@@ -666,7 +671,7 @@ class _Builder:
     def cutoffs_for(self, analyte: str, obs: Measurement) -> tuple[tuple[float, str], ...]:
         """The cut-offs the consistent and undecided patterns compared this result with."""
         found: dict[float, str] = {}
-        for finding in self.interp.patterns:
+        for finding in self.interp.patterns if self.interp is not None else ():
             if finding.status == "not_consistent" or finding.kind != "pattern":
                 continue
             for leaf in finding.criteria.leaves():
@@ -682,6 +687,51 @@ class _Builder:
                     shown = v * factor
                     found.setdefault(round(shown, 9), self.m.number(shown, self.n.figures(None, v)))
         return tuple(sorted(found.items()))
+
+
+def _texts(
+    alerts: Iterable[SummaryItem], summary: Iterable[SummaryItem], reasoning: Iterable[PatternView]
+) -> Iterator[str]:
+    for item in (*alerts, *summary):
+        yield from (item.headline, item.why, *item.notes)
+    for pattern in reasoning:
+        yield from (pattern.headline, pattern.description, *pattern.notes)
+        for step in pattern.steps:
+            yield from (step.text, *step.details)
+
+
+def _results_behind(finding: PatternFinding) -> int:
+    """How many results a consistent finding rests on; notes and alerts come after patterns."""
+    if finding.kind != "pattern":
+        return -1
+    return len({leaf.analyte for leaf in _held_leaves(finding.criteria) if leaf.analyte})
+
+
+def _grouped(items: list[SummaryItem], m: Messages) -> list[SummaryItem]:
+    """Undecided items with the same reason and the same tests to do, as one item."""
+    groups: dict[tuple[str, tuple[str, ...]], list[SummaryItem]] = {}
+    for item in items:
+        key = (item.why, tuple(t.name for t in item.next_tests))
+        groups.setdefault(key, []).append(item)
+    merged: list[SummaryItem] = []
+    for group in groups.values():
+        if len(group) == 1:
+            merged.append(group[0])
+            continue
+        names = [item.headline.removesuffix(": cannot be decided") for item in group]
+        first = group[0]
+        merged.append(
+            SummaryItem(
+                ",".join(item.id for item in group),
+                first.status,
+                first.mark,
+                m.format("{names}: cannot be decided", names=m.join_and(names)),
+                first.why,
+                tuple(dict.fromkeys(n for item in group for n in item.notes)),
+                first.next_tests,
+            )
+        )
+    return merged
 
 
 def _decimals(value: float) -> int:
@@ -745,6 +795,13 @@ def _legend(symbols: Iterable[str], audience: Audience, m: Messages) -> tuple[tu
     return tuple((s, m.gettext(meanings[s])) for s in meanings if s in symbols)
 
 
+def pattern_view(
+    finding: PatternFinding, *, audience: Audience = "clinician", messages: Messages | None = None
+) -> PatternView:
+    """One finding's reasoning on its own (a notebook shows it)."""
+    return _Builder(None, messages or ENGLISH, audience, {}).pattern(finding)
+
+
 def check_interpretation(interp: object, what: str) -> Interpretation:
     """``interp`` when it is an Interpretation; a typed error that says what to pass otherwise."""
     if isinstance(interp, Interpretation):
@@ -789,6 +846,8 @@ def build_view(
         b.n.use("[!]")
     summary: list[SummaryItem] = [b.classification_item(c, by_id) for c in interp.classifications]
     not_supported: list[str] = []
+    shown_first: list[tuple[int, SummaryItem]] = []
+    undecided: list[SummaryItem] = []
     for f in findings:
         if f.classification is not None or f.kind == "alert":
             continue
@@ -796,7 +855,17 @@ def build_view(
             if f.kind == "pattern":
                 not_supported.append(f.name)
             continue
-        summary.append(b.summary_item(f))
+        item = b.summary_item(f)
+        if f.status == "consistent":
+            shown_first.append((-_results_behind(f), item))
+        else:
+            undecided.append(item)
+    # Patterns resting on more results come first (iron deficiency, from ferritin and
+    # transferrin saturation, before anemia, from hemoglobin alone); ties keep the pack's
+    # order. Notes that apply follow the patterns.
+    shown_first.sort(key=lambda pair: pair[0])
+    summary += [item for _, item in shown_first]
+    summary += _grouped(undecided, m)
     if not_supported:
         b.n.use("[-]")
     reasoning: tuple[PatternView, ...] = ()
@@ -804,7 +873,10 @@ def build_view(
     if not brief:
         order = {"consistent": 0, "indeterminate": 1, "not_consistent": 2}
         shown = [f for f in findings if f.classification is None]
-        reasoning = tuple(b.pattern(f) for f in sorted(shown, key=lambda f: order[f.status]))
+        # The same order as the summary: consistent first, those resting on more results
+        # before those resting on fewer.
+        shown.sort(key=lambda f: (order[f.status], -_results_behind(f)))
+        reasoning = tuple(b.pattern(f) for f in shown)
     if not brief:
         results = tuple(b.result_row(flag) for flag in interp.flags)
     b.n.term("consistent with")
@@ -812,6 +884,10 @@ def build_view(
         b.n.term("not supported by these results")
     if any(item.status == "indeterminate" for item in summary):
         b.n.term("cannot be decided")
+    if audience == "learner":
+        # A term used only inside a pack's or the engine's sentence is glossed too.
+        for term in terms_in("\n".join(_texts(alerts, summary, reasoning))):
+            b.n.term(term)
     descriptions = {f.name: f.description for f in findings if f.description}
     glossary = glossary_for(b.n.terms, m, descriptions, b.n.units) if audience == "learner" else ()
     title = m.format(
