@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -58,6 +59,14 @@ def test_iron_deficiency_leads_the_summary_of_the_readme_example() -> None:
     assert lines[summary + 1] == "  [+] consistent with iron deficiency"
     # The brief report fits on a screen or two.
     assert len(lines) < 60
+
+
+def test_the_readmes_sample_is_the_start_of_the_brief_report() -> None:
+    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index("The brief text report of `examples/iron_deficiency_panel.json`")
+    block = readme[readme.index("```text\n", start) + len("```text\n") :]
+    block = block[: block.index("```")]
+    assert render(iron(), brief=True).startswith(block)
 
 
 def test_brief_shows_the_summary_context_and_disclaimer_only() -> None:
@@ -298,3 +307,34 @@ def test_a_panels_repr_stays_short_with_every_result() -> None:
     )
     assert len(repr(panel)) < 300
     assert repr(panel).startswith("Panel(ferritin='12 ng/mL'")
+
+
+class _TagBalance(HTMLParser):
+    """Checks that every element opened is closed, in order (void elements aside)."""
+
+    VOID: ClassVar[frozenset[str]] = frozenset({"br", "meta", "img", "hr", "input"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open[-1] != tag:
+            self.errors.append(f"</{tag}> closes {self.open[-1:] or 'nothing'}")
+        else:
+            self.open.pop()
+
+
+@pytest.mark.parametrize("audience", AUDIENCES)
+@pytest.mark.parametrize("brief", [False, True])
+def test_the_html_fragment_is_well_formed(audience: str, brief: bool) -> None:
+    for result in (iron(), alerting()):
+        checker = _TagBalance()
+        checker.feed(render(result, format="html", audience=audience, brief=brief))  # type: ignore[arg-type]
+        assert checker.errors == []
+        assert checker.open == []

@@ -12,7 +12,7 @@ from __future__ import annotations
 from html import escape
 
 from labinterp.render._svg import number_line_svg
-from labinterp.render._view import PatternView, Step, SummaryItem, View
+from labinterp.render._view import PatternView, Step, SummaryItem, View, tests_by_source
 
 __all__ = ["STYLE", "layout_html"]
 
@@ -70,7 +70,8 @@ def _summary_item(item: SummaryItem, view: View) -> str:
     inner += [f"<li>{_e(m.format('note: {note}', note=n))}</li>" for n in item.notes]
     if item.next_tests:
         tests = "".join(
-            f"<li>{_e(t.name)} <cite>{_e(t.source)}</cite></li>" for t in item.next_tests
+            f"<li>{_e(', '.join(names))} <cite>{_e(source)}</cite></li>"
+            for names, source in tests_by_source(item.next_tests)
         )
         inner.append(f"<li>{_e(m.gettext('what to test next:'))}<ul>{tests}</ul></li>")
     if inner:

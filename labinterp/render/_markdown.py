@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from labinterp.render._view import PatternView, Step, SummaryItem, View
+from labinterp.render._view import PatternView, Step, SummaryItem, View, tests_by_source
 
 __all__ = ["escape_markdown", "layout_markdown"]
 
@@ -38,8 +38,8 @@ def _summary_item(lines: list[str], item: SummaryItem, view: View) -> None:
         lines.append(f"  - {escape_markdown(m.format('note: {note}', note=note))}")
     if item.next_tests:
         lines.append(f"  - {escape_markdown(m.gettext('what to test next:'))}")
-        for test in item.next_tests:
-            text = m.format("{test} (source: {source})", test=test.name, source=test.source)
+        for names, source in tests_by_source(item.next_tests):
+            text = m.format("{tests} (source: {source})", tests=", ".join(names), source=source)
             lines.append(f"    - {escape_markdown(text)}")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from labinterp.render._view import PatternView, Step, SummaryItem, View
+from labinterp.render._view import PatternView, Step, SummaryItem, View, tests_by_source
 
 __all__ = ["DEFAULT_WIDTH", "layout_text"]
 
@@ -50,9 +50,11 @@ def _summary_item(out: _Lines, item: SummaryItem, view: View) -> None:
         out.add(m.format("note: {note}", note=note), 6, 2)
     if item.next_tests:
         out.add(m.gettext("what to test next:"), 6)
-        for test in item.next_tests:
+        for names, source in tests_by_source(item.next_tests):
             out.add(
-                m.format("- {test} (source: {source})", test=test.name, source=test.source), 8, 2
+                m.format("- {tests} (source: {source})", tests=", ".join(names), source=source),
+                8,
+                2,
             )
 
 

@@ -20,7 +20,7 @@ unit (percentage points for a percentage). Rounding is for display only (:mod:`_
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -52,6 +52,7 @@ __all__ = [
     "View",
     "build_view",
     "pattern_view",
+    "tests_by_source",
 ]
 
 Audience = Literal["learner", "clinician"]
@@ -246,6 +247,7 @@ class _Numbers:
         if unit_shown != cut.unit and cut.unit not in ("", "1"):
             text += f" [{with_unit(pack, cut.unit)}]"
             self.use("[ ]")
+            self.unit(cut.unit)
         self.unit(unit_shown)
         return text
 
@@ -387,6 +389,7 @@ class _Builder:
         self.n = _Numbers(messages, audience)
         self.names = names  # pattern id -> display label
         self.notes_shown: set[str] = set()
+        self.by_id: dict[str, PatternFinding] = {}
 
     def outcome(self, outcome: Outcome) -> str:
         if self.audience == "learner":
@@ -559,13 +562,17 @@ class _Builder:
         prefix = f"{finding.name} cannot be decided "
         return finding.label.removeprefix(prefix) if finding.label.startswith(prefix) else ""
 
-    def next_tests(self, tests: Iterable[str], sources: Iterable[str]) -> tuple[NextTest, ...]:
-        cited = next(iter(sources), self.m.gettext("this pack"))
+    def next_tests(
+        self, tests: Iterable[str], findings: Iterable[PatternFinding], fallback: Iterable[str]
+    ) -> tuple[NextTest, ...]:
+        """The tests to do next, each cited by the source whose cut-off or grey zone uses it."""
+        cited = _test_sources(findings, self.by_id)
+        default = next(iter(fallback), self.m.gettext("this pack"))
         found: list[NextTest] = []
         for name in dict.fromkeys(tests):
             readable = _readable_test(name)
             if readable is not None:
-                found.append(NextTest(self.n.term(readable), cited))
+                found.append(NextTest(self.n.term(readable), cited.get(readable, default)))
         return tuple(found)
 
     def summary_item(self, finding: PatternFinding) -> SummaryItem:
@@ -583,8 +590,6 @@ class _Builder:
                 why,
                 notes,
             )
-        zone_sources = [z.source for z in finding.grey_zones if z.outcome is not Outcome.FAILED]
-        leaf_sources = [c.source for leaf in finding.criteria.leaves() for c in leaf.cutoffs[:1]]
         return SummaryItem(
             finding.id,
             finding.status,
@@ -592,9 +597,7 @@ class _Builder:
             self.headline(finding),
             self.why_undecided(finding),
             notes,
-            self.next_tests(
-                finding.decisive_tests, [*zone_sources, *finding.sources, *leaf_sources]
-            ),
+            self.next_tests(finding.decisive_tests, (finding,), finding.sources),
         )
 
     def classification_item(
@@ -608,9 +611,8 @@ class _Builder:
             )
         prefix = f"{found.name}: "
         headline = found.label.removeprefix(prefix)
-        sources = [
-            s for k in found.possible if (f := by_id.get(f"{found.id}.{k}")) for s in f.sources
-        ]
+        members = [f for k in found.possible if (f := by_id.get(f"{found.id}.{k}"))]
+        sources = [s for f in members for s in f.sources]
         return SummaryItem(
             found.id,
             "indeterminate",
@@ -618,7 +620,7 @@ class _Builder:
             self.m.format("{name}: cannot be decided", name=found.name),
             headline.removeprefix("cannot be decided "),
             (),
-            self.next_tests(found.decisive_tests, [*sources, *found.sources]),
+            self.next_tests(found.decisive_tests, members, [*sources, *found.sources]),
         )
 
     # --- results --------------------------------------------------------------------------------
@@ -756,6 +758,44 @@ def _held_leaves(result: CriterionResult) -> Iterator[CriterionResult]:
         yield from _held_leaves(child)
 
 
+def tests_by_source(tests: Iterable[NextTest]) -> list[tuple[tuple[str, ...], str]]:
+    """The tests grouped by the source that cites them, in first-named order."""
+    groups: dict[str, list[str]] = {}
+    for test in tests:
+        groups.setdefault(test.source, []).append(test.name)
+    return [(tuple(names), source) for source, names in groups.items()]
+
+
+def _test_sources(
+    findings: Iterable[PatternFinding], by_id: Mapping[str, PatternFinding]
+) -> dict[str, str]:
+    """Each test's display name -> the source of the cut-off or grey zone that uses it,
+    following the patterns a finding refers to (CRP through the inflammation pattern)."""
+    cited: dict[str, str] = {}
+    todo = list(findings)
+    seen: set[str] = set()
+    while todo:
+        finding = todo.pop(0)
+        if finding.id in seen:
+            continue
+        seen.add(finding.id)
+        for result in (finding.criteria, *(z.result for z in finding.grey_zones)):
+            for leaf in result.leaves():
+                if leaf.kind == "pattern" and leaf.rule.removeprefix("pattern ") in by_id:
+                    todo.append(by_id[leaf.rule.removeprefix("pattern ")])
+                if not leaf.cutoffs:
+                    continue
+                for analyte in (leaf.analyte, *leaf.missing_analytes):
+                    if analyte is not None:
+                        cited.setdefault(ANALYTES[analyte].display_name, leaf.cutoffs[0].source)
+        for zone in finding.grey_zones:
+            for test in zone.decisive_tests:
+                readable = _readable_test(test)
+                if readable is not None:
+                    cited.setdefault(readable, zone.source)
+    return cited
+
+
 def _readable_test(name: str) -> str | None:
     """``name`` by its display name when labinterp reads it as input; None otherwise.
 
@@ -840,6 +880,7 @@ def build_view(
     findings = interp.patterns
     names = {f.id: f.name for f in findings}
     b = _Builder(interp, m, audience, names)
+    b.by_id = {f.id: f for f in findings}
     by_id = {f.id: f for f in findings}
     alerts = tuple(b.summary_item(f) for f in interp.alerts)
     if alerts:
