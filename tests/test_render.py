@@ -338,3 +338,23 @@ def test_the_html_fragment_is_well_formed(audience: str, brief: bool) -> None:
         checker.feed(render(result, format="html", audience=audience, brief=brief))  # type: ignore[arg-type]
         assert checker.errors == []
         assert checker.open == []
+
+
+def test_a_panel_without_results_says_so_in_one_line() -> None:
+    result = labinterp.interpret({"sex": "female", "age": 30})
+    for fmt in FORMATS:
+        text = render(result, format=fmt, brief=True)  # type: ignore[arg-type]
+        assert "No results were given, so there is nothing to interpret yet" in words(text)
+        assert "cannot be decided" not in text
+    assert len(render(result, brief=True).splitlines()) < 20
+
+
+def test_a_number_and_its_unit_stay_on_one_line() -> None:
+    for width in (40, 50, 60, 70, 80):
+        for line in render(iron(), width=width).splitlines():
+            assert not re.search(r"^\s*(%|ng/mL|g/dL|fL)\b", line), (width, line)
+
+
+def test_supporting_criteria_show_whether_they_held() -> None:
+    text = render(iron(), width=300)
+    assert "[+] supporting: pattern: small red cells (microcytosis): holds" in text

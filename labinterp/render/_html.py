@@ -178,7 +178,9 @@ def layout_html(view: View) -> str:
         out.append(f"<ul>{assumed}</ul>")
     out.append("</section>")
     out.append(f'<section class="li-summary"><h3>{_e(m.gettext("Summary"))}</h3><ul>')
-    if not view.summary:
+    if view.empty_note:
+        out.append(f"<li>{_e(view.empty_note)}</li>")
+    elif not view.summary:
         none = m.gettext("No pattern is consistent with these results or left undecided.")
         out.append(f"<li>{_e(none)}</li>")
     out += [_summary_item(item, view) for item in view.summary]

@@ -104,7 +104,9 @@ def layout_markdown(view: View) -> str:
     for assumption in view.assumptions:
         lines.append(f"- {escape_markdown(m.format('assumed: {what}', what=assumption))}")
     lines += ["", f"### {escape_markdown(m.gettext('Summary'))}", ""]
-    if not view.summary:
+    if view.empty_note:
+        lines.append(escape_markdown(view.empty_note))
+    elif not view.summary:
         text = m.gettext("No pattern is consistent with these results or left undecided.")
         lines.append(escape_markdown(text))
     for item in view.summary:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from labinterp.render._view import PatternView, Step, SummaryItem, View, tests_by_source
@@ -11,6 +12,12 @@ __all__ = ["DEFAULT_WIDTH", "layout_text"]
 #: The width text wraps to when none is given (the CLI passes the terminal's).
 DEFAULT_WIDTH = 80
 _MIN_WIDTH = 30  # narrower than this, nothing readable fits; wrap at this width instead
+
+
+# A number and its unit stay on one line ("15 %", "30 ng/mL"): the space between them is
+# swapped for a placeholder while wrapping.
+_NUMBER_UNIT = re.compile(r"(\d) (?=%|fL\b|[^\s/]*/)")
+_GLUE = "\x00"
 
 
 class _Lines:
@@ -23,14 +30,14 @@ class _Lines:
         first = " " * indent
         rest = " " * (indent + hang)
         wrapped = textwrap.wrap(
-            text,
+            _NUMBER_UNIT.sub(rf"\1{_GLUE}", text.replace(_GLUE, " ")),
             width=self.width,
             initial_indent=first,
             subsequent_indent=rest,
             break_long_words=True,
             break_on_hyphens=False,
         )
-        self.lines.extend(wrapped or [first.rstrip()])
+        self.lines.extend(line.replace(_GLUE, " ") for line in wrapped or [first.rstrip()])
 
     def blank(self) -> None:
         if self.lines and self.lines[-1] != "":
@@ -98,7 +105,9 @@ def layout_text(view: View, width: int | None = None) -> str:
     for assumption in view.assumptions:
         out.add(m.format("assumed: {what}", what=assumption), 2, 4)
     out.heading(m.gettext("Summary"))
-    if not view.summary:
+    if view.empty_note:
+        out.add(view.empty_note, 2)
+    elif not view.summary:
         out.add(m.gettext("No pattern is consistent with these results or left undecided."), 2)
     for item in view.summary:
         _summary_item(out, item, view)

@@ -175,6 +175,8 @@ class View:
     glossary: tuple[tuple[str, str], ...]
     disclaimer: str
     symbols: frozenset[str] = field(default_factory=frozenset)
+    #: Said instead of the summary when the panel gives no result at all.
+    empty_note: str = ""
 
 
 # --- numbers in the result's unit ---------------------------------------------------------------
@@ -907,6 +909,17 @@ def build_view(
     shown_first.sort(key=lambda pair: pair[0])
     summary += [item for _, item in shown_first]
     summary += _grouped(undecided, m)
+    empty_note = ""
+    if not interp.panel.measurements:
+        # Without any result every pattern is undecided for the same reason: one line says
+        # so. What the context alone decides (a note that applies) is still shown.
+        empty_note = m.gettext(
+            "No results were given, so there is nothing to interpret yet; give at least one "
+            "result, such as hemoglobin or ferritin."
+        )
+        summary = [item for item in summary if item.status == "consistent"]
+        not_supported = []
+        b.n.symbols.pop("[?]", None)  # no undecided item is shown
     if not_supported:
         b.n.use("[-]")
     reasoning: tuple[PatternView, ...] = ()
@@ -956,4 +969,5 @@ def build_view(
         glossary=glossary,
         disclaimer=m.gettext(interp.disclaimer),
         symbols=frozenset(b.n.symbols),
+        empty_note=empty_note,
     )
