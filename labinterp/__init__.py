@@ -68,8 +68,10 @@ from labinterp._packs import (
 from labinterp._panel import Comparator, Measurement, Panel, ReferenceInterval, Sex
 from labinterp._rules import CriterionResult, CutoffUsed, GreyZoneResult, Outcome
 from labinterp._units import REL_TOL, Dimension, known_units, normalize_unit
+
+# The package labinterp.render holds the renderers; its render() is reached as
+# labinterp.render.render (a top-level function of the same name would hide the package).
 from labinterp.render import (
-    render,
     render_html,
     render_markdown,
     render_panel_text,
@@ -141,7 +143,6 @@ __all__ = [
     "load_pack",
     "normalize_unit",
     "pack_json_schema",
-    "render",
     "render_html",
     "render_markdown",
     "render_panel_text",

@@ -38,6 +38,8 @@ class Messages:
     translations: ClassVar[Mapping[str, str]] = _EMPTY
     #: The decimal separator numbers are written with.
     decimal_separator: ClassVar[str] = "."
+    #: The language of the words (a BCP 47 tag), for HTML's ``lang`` attribute.
+    language: ClassVar[str] = "en"
 
     # --- the gettext part ---------------------------------------------------------------------
 

@@ -1099,7 +1099,7 @@ def _interpret(args: tuple[Any, Any], work: Path) -> object:
     # Every other format and audience reads the same findings; none may fail on any of them.
     labinterp.render_markdown(result, audience="learner")
     labinterp.render_html(result)
-    labinterp.render(result, format="text", brief=True, width=40)
+    labinterp.render.render(result, format="text", brief=True, width=40)
     return result.to_json()
 
 
@@ -1412,7 +1412,6 @@ FUZZED_FUNCTIONS: dict[str, tuple[str, ...]] = {
     "resolve_analyte_id": ("get_analyte", "Measurement.parse"),
     "normalize_unit": ("normalize_unit",),
     "render_text": ("interpret", "metamorphic"),
-    "render": ("interpret",),
     "render_markdown": ("interpret",),
     "render_html": ("interpret",),
     "render_panel_text": ("Panel.from_mapping", "metamorphic"),

@@ -247,17 +247,29 @@ def test_markdown_is_github_flavoured_and_readable_raw() -> None:
 class _Decimal(Messages):
     translations: ClassVar[Mapping[str, str]] = {"Summary": "Zusammenfassung"}
     decimal_separator: ClassVar[str] = ","
+    language: ClassVar[str] = "de"
 
 
 def test_a_message_catalog_replaces_words_and_the_decimal_separator() -> None:
     text = render(iron(), messages=_Decimal(), width=200)
     assert "\nZusammenfassung\n" in text
     assert "value: 10,2 g/dL (1,8 g/dL below the cut-off)" in text
+    assert '<section class="li-report" lang="de"' in render(
+        iron(), format="html", messages=_Decimal()
+    )
     # Decisions do not change: the English default still renders as before.
     assert "\nSummary\n" in render(iron())
 
 
 # --- JSON, errors -------------------------------------------------------------------------------
+
+
+def test_the_render_package_is_not_hidden_by_a_function() -> None:
+    import labinterp.render as package
+
+    assert package.render is render
+    assert labinterp.render is package
+    assert labinterp.render_text is package.render_text
 
 
 def test_json_is_the_interpretations_own() -> None:

@@ -153,7 +153,7 @@ def _results(view: View) -> str:
 def layout_html(view: View) -> str:
     m = view.messages
     out = [
-        f'<section class="li-report" lang="en" aria-label="{_e(view.title)}">',
+        f'<section class="li-report" lang="{_e(m.language)}" aria-label="{_e(view.title)}">',
         f"<style>{STYLE}</style>",
         f"<h2>{_e(view.title)}</h2>",
     ]
