@@ -370,3 +370,20 @@ def test_a_number_and_its_unit_stay_on_one_line() -> None:
 def test_supporting_criteria_show_whether_they_held() -> None:
     text = render(iron(), width=300)
     assert "[+] supporting: pattern: small red cells (microcytosis): holds" in text
+
+
+def test_reference_limits_keep_their_digits_beside_a_coarser_result() -> None:
+    result = labinterp.interpret(
+        {"rdw": "17 %", "hb": "10 g/dL", "ferritin": "0.012 mg/L", "sex": "female", "age": 40}
+    )
+    text = render(result, width=300)
+    assert "red cell distribution width (RDW-CV): 17 %; reference 11.5-14.5 %: high (H)" in text
+    # Converted limits: 15-150 ug/L in the result's mg/L.
+    assert "ferritin: 0.012 mg/L; reference 0.015-0.15 mg/L: low (L)" in text
+
+
+def test_a_flag_agreed_by_every_possible_context_says_so() -> None:
+    text = render(labinterp.interpret({"hb": "7 g/dL"}), width=300)
+    assert "hemoglobin: 7 g/dL; reference varies with the context, every possible one agrees:" in (
+        text
+    )

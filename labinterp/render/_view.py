@@ -636,7 +636,9 @@ class _Builder:
             factor = ANALYTES[flag.analyte].resolve_unit(obs.unit).to_canonical
         low = None if flag.low is None else flag.low / factor
         high = None if flag.high is None else flag.high / factor
-        figures = n.figures(obs, None)
+        # A limit in the pack's own numbers when no conversion happened (11.5 stays 11.5
+        # beside a result of 17); a converted limit to the result's figures, at least three.
+        figures = None if math.isclose(factor, 1.0) else max(3, n.figures(obs, None))
         parts = [m.number(x, figures) for x in (low, high) if x is not None]
         if low is not None and high is not None:
             interval = with_unit("-".join(parts), obs.unit)
@@ -645,7 +647,12 @@ class _Builder:
         elif high is not None:
             interval = with_unit(f"{n.use('<=')} {parts[0]}", obs.unit)
         else:
-            interval = m.gettext("none")
+            # Several intervals applied (the context is not known) and agreed on the flag.
+            interval = (
+                m.gettext("none")
+                if flag.flag == "no reference interval"
+                else m.gettext("varies with the context, every possible one agrees")
+            )
         if flag.missing_context:
             words = [m.gettext(c) for c in flag.missing_context]
             interval = m.format("depends on {what}", what=m.join_and(words))
