@@ -66,10 +66,18 @@ from labinterp._packs import (
     pack_json_schema,
 )
 from labinterp._panel import Comparator, Measurement, Panel, ReferenceInterval, Sex
-from labinterp._render import render_panel_text, render_text
 from labinterp._rules import CriterionResult, CutoffUsed, GreyZoneResult, Outcome
 from labinterp._units import REL_TOL, Dimension, known_units, normalize_unit
 from labinterp._version import __version__ as __version__  # re-exported
+
+# The package labinterp.render holds the renderers; its render() is reached as
+# labinterp.render.render (a top-level function of the same name would hide the package).
+from labinterp.render import (
+    render_html,
+    render_markdown,
+    render_panel_text,
+    render_text,
+)
 
 __all__ = [
     "ANALYTES",
@@ -134,6 +142,8 @@ __all__ = [
     "load_pack",
     "normalize_unit",
     "pack_json_schema",
+    "render_html",
+    "render_markdown",
     "render_panel_text",
     "render_text",
     "resolve_analyte_id",

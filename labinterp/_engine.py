@@ -23,6 +23,7 @@ from labinterp._findings import (
     PatternFinding,
     Status,
 )
+from labinterp._messages import ENGLISH
 from labinterp._packs import Pack, check_pack, default_pack, load_pack
 from labinterp._panel import Measurement, Panel, fast_construct
 from labinterp._rules import (
@@ -52,12 +53,14 @@ _STATUS: Mapping[Outcome, Status] = {
     Outcome.FAILED: "not_consistent",
     Outcome.UNDECIDED: "indeterminate",
 }
+# How an undecided label names missing context: "cannot be decided without the pregnancy
+# status" reads as a sentence.
 _CONTEXT_WORDS = {
-    "sex": "sex",
-    "pregnant": "whether the person is pregnant",
+    "sex": "the sex",
+    "pregnant": "the pregnancy status",
     "trimester": "the trimester",
-    "age": "age",
-    "inflammation": "whether inflammation is present",
+    "age": "the age",
+    "inflammation": "the inflammation status",
 }
 
 
@@ -293,8 +296,19 @@ def _unsettled(results: Sequence[CriterionResult]) -> tuple[str, str | None]:
                 continue
             first = first or leaf.reason
             if leaf.observed is not None and not leaf.missing_analytes and not leaf.missing_context:
-                unsettled.append(f"{leaf.rule}: {leaf.reason}")
+                unsettled.append(f"{_readable_rule(leaf)}: {leaf.reason}")
     return "; ".join(unsettled), first
+
+
+def _readable_rule(leaf: CriterionResult) -> str:
+    """A leaf's rule with the test's display name, never its id ("transferrin saturation <
+    15 %"); a cut-off chosen by context is named as such."""
+    if leaf.analyte is None:
+        return leaf.rule
+    name = ANALYTES[leaf.analyte].display_name
+    if len(leaf.cutoffs) == 1:
+        return leaf.cutoffs[0].rule.replace(leaf.analyte, name, 1)
+    return f"{name} (cut-off chosen by context)"
 
 
 def _why_undecided(trace: PatternTrace) -> str:
@@ -385,15 +399,15 @@ def _classification(
     analytes = tuple(dict.fromkeys(a for f in undecided for a in f.missing_analytes))
     context = tuple(dict.fromkeys(c for f in undecided for c in f.missing_context))
     if chosen is not None:
-        label = f"{cc.label}: consistent with {cc.class_labels[chosen]}"
+        label = ENGLISH.classification_chosen(cc.label, cc.class_labels[chosen])
     else:
         names = [cc.class_labels[k] for k in possible]
-        between = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+        between = ENGLISH.join_and(names)
         missing = _describe_missing(analytes, context)
         why = (
             f"without {missing}" if missing else _why_undecided(traces[cc.finding_id(possible[0])])
         )
-        label = f"{cc.label}: cannot be decided between {between} {why}"
+        label = ENGLISH.classification_undecided(cc.label, between, why)
     return ClassificationFinding(
         id=cc.id,
         name=cc.label,

@@ -63,7 +63,16 @@ def _parser() -> argparse.ArgumentParser:
     _add_pack_options(p)
     p.add_argument("--format", choices=_interpret.FORMATS, default="text")
     p.add_argument("--audience", choices=("learner", "clinician"), default="clinician")
-    p.add_argument("--brief", action="store_true", help="the summary only, no reasoning")
+    detail = p.add_mutually_exclusive_group()
+    detail.add_argument(
+        "--brief", action="store_true", help="the summary only (no results table, no reasoning)"
+    )
+    detail.add_argument(
+        "--reasoning",
+        "--full",
+        action="store_true",
+        help="add every pattern's reasoning: each criterion, cut-off, source and margin",
+    )
     p.add_argument(
         "--ignore-unknown",
         action="store_true",
