@@ -27,9 +27,27 @@ def test_interpret_prints_a_text_report(capsys: pytest.CaptureFixture[str]) -> N
     assert code == 0
     assert err == ""
     assert "[+] consistent with iron deficiency" in out
-    assert "[+] ferritin < 30 ng/mL [30 ug/L]: holds" in out
+    # By default: the summary and the results, not every pattern's reasoning.
+    assert "Results against reference intervals" in out
+    assert "Reasoning per pattern" not in out
+    assert "[+] ferritin < 30 ng/mL [30 ug/L]" not in out
     assert DISCLAIMER in " ".join(out.split())
     assert out.startswith("labinterp: interpretation with the default pack ")
+
+
+def test_interpret_reasoning_adds_every_criterion(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "interpret", str(EXAMPLE_PANEL), "--reasoning")
+    assert code == 0
+    assert "Reasoning per pattern" in out
+    assert "[+] ferritin < 30 ng/mL [30 ug/L] because the age is 15 years" in out
+    _, full, _ = run_cli(capsys, "interpret", str(EXAMPLE_PANEL), "--full")
+    assert full == out
+
+
+def test_brief_and_reasoning_exclude_each_other(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as raised:
+        run_cli(capsys, "interpret", str(EXAMPLE_PANEL), "--brief", "--reasoning")
+    assert raised.value.code == 2
 
 
 def test_interpret_brief_prints_labels_only(capsys: pytest.CaptureFixture[str]) -> None:

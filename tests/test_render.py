@@ -14,7 +14,15 @@ from _engine_helpers import adult
 
 import labinterp
 from labinterp import Interpretation, InvalidValueError, LabinterpError
-from labinterp.render import Messages, render
+from labinterp.render import Messages
+from labinterp.render import render as render_default
+
+
+def render(result: labinterp.Interpretation, **options: Any) -> str:
+    """The full report (with every pattern's reasoning), which most checks here read."""
+    options.setdefault("reasoning", True)
+    return render_default(result, **options)
+
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 IRON = json.loads((EXAMPLES / "iron_deficiency_panel.json").read_text(encoding="utf-8"))
@@ -48,7 +56,7 @@ def words(text: str) -> str:
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("audience", AUDIENCES)
 def test_sections_come_in_reading_order(fmt: str, audience: str) -> None:
-    text = render(alerting(), format=fmt, audience=audience)  # type: ignore[arg-type]
+    text = render(alerting(), format=fmt, audience=audience)
     at = [text.index("ALERT"), *(text.index(s) for s in SECTIONS)]
     assert at == sorted(at)
 
@@ -72,7 +80,7 @@ def test_the_readmes_sample_is_the_start_of_the_brief_report() -> None:
 def test_brief_shows_the_summary_context_and_disclaimer_only() -> None:
     result = iron()
     for fmt in FORMATS:
-        text = render(result, format=fmt, brief=True)  # type: ignore[arg-type]
+        text = render(result, format=fmt, brief=True)
         assert "Summary" in text
         assert "Context used" in text
         assert "Reasoning per pattern" not in text
@@ -92,11 +100,11 @@ def test_cut_offs_are_shown_in_the_unit_of_the_result_with_the_packs_in_brackets
     text = render(iron(), width=200)
     assert "[+] hemoglobin < 12 g/dL [120 g/L] because the sex is female" in text
     assert "value: 10.2 g/dL (1.8 g/dL below the cut-off)" in text
-    assert "[+] ferritin < 30 ng/mL [30 ug/L]: holds" in text
+    assert "[+] ferritin < 30 ng/mL [30 ug/L] because the age is 15 years or more: holds" in text
     # A percentage's margin is in percentage points.
     assert "value: 9 % (6 percentage points below the cut-off)" in text
     # The same unit needs no brackets.
-    assert "mean corpuscular volume < 80 fL: holds" in text
+    assert "mean corpuscular volume < 80 fL because the age is 15 years or more: holds" in text
 
 
 def test_a_cut_off_chosen_by_context_says_why() -> None:
@@ -106,8 +114,8 @@ def test_a_cut_off_chosen_by_context_says_why() -> None:
     )
     text = render(result, width=300)
     assert (
-        "[+] ferritin < 70 ug/L because the person is not pregnant and inflammation is "
-        "present: holds"
+        "[+] ferritin < 70 ug/L because the person is not pregnant, the age is 5 years or more "
+        "and inflammation is present: holds"
     ) in text
 
 
@@ -131,7 +139,7 @@ def test_no_float_noise_reaches_any_rendering(panel: dict[str, Any]) -> None:
     noise = re.compile(r"\d\.\d*(?:0{6,}|9{6,})\d")
     for fmt in FORMATS:
         for audience in AUDIENCES:
-            text = render(result, format=fmt, audience=audience)  # type: ignore[arg-type]
+            text = render(result, format=fmt, audience=audience)
             assert not noise.search(text), noise.search(text)
 
 
@@ -219,7 +227,7 @@ def _hostile_pack() -> labinterp.Pack:
 def test_html_escapes_hostile_pack_text() -> None:
     result = labinterp.interpret(adult(ferritin="12 ug/L"), pack=_hostile_pack())
     for audience in AUDIENCES:
-        html = render(result, format="html", audience=audience)  # type: ignore[arg-type]
+        html = render(result, format="html", audience=audience)
         assert "<script" not in html
         assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp;" in html
 
@@ -267,7 +275,7 @@ def test_a_message_catalog_replaces_words_and_the_decimal_separator() -> None:
 def test_the_render_package_is_not_hidden_by_a_function() -> None:
     import labinterp.render as package
 
-    assert package.render is render
+    assert package.render is render_default
     assert labinterp.render is package
     assert labinterp.render_text is package.render_text
 
@@ -280,9 +288,9 @@ def test_json_is_the_interpretations_own() -> None:
 def test_bad_format_and_audience_are_typed_errors() -> None:
     result = iron()
     with pytest.raises(InvalidValueError, match="format: 'pdf' is not a format"):
-        render(result, format="pdf")  # type: ignore[arg-type]
+        render(result, format="pdf")
     with pytest.raises(InvalidValueError, match="audience: 'patient' is not an audience"):
-        render(result, audience="patient")  # type: ignore[arg-type]
+        render(result, audience="patient")
 
 
 @pytest.mark.parametrize(
@@ -347,7 +355,7 @@ class _TagBalance(HTMLParser):
 def test_the_html_fragment_is_well_formed(audience: str, brief: bool) -> None:
     for result in (iron(), alerting()):
         checker = _TagBalance()
-        checker.feed(render(result, format="html", audience=audience, brief=brief))  # type: ignore[arg-type]
+        checker.feed(render(result, format="html", audience=audience, brief=brief))
         assert checker.errors == []
         assert checker.open == []
 
@@ -355,7 +363,7 @@ def test_the_html_fragment_is_well_formed(audience: str, brief: bool) -> None:
 def test_a_panel_without_results_says_so_in_one_line() -> None:
     result = labinterp.interpret({"sex": "female", "age": 30})
     for fmt in FORMATS:
-        text = render(result, format=fmt, brief=True)  # type: ignore[arg-type]
+        text = render(result, format=fmt, brief=True)
         assert "No results were given, so there is nothing to interpret yet" in words(text)
         assert "cannot be decided" not in text
     assert len(render(result, brief=True).splitlines()) < 20
@@ -387,3 +395,13 @@ def test_a_flag_agreed_by_every_possible_context_says_so() -> None:
     assert "hemoglobin: 7 g/dL; reference varies with the context, every possible one agrees:" in (
         text
     )
+
+
+def test_the_default_report_leaves_the_reasoning_out() -> None:
+    result = iron()
+    default = render_default(result)
+    assert "Summary" in default
+    assert "Results against reference intervals" in default
+    assert "Reasoning per pattern" not in default
+    assert "Reasoning per pattern" in render_default(result, reasoning=True)
+    assert len(default.splitlines()) < len(render(result).splitlines()) / 3

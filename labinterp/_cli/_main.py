@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=_version())
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser(
         "interpret",
@@ -89,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--format", choices=("text", "json"), default="text")
 
     pk = sub.add_parser("pack", help="list, show, validate or compare threshold packs")
-    pack_sub = pk.add_subparsers(dest="pack_command", required=True, metavar="ACTION")
+    pack_sub = pk.add_subparsers(dest="pack_command", required=True)
     pack_sub.add_parser("list", help="list the bundled packs")
     show = pack_sub.add_parser("show", help="summarise a pack (or print it as YAML)")
     show.add_argument("name", help=_PACK_HELP)
