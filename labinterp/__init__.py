@@ -7,6 +7,8 @@ each with a trace of why. It is for teaching and research; it does not diagnose 
 not advise treatment.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from labinterp._analytes import (
     ANALYTES,
     Analyte,
@@ -70,7 +72,23 @@ from labinterp._render import render_panel_text, render_text
 from labinterp._rules import CriterionResult, CutoffUsed, GreyZoneResult, Outcome
 from labinterp._units import REL_TOL, Dimension, known_units, normalize_unit
 
+if TYPE_CHECKING:
+    from labinterp.frame import FrameResult, interpret_frame, panels_from_long
+
 __version__ = "0.1.0"
+
+# Whole tables need pandas and numpy (the ``frame`` extra); ``import labinterp`` must not load
+# them, so these names are looked up in labinterp.frame on first use. They stay out of
+# __all__: a star import would otherwise import pandas.
+_FRAME_NAMES = frozenset({"FrameResult", "interpret_frame", "panels_from_long"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FRAME_NAMES:
+        from labinterp import frame
+
+        return getattr(frame, name)
+    raise AttributeError(f"module 'labinterp' has no attribute {name!r}")
 
 __all__ = [
     "ANALYTES",

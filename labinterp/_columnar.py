@@ -116,10 +116,15 @@ class Observed:
         return cls(present, values, yes, values, yes, present)
 
 
-def _close(a: Floats | float, b: Floats | float) -> Bools:
-    """``|a - b| <= REL_TOL * max(|a|, |b|)``, as band_outcome tests it (no absolute floor)."""
+def _close(a: Floats, b: float) -> Bools:
+    """``|a - b| <= REL_TOL * max(|a|, |b|)``, as band_outcome tests it (no absolute floor).
+
+    Observed values and edges are never negative (a canonical value is at least 0), so the
+    absolute values of the maximum can be left out."""
     with np.errstate(invalid="ignore"):
-        return np.asarray(np.abs(a - b) <= REL_TOL * np.maximum(np.abs(a), np.abs(b)))
+        if b >= 0:
+            return np.asarray(np.abs(a - b) <= np.maximum(a, b) * REL_TOL)
+        return np.asarray(np.abs(a - b) <= REL_TOL * np.maximum(np.abs(a), abs(b)))
 
 
 def is_close_array(a: Floats, b: float) -> Bools:
@@ -129,8 +134,27 @@ def is_close_array(a: Floats, b: float) -> Bools:
         return np.asarray((a == b) | (np.abs(a - b) <= tol))
 
 
+def _exact_band_codes(obs: Observed, band: Band) -> Codes:
+    """band_codes when every result is exact: a point is in the band or not (two-valued);
+    at an edge (within tolerance) the edge's inclusivity decides, as in band_outcome."""
+    x = obs.low
+    with np.errstate(invalid="ignore"):
+        held = np.ones(len(x), dtype=bool)
+        if band.low != -INF:
+            at = _close(x, band.low)
+            held &= (at & band.low_inclusive) | (~at & (x > band.low))
+        if band.high != INF:
+            at = _close(x, band.high)
+            held &= (at & band.high_inclusive) | (~at & (x < band.high))
+    codes = np.where(held, HELD, FAILED).astype(np.int8)
+    codes[~obs.present] = UNDECIDED
+    return codes
+
+
 def band_codes(obs: Observed, band: Band) -> Codes:
     """:func:`band_outcome` for every row: 1 held, -1 failed, 0 undecided (or absent)."""
+    if np.array_equal(obs.exact, obs.present):
+        return _exact_band_codes(obs, band)
     lo, lo_incl, hi, hi_incl = obs.low, obs.low_inclusive, obs.high, obs.high_inclusive
     lo_finite, hi_finite = lo != INF, hi != INF
     with np.errstate(invalid="ignore"):
@@ -242,7 +266,7 @@ class ArrayFacts:
     pack: Pack
     outcomes: dict[str, Codes] = field(default_factory=dict)
     _when_cache: dict[int, Codes] = field(default_factory=dict)
-    _band_cache: dict[tuple[str, int], Codes] = field(default_factory=dict)
+    _band_cache: dict[tuple[str, Band], Codes] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -286,7 +310,7 @@ class ArrayFacts:
         return mask
 
     def band(self, analyte: str, band: Band) -> Codes:
-        key = (analyte, id(band))
+        key = (analyte, band)  # equal cut-offs of different thresholds are compared once
         hit = self._band_cache.get(key)
         if hit is None:
             hit = band_codes(self.observed(analyte), band)

@@ -29,7 +29,7 @@ except ImportError as _exc:  # pragma: no cover - exercised in a subprocess test
     ) from None
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -111,6 +111,7 @@ class _Table:
     kind: TableKind
     data: pd.DataFrame
     original: Any
+    _columns: dict[str, pd.Series] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, frame: Any) -> _Table:
@@ -139,13 +140,15 @@ class _Table:
         return np.asarray(column.to_numpy(dtype=np.float64, na_value=np.nan))
 
     def objects(self, name: str, start: int, stop: int) -> Objects:
+        """The raw cells (missing as None); readers normalise each distinct cell once."""
         column = self.data[name].iloc[start:stop]
-        out = np.empty(len(column), dtype=object)
-        out[:] = [_cell(v) for v in column.tolist()]
-        return out
+        return np.asarray(column.to_numpy(dtype=object, na_value=None))
 
     def cell(self, name: str, row: int) -> Any:
-        return _cell(self.data[name].iloc[row])
+        column = self._columns.get(name)
+        if column is None:  # looking a column up by name is slow; one cell is not
+            column = self._columns[name] = self.data[name]
+        return _cell(column.iat[row])
 
 
 def _cell(value: Any) -> Any:
@@ -336,12 +339,12 @@ def _observed_numbers(analyte_id: str, values: Floats, units: Objects) -> tuple[
     present = ~np.isnan(values)
     bad = np.zeros(n, dtype=bool)
     canonical = np.full(n, np.nan)
-    codes, uniques = pd.factorize(units, use_na_sentinel=True)
+    codes, uniques = _factorize(units)
     bad |= present & (codes < 0)  # a number without a unit is refused, never assumed
     ok_number = np.isfinite(values) & (values >= 0)
     for k, unit in enumerate(uniques):
         rows = (codes == k) & present
-        if not rows.any():
+        if unit is None or not rows.any():
             continue
         try:
             resolved = analyte.resolve_unit(unit)
@@ -366,11 +369,11 @@ def _observed_objects(analyte_id: str, values: Objects, units: Objects) -> tuple
     analyte = ANALYTES[analyte_id]
     n = len(values)
     try:
-        vcodes, vuniques = pd.factorize(values, use_na_sentinel=True)
+        vcodes, vuniques = _factorize(values)
     except TypeError:  # an unhashable cell (a dict ...): give each row its own key
-        vcodes = np.where(pd.isna(values), -1, np.arange(n))
-        vuniques = values
-    ucodes, uuniques = pd.factorize(units, use_na_sentinel=True)
+        vuniques = [_cell(v) for v in values]
+        vcodes = np.where([v is None for v in vuniques], -1, np.arange(n))
+    ucodes, uuniques = _factorize(units)
     present = vcodes >= 0
     key = vcodes.astype(np.int64) * (len(uuniques) + 1) + (ucodes + 1)
     keys, inverse = np.unique(np.where(present, key, -1), return_inverse=True)
@@ -435,34 +438,49 @@ def _context_values(
     n = stop - start
     if key in plan.constants:
         out = np.empty(n, dtype=object)
-        out[:] = [_context_cell(key, plan.constants[key])] * n
+        out[:] = [_hashable(_context_cell(key, plan.constants[key]))] * n
         return out, True
     name = plan.context.get(key)
     if name is None:
         return np.full(n, None, dtype=object), False
-    cells = table.objects(name, start, stop)
-    if key in _LISTS:
-        out = np.empty(n, dtype=object)
-        out[:] = [_hashable(_context_cell(key, c)) for c in cells]
-        return out, True
-    return cells, True
+    return table.objects(name, start, stop), True
 
 
 def _hashable(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def _distinct(field_name: str, cells: Objects) -> tuple[npt.NDArray[np.intp], list[Any], Bools]:
-    """Each distinct cell validated once, as Panel does; the panel's stored value for it."""
+def _factorize(
+    cells: Objects, normalise: Callable[[Any], Any] = _cell
+) -> tuple[npt.NDArray[np.intp], list[Any]]:
+    """Codes of the distinct cells (-1 for missing) and each distinct cell, normalised once.
+
+    Hashing runs in pandas; only the distinct cells meet Python. Unhashable cells (lists of
+    conditions) are normalised row by row first, which makes them hashable."""
     try:
         codes, uniques = pd.factorize(cells, use_na_sentinel=True)
     except TypeError:
-        codes = np.arange(len(cells))
-        uniques = cells
+        rows = np.empty(len(cells), dtype=object)
+        rows[:] = [_hashable(normalise(c)) for c in cells]
+        codes, uniques = pd.factorize(rows, use_na_sentinel=True)
+    values = [normalise(u) for u in uniques]
+    gone = [k for k, v in enumerate(values) if v is None]
+    codes = np.asarray(codes)
+    if gone:  # blank text and the like: missing after all
+        codes = np.where(np.isin(codes, gone), -1, codes)
+    return codes, values
+
+
+def _distinct(field_name: str, cells: Objects) -> tuple[npt.NDArray[np.intp], list[Any], Bools]:
+    """Each distinct cell validated once, as Panel does; the panel's stored value for it."""
+    codes, uniques = _factorize(cells, lambda c: _hashable(_context_cell(field_name, c)))
     stored: list[Any] = []
     ok = np.ones(len(uniques), dtype=bool)
     for k, cell in enumerate(uniques):
         raw = list(cell) if isinstance(cell, tuple) else cell
+        if raw is None:
+            stored.append(None)
+            continue
         try:
             panel = Panel.from_mapping({field_name: raw})
         except LabinterpError:
