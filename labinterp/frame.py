@@ -57,11 +57,18 @@ from labinterp._columnar import (
 from labinterp._engine import interpret, resolve_pack
 from labinterp._errors import PanelError, UnknownAnalyteError, shorten
 from labinterp._findings import Interpretation
+from labinterp._long_tables import MIMIC_IV_ITEMS, long_to_wide
 from labinterp._measurement import measurement_from
 from labinterp._packs import Pack
 from labinterp._panel import Panel
 
-__all__ = ["FrameResult", "MissingExtraError", "interpret_frame", "panels_from_long"]
+__all__ = [
+    "MIMIC_IV_ITEMS",
+    "FrameResult",
+    "MissingExtraError",
+    "interpret_frame",
+    "panels_from_long",
+]
 
 #: Context columns a wide table may hold, as :class:`labinterp.Panel` names them.
 CONTEXT_FIELDS: Final = (
@@ -767,5 +774,54 @@ def _output(
     return pa.Table.from_pandas(out, preserve_index=False)
 
 
-def panels_from_long(*args: Any, **kwargs: Any) -> Any:  # replaced below
-    raise NotImplementedError
+def panels_from_long(
+    frame: Any,
+    *,
+    subject: str | None = None,
+    analyte: str | None = None,
+    value: str | None = None,
+    unit: str | None = None,
+    time: str | None = None,
+    window: Any = None,
+    preset: str | None = None,
+    analyte_map: Mapping[Any, str] | None = None,
+    value_text: str | None = None,
+) -> Any:
+    """Group a long lab table (one row a result) into a wide one (one row a panel) that
+    :func:`interpret_frame` reads.
+
+    ``subject``, ``analyte``, ``value`` and ``unit`` name the columns (defaults ``analyte``,
+    ``value``, ``unit``). The analyte column may hold analyte ids, aliases or LOINC codes;
+    ``analyte_map`` maps other codes (an OMOP concept id ...) to analytes; rows whose code
+    names no catalog analyte are left out. With ``time``, results are grouped per subject and
+    time; with ``window`` too (``"24h"``, a Timedelta), per window counted from the
+    subject's first result. Within a panel the latest result of an analyte wins.
+    ``value_text`` names a column of report text used where ``value`` is empty (MIMIC's
+    ``value`` for censored results). ``preset="mimic_iv"`` or ``"omop"`` fills in the column
+    names of those formats (and, for MIMIC-IV, a verified itemid map).
+
+    Where a panel has iron and TIBC but no transferrin saturation, it is computed (iron / TIBC
+    x 100 %) and ``transferrin_saturation_derived`` is True for that row.
+    """
+    table = _Table.of(frame)
+    wide = long_to_wide(
+        table.data,
+        subject=subject,
+        analyte=analyte,
+        value=value,
+        unit=unit,
+        time=time,
+        window=window,
+        preset=preset,
+        analyte_map=analyte_map,
+        value_text=value_text,
+    )
+    if table.kind == "pandas":
+        return wide
+    if table.kind == "polars":
+        import polars as pl
+
+        return pl.from_pandas(wide.astype({c: object for c in wide.columns if wide[c].dtype == object}))
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(wide, preserve_index=False)
