@@ -73,7 +73,9 @@ from labinterp._rules import CriterionResult, CutoffUsed, GreyZoneResult, Outcom
 from labinterp._units import REL_TOL, Dimension, known_units, normalize_unit
 
 if TYPE_CHECKING:
-    from labinterp.frame import FrameResult, interpret_frame, panels_from_long
+    from labinterp.frame import FrameResult as FrameResult
+    from labinterp.frame import interpret_frame as interpret_frame
+    from labinterp.frame import panels_from_long as panels_from_long
 
 __version__ = "0.1.0"
 
@@ -89,6 +91,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(frame, name)
     raise AttributeError(f"module 'labinterp' has no attribute {name!r}")
+
 
 __all__ = [
     "ANALYTES",

@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from labinterp._analytes import ANALYTES, Analyte, ResolvedUnit
+from labinterp._engine import compiled_rules
 from labinterp._packs import Pack, When
 from labinterp._rule_base import INF, Band, Outcome
 from labinterp._rule_leaves import (
@@ -33,7 +34,6 @@ from labinterp._rule_leaves import (
     ThresholdRule,
 )
 from labinterp._rule_logic import AllRule, AnyRule, ClassRule, NotRule, PatternRule
-from labinterp._engine import compiled_rules
 from labinterp._rules import CompiledPack, FlagBand, FlagName, RangeUsed
 from labinterp._units import REL_TOL
 
@@ -77,10 +77,12 @@ FLAG_NAMES: Final[tuple[FlagName, ...]] = (
     "undetermined",
     "no reference interval",
 )
-_FLAG_CODE: Final = {name: np.int8(i) for i, name in enumerate(FLAG_NAMES)}
+_FLAG_CODE: Final[Mapping[FlagName, np.int8]] = {
+    name: np.int8(i) for i, name in enumerate(FLAG_NAMES)
+}
 _NO_VERDICT: Final = np.int8(-1)
 # A censored result inside a limit may lie past the critical limit beyond it (as in _engine).
-_POSSIBLY_CRITICAL: Final = {
+_POSSIBLY_CRITICAL: Final[Mapping[tuple[str, str], FlagName]] = {
     ("low", "critically low"): "low, possibly critically low",
     ("high", "critically high"): "high, possibly critically high",
 }
@@ -406,7 +408,7 @@ def _stfr_index(v: Mapping[str, Floats]) -> tuple[Floats, Bools]:
     if defined.any():
         # math.log10, not np.log10: the two may differ in the last bit, and the index must
         # equal the scalar engine's exactly (only rows with a ferritin pay for the call).
-        logs = _LOG10(ferritin[defined]).astype(np.float64)
+        logs = np.asarray(_LOG10(ferritin[defined]), dtype=np.float64)
         value[defined] = v["stfr"][defined] / logs
     return value, defined
 
@@ -437,7 +439,9 @@ def derived_values(values: Mapping[str, Observed], n: int) -> dict[str, Observed
         formula = _ARRAY_FORMULAS.get(analyte.derived.function)
         if formula is None:  # pragma: no cover - a formula added without its array form
             raise NotImplementedError(f"no array form of the formula {analyte.derived.function}")
-        canonical = {i: np.where(usable, o.low, np.nan) for i, o in zip(inputs, observed) if o}
+        canonical = {
+            i: np.where(usable, o.low, np.nan) for i, o in zip(inputs, observed, strict=True) if o
+        }
         value, defined = formula(canonical)
         present = usable & defined
         out[analyte.id] = Observed.exact_values(np.where(present, value, np.nan), present)
@@ -530,9 +534,7 @@ def decide(rule: Any, facts: ArrayFacts) -> Codes:
     raise TypeError(f"no columnar form of the rule {rule!r}")  # pragma: no cover
 
 
-def _fold(
-    op: Callable[..., Any], parts: Iterable[Codes], start: np.int8, n: int
-) -> Codes:
+def _fold(op: Callable[..., Any], parts: Iterable[Codes], start: np.int8, n: int) -> Codes:
     result = np.full(n, start, dtype=np.int8)
     for codes in parts:
         op(result, codes, out=result)

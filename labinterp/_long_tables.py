@@ -175,7 +175,9 @@ def long_to_wide(
     values = frame[value]
     if value_text is not None:
         # Censored results ("<0.3") have no number; their text is read instead.
-        values = values.astype(object).where(values.notna(), frame[_require(frame, "value_text", value_text)])
+        values = values.astype(object).where(
+            values.notna(), frame[_require(frame, "value_text", value_text)]
+        )
     long["value"] = values.to_numpy()[keep]
     long["unit"] = frame[unit_col].to_numpy()[keep] if has_unit else None
     keys = ["subject"]
@@ -185,7 +187,8 @@ def long_to_wide(
         if window is not None:
             step = pd.Timedelta(window)
             first = long.groupby("subject")["time"].transform("min")
-            long["time"] = first + ((long["time"] - first) // step) * step
+            since_first: Any = long["time"] - first  # a timedelta Series (stubs lack its //)
+            long["time"] = first + (since_first // step) * step
         keys.append("time")
         long["_order"] = stamps
         # The latest result of an analyte within a panel wins.

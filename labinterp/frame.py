@@ -39,6 +39,7 @@ import numpy.typing as npt
 from labinterp._analytes import ANALYTES, resolve_analyte_id
 from labinterp._columnar import (
     FLAG_NAMES,
+    SEX_CODES,
     STATUS_NAMES,
     ArrayFacts,
     Bools,
@@ -46,7 +47,6 @@ from labinterp._columnar import (
     ColumnarPack,
     Floats,
     Observed,
-    SEX_CODES,
     canonical_values,
     columnar_pack,
     decide_patterns,
@@ -138,9 +138,7 @@ class _Table:
 
     def is_numeric(self, name: str) -> bool:
         dtype = self.data[name].dtype
-        return bool(
-            pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
-        )
+        return bool(pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype))
 
     def floats(self, name: str, start: int, stop: int) -> Floats:
         column = self.data[name].iloc[start:stop]
@@ -149,7 +147,8 @@ class _Table:
     def objects(self, name: str, start: int, stop: int) -> Objects:
         """The raw cells (missing as None); readers normalise each distinct cell once."""
         column = self.data[name].iloc[start:stop]
-        return np.asarray(column.to_numpy(dtype=object, na_value=None))
+        # pandas accepts na_value=None for object output; its stubs do not list it.
+        return np.asarray(column.to_numpy(dtype=object, na_value=None))  # type: ignore[call-overload]
 
     def cell(self, name: str, row: int) -> Any:
         column = self._columns.get(name)
@@ -588,8 +587,7 @@ class FrameResult:
         """For each pattern, how many rows have each status (invalid rows not counted)."""
         data = self._table_of_results()
         return {
-            pid: {s: int((data[pid] == s).sum()) for s in STATUS_NAMES}
-            for pid in self.pattern_ids
+            pid: {s: int((data[pid] == s).sum()) for s in STATUS_NAMES} for pid in self.pattern_ids
         }
 
     def _table_of_results(self) -> pd.DataFrame:
@@ -658,7 +656,7 @@ def interpret_frame(
         _interpret_chunk(table, plan, cpack, start, stop, statuses, flags, bad)
     reasons = np.full(n, None, dtype=object)
     fallback: dict[int, Interpretation] = {}
-    for row in np.flatnonzero(bad):
+    for row in np.flatnonzero(bad).tolist():
         try:
             # The arrays found this row unreadable; the scalar reader says why. Should it
             # read the row after all, its interpretation is used (never a silent drop).
@@ -674,8 +672,7 @@ def interpret_frame(
     interpretations = None
     if explain:
         interpretations = tuple(
-            None if bad[i] else interpret(_row_panel(table, plan, i), pack=chosen)
-            for i in range(n)
+            None if bad[i] else interpret(_row_panel(table, plan, i), pack=chosen) for i in range(n)
         )
     return FrameResult(
         result_frame,
@@ -731,7 +728,9 @@ def _interpret_chunk(
     bad[start:stop] = chunk_bad
 
 
-def _put(found: Interpretation, row: int, statuses: dict[str, Codes], flags: dict[str, Codes]) -> None:
+def _put(
+    found: Interpretation, row: int, statuses: dict[str, Codes], flags: dict[str, Codes]
+) -> None:
     for pid, status in found.statuses().items():
         statuses[pid][row] = STATUS_NAMES.index(status)
     for flag in found.flags:
@@ -749,10 +748,10 @@ def _output(
 ) -> Any:
     columns: dict[str, Any] = {}
     for pid in cpack.pattern_ids:
-        columns[pid] = pd.Categorical.from_codes(statuses[pid], categories=list(STATUS_NAMES))
+        columns[pid] = pd.Categorical.from_codes(statuses[pid], categories=pd.Index(STATUS_NAMES))
     for col in plan.analytes:
         columns[col.analyte + _FLAG_SUFFIX] = pd.Categorical.from_codes(
-            flags[col.analyte], categories=list(FLAG_NAMES)
+            flags[col.analyte], categories=pd.Index(FLAG_NAMES)
         )
     columns["invalid"] = pd.Series(reasons, dtype=object, index=table.data.index)
     out = pd.DataFrame(columns, index=table.data.index)
@@ -821,7 +820,9 @@ def panels_from_long(
     if table.kind == "polars":
         import polars as pl
 
-        return pl.from_pandas(wide.astype({c: object for c in wide.columns if wide[c].dtype == object}))
+        return pl.from_pandas(
+            wide.astype({c: object for c in wide.columns if wide[c].dtype == object})
+        )
     import pyarrow as pa
 
     return pa.Table.from_pandas(wide, preserve_index=False)

@@ -7,11 +7,10 @@ import subprocess
 import sys
 from typing import Any
 
+import pandas as pd
+import polars as pl
+import pyarrow as pa
 import pytest
-
-pd = pytest.importorskip("pandas", reason="the frame extra is part of the dev install")
-pl = pytest.importorskip("polars", reason="polars is part of the dev install")
-pa = pytest.importorskip("pyarrow", reason="pyarrow is part of the frame extra")
 
 import labinterp
 from labinterp import LabinterpError, PanelError, interpret
@@ -37,7 +36,9 @@ def test_bad_rows_are_kept_with_their_reason_and_counted() -> None:
     out = result.frame
     assert list(out.index) == [10, 11, 12, 13, 14, 15]  # the input's index, in its order
     reasons = out["invalid"].tolist()
-    assert reasons[0] is None and reasons[1] is None and reasons[5] is None
+    assert reasons[0] is None
+    assert reasons[1] is None
+    assert reasons[5] is None
     assert "outside what a living patient can have" in reasons[2]  # plausibility guard
     assert "unknown unit 'furlongs'" in reasons[3]
     assert "cannot read" in reasons[4] or "banana" in reasons[4]
@@ -210,7 +211,7 @@ def test_labinterp_exports_interpret_frame_lazily() -> None:
     assert labinterp.interpret_frame is interpret_frame
     assert labinterp.FrameResult is FrameResult
     with pytest.raises(AttributeError, match="no attribute 'interpret_framez'"):
-        _ = labinterp.interpret_framez  # type: ignore[attr-defined]
+        _ = labinterp.interpret_framez
 
 
 def _python(code: str) -> subprocess.CompletedProcess[str]:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+import polars as pl
 import pytest
-
-pd = pytest.importorskip("pandas", reason="the frame extra is part of the dev install")
-pl = pytest.importorskip("polars", reason="polars is part of the dev install")
 
 from labinterp import ANALYTES, LabinterpError, PanelError, interpret
 from labinterp.frame import MIMIC_IV_ITEMS, interpret_frame, panels_from_long
@@ -52,9 +51,7 @@ def test_mimic_panels_interpret_like_interpret() -> None:
     wide = panels_from_long(_mimic(), preset="mimic_iv", window="24h")
     result = interpret_frame(wide, context={"sex": "female"})
     assert result.invalid_count == 0
-    expected = interpret(
-        {"hemoglobin": "10.2 g/dL", "mcv": "72 fL", "sex": "female"}
-    ).statuses()
+    expected = interpret({"hemoglobin": "10.2 g/dL", "mcv": "72 fL", "sex": "female"}).statuses()
     assert {p: result.frame[p].iloc[0] for p in expected} == expected
     assert result.frame["inflammation"].iloc[1] == "not_consistent"  # <0.3 mg/dL CRP
 
