@@ -576,15 +576,17 @@ def _verdict(facts: ArrayFacts, analyte: str, bands: tuple[FlagBand, ...]) -> np
     for name, _code, band in bands:
         codes = facts.band(analyte, band)
         held = open_ & (codes == HELD)
-        if held.any():
-            labels = np.full(facts.n, _FLAG_CODE[name], dtype=np.int8)
-            for (plain, severe), qualified in _POSSIBLY_CRITICAL.items():
-                if plain == name and severe in straddled:
-                    labels[straddled[severe]] = _FLAG_CODE[qualified]
-            verdict[held] = labels[held]
-        straddled[name] = open_ & (codes == UNDECIDED)
+        np.putmask(verdict, held, _FLAG_CODE[name])
+        for (plain, severe), qualified in _POSSIBLY_CRITICAL.items():
+            if plain == name and severe in straddled:
+                np.putmask(verdict, held & straddled[severe], _FLAG_CODE[qualified])
+        if name in _SEVERE:  # only these qualify a later band
+            straddled[name] = open_ & (codes == UNDECIDED)
         open_ &= ~held
     return verdict
+
+
+_SEVERE: Final = frozenset(severe for _, severe in _POSSIBLY_CRITICAL)
 
 
 def flag_codes(

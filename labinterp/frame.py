@@ -382,7 +382,7 @@ def _observed_objects(analyte_id: str, values: Objects, units: Objects) -> tuple
     ucodes, uuniques = _factorize(units)
     present = vcodes >= 0
     key = vcodes.astype(np.int64) * (len(uuniques) + 1) + (ucodes + 1)
-    keys, inverse = np.unique(np.where(present, key, -1), return_inverse=True)
+    inverse, keys = pd.factorize(np.where(present, key, -1))
     table = np.zeros((len(keys), _INTERVAL_FIELDS))
     ok = np.zeros(len(keys), dtype=bool)
     for k, combined in enumerate(keys):
@@ -398,7 +398,6 @@ def _observed_objects(analyte_id: str, values: Objects, units: Objects) -> tuple
         lo, lo_incl, hi, hi_incl = m.canonical_interval
         table[k] = (lo, lo_incl, hi, hi_incl, m.comparator is None)
         ok[k] = True
-    inverse = inverse.reshape(-1)
     row_ok = ok[inverse] & present
     bad = present & ~row_ok
     rows = table[inverse]
