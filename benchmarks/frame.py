@@ -29,7 +29,7 @@ import pandas as pd
 
 import labinterp
 from labinterp import Pack, default_pack, extend_pack, interpret
-from labinterp.frame import interpret_frame
+from labinterp.frame import interpret_frame, panels_from_long
 
 KEEP = ("inflammation", "anemia", "microcytic")
 UNITS = {"mcv": "fL", "transferrin_saturation": "%", "vitamin_b12": "pg/mL"}
@@ -189,11 +189,54 @@ def run(sizes: list[int]) -> None:
         sys.stdout.flush()
 
 
+def long_table(rows: int, seed: int = 11) -> pd.DataFrame:
+    """A long table of ``rows`` results: six analytes by LOINC code, mixed units, about five
+    results per subject and day, over ten days."""
+    rng = np.random.default_rng(seed)
+    codes = np.array(["718-7", "787-2", "2276-4", "2498-4", "2500-7", "1988-5"], dtype=object)
+    units = {"718-7": "g/dL", "787-2": "fL", "2276-4": "ng/mL", "2498-4": "ug/dL"}
+    units.update({"2500-7": "ug/dL", "1988-5": "mg/L"})
+    typical = {"718-7": 12.5, "787-2": 88.0, "2276-4": 60.0, "2498-4": 80.0}
+    typical.update({"2500-7": 330.0, "1988-5": 6.0})
+    picked = rng.choice(codes, rows)
+    scale = np.array([typical[c] for c in codes])[
+        np.searchsorted(codes, picked, sorter=np.argsort(codes))
+    ]
+    return pd.DataFrame(
+        {
+            "subject": rng.integers(0, rows // 50 + 1, rows),
+            "code": picked,
+            "value": (rng.normal(1.0, 0.2, rows).clip(0.2, 3) * scale).round(1),
+            "unit": [units[c] for c in picked],
+            "time": pd.Timestamp("2150-01-01")
+            + pd.to_timedelta(rng.integers(0, 10 * 24 * 60, rows), unit="min"),
+        }
+    )
+
+
+def run_long(sizes: list[int]) -> None:
+    print()
+    print("| long rows | panels | panels_from_long (24 h windows) | rows/s |")
+    print("|---:|---:|---:|---:|")
+    for rows in sizes:
+        long = long_table(rows)
+        wide = panels_from_long(long, subject="subject", analyte="code", time="time", window="24h")
+        seconds = timed(
+            partial(
+                panels_from_long, long, subject="subject", analyte="code", time="time", window="24h"
+            ),
+            1,
+        )
+        print(f"| {rows:,} | {len(wide):,} | {seconds:.2f} s | {rows / seconds:,.0f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--long-sizes", type=int, nargs="*", default=[100_000, 1_000_000])
     args = parser.parse_args()
     run(args.sizes)
+    run_long(args.long_sizes)
 
 
 if __name__ == "__main__":
