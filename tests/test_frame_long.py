@@ -8,6 +8,8 @@ from typing import Any
 import pandas as pd
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from labinterp import ANALYTES, LabinterpError, PanelError, interpret
 from labinterp.frame import MIMIC_IV_ITEMS, interpret_frame, panels_from_long
@@ -138,3 +140,49 @@ def test_bad_arguments_are_typed_errors(kwargs: dict[str, Any], match: str) -> N
 def test_not_a_table_is_refused() -> None:
     with pytest.raises(PanelError):
         panels_from_long({"subject": [1]}, subject="subject")
+
+
+_CODES = {"hemoglobin": "718-7", "mcv": "787-2", "crp": "1988-5"}
+
+
+@settings(max_examples=40)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=1, max_value=3),  # subject
+            st.sampled_from(sorted(_CODES)),  # analyte
+            st.integers(min_value=0, max_value=96),  # hours after the start
+            st.integers(min_value=1, max_value=300),  # value
+        ),
+        min_size=1,
+        max_size=30,
+        unique_by=lambda r: (r[0], r[1], r[2]),  # one result per analyte and moment
+    )
+)
+def test_each_panel_holds_the_latest_result_of_its_window(rows: list[tuple[Any, ...]]) -> None:
+    start = pd.Timestamp("2150-01-01")
+    long = pd.DataFrame(
+        {
+            "subject": [r[0] for r in rows],
+            "code": [_CODES[r[1]] for r in rows],
+            "value": [float(r[3]) for r in rows],
+            "unit": ["g/L" if r[1] == "hemoglobin" else "fL" for r in rows],
+            "time": [start + pd.Timedelta(hours=r[2]) for r in rows],
+        }
+    )
+    wide = panels_from_long(long, subject="subject", analyte="code", time="time", window="24h")
+    first = {s: min(r[2] for r in rows if r[0] == s) for s in {r[0] for r in rows}}
+    expected: dict[tuple[int, pd.Timestamp, str], tuple[int, float]] = {}
+    for subject, analyte, hour, value in rows:
+        window = start + pd.Timedelta(hours=first[subject] + (hour - first[subject]) // 24 * 24)
+        key = (subject, window, analyte)
+        if key not in expected or expected[key][0] < hour:
+            expected[key] = (hour, float(value))
+    got = {
+        (row["subject"], row["time"], analyte): row[analyte]
+        for _, row in wide.iterrows()
+        for analyte in _CODES
+        if analyte in wide.columns and pd.notna(row[analyte])
+    }
+    assert got == {k: v for k, (_, v) in expected.items()}
+    assert len(wide) == len({(k[0], k[1]) for k in expected})
