@@ -123,11 +123,19 @@ class _Table:
     @classmethod
     def of(cls, frame: Any) -> _Table:
         kind = _kind(frame)
-        if kind == "pandas":
-            return cls(kind, frame, frame)
-        if kind == "polars":
-            return cls(kind, frame.to_pandas(), frame)
-        return cls(kind, frame.to_pandas(), frame)
+        data = frame if kind == "pandas" else frame.to_pandas()
+        names = [str(c) for c in data.columns]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise PanelError(
+                f"frame: column names must be unique; {shorten(repeated)} repeated",
+                field="frame",
+                value=repeated,
+                expected="unique column names",
+            )
+        if any(not isinstance(c, str) for c in data.columns):
+            data = data.rename(columns=str)  # a shallow copy: 0, 1 ... become "0", "1"
+        return cls(kind, data, frame)
 
     @property
     def names(self) -> list[str]:

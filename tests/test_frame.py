@@ -197,6 +197,22 @@ def test_not_a_table_is_a_typed_error() -> None:
         interpret_frame([{"ferritin": "8 ng/mL"}])
 
 
+def test_repeated_column_names_are_refused_and_other_names_read_as_text() -> None:
+    twice = pd.DataFrame([[8.0, 9.0]], columns=["ferritin", "ferritin"])
+    with pytest.raises(PanelError, match="must be unique"):
+        interpret_frame(twice, units={"ferritin": "ug/L"})
+    numbered = pd.DataFrame({0: ["x"], "ferritin": ["8 ng/mL"]})
+    assert interpret_frame(numbered).frame["ferritin_flag"].tolist() == ["low"]
+
+
+def test_empty_polars_frame() -> None:
+    empty = pl.DataFrame({"ferritin": pl.Series([], dtype=pl.Float64)})
+    result = interpret_frame(empty, units={"ferritin": "ug/L"})
+    assert isinstance(result.frame, pl.DataFrame)
+    assert result.frame.height == 0
+    assert result.invalid_count == 0
+
+
 def test_a_derived_index_column_is_refused() -> None:
     with pytest.raises(PanelError, match="computed by labinterp"):
         interpret_frame(pd.DataFrame({"mentzer_index": [12.0]}))
