@@ -110,13 +110,29 @@ def _column(draw: st.DrawFn, pack: str, analyte: str, rows: int) -> dict[str, li
     return out
 
 
-_CONDITIONS = ("", "chronic_kidney_disease", "heart_failure", "chronic_kidney_disease;malignancy")
+DERIVED_INPUTS = tuple(a.derived.inputs for a in ANALYTES.values() if a.derived is not None)
+_MEDICATIONS: tuple[str | None, ...] = ("", "", "metformin", "proton_pump_inhibitor;nitrous_oxide")
+_SYMPTOMS: tuple[str | None, ...] = (
+    "",
+    "back_pain",
+    "tingling_or_numbness;fever",
+    "saddle_numbness;back_pain",
+)
+_DIETS: tuple[str | None, ...] = (None, None, "vegan", "omnivore")
+_CONDITIONS: tuple[str | None, ...] = (
+    "",
+    "chronic_kidney_disease",
+    "heart_failure",
+    "chronic_kidney_disease;malignancy",
+)
 
 
 @st.composite
 def _table(draw: st.DrawFn, pack: str) -> tuple[dict[str, list[Any]], dict[str, str]]:
     rows = draw(st.integers(min_value=1, max_value=12))
     analytes = draw(st.lists(st.sampled_from(MEASURED), min_size=1, max_size=8, unique=True))
+    for inputs in draw(st.lists(st.sampled_from(DERIVED_INPUTS), max_size=2)):
+        analytes += [a for a in inputs if a not in analytes]  # so that indices get computed
     data: dict[str, list[Any]] = {}
     units: dict[str, str] = {}
     for analyte in analytes:
@@ -153,7 +169,13 @@ def _table(draw: st.DrawFn, pack: str) -> tuple[dict[str, list[Any]], dict[str, 
         draw(st.sampled_from((None, 1, 2, 3))) if p else draw(st.sampled_from((None, None, 2)))
         for p in data["pregnant"]
     ]
-    data["conditions"] = draw(st.lists(st.sampled_from(_CONDITIONS), min_size=rows, max_size=rows))
+    for name, choices in (
+        ("conditions", _CONDITIONS),
+        ("medications", _MEDICATIONS),
+        ("symptoms", _SYMPTOMS),
+        ("diet", _DIETS),
+    ):
+        data[name] = draw(st.lists(st.sampled_from(choices), min_size=rows, max_size=rows))
     return data, units
 
 
