@@ -7,6 +7,8 @@ each with a trace of why. It is for teaching and research; it does not diagnose 
 not advise treatment.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from labinterp._analytes import (
     ANALYTES,
     Analyte,
@@ -78,6 +80,25 @@ from labinterp.render import (
     render_panel_text,
     render_text,
 )
+
+if TYPE_CHECKING:
+    from labinterp.frame import FrameResult as FrameResult
+    from labinterp.frame import interpret_frame as interpret_frame
+    from labinterp.frame import panels_from_long as panels_from_long
+
+# Whole tables need pandas and numpy (the ``frame`` extra); ``import labinterp`` must not load
+# them, so these names are looked up in labinterp.frame on first use. They stay out of
+# __all__: a star import would otherwise import pandas.
+_FRAME_NAMES = frozenset({"FrameResult", "interpret_frame", "panels_from_long"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FRAME_NAMES:
+        from labinterp import frame
+
+        return getattr(frame, name)
+    raise AttributeError(f"module 'labinterp' has no attribute {name!r}")
+
 
 __all__ = [
     "ANALYTES",

@@ -46,7 +46,7 @@ from labinterp._rules import (
 )
 from labinterp._units import with_unit
 
-__all__ = ["interpret"]
+__all__ = ["compiled_rules", "interpret", "resolve_pack"]
 
 _STATUS: Mapping[Outcome, Status] = {
     Outcome.HELD: "consistent",
@@ -113,6 +113,17 @@ class _CompiledCache:
 
 
 _COMPILED = _CompiledCache()
+
+
+def compiled_rules(pack: Pack) -> CompiledPack:
+    """The pack's compiled rules, from the same bounded memo as :func:`interpret` (checked
+    once); for evaluators that walk the rules themselves, such as ``_columnar``."""
+    return _COMPILED.get(pack).rules
+
+
+def resolve_pack(pack: Pack | str | Path | None) -> Pack:
+    """The Pack that :func:`interpret` uses for its ``pack`` argument."""
+    return _resolve_pack(pack)
 
 
 def _resolve_pack(pack: Pack | str | Path | None) -> Pack:

@@ -30,7 +30,7 @@ _EPILOG = """examples:
 
 
 def _version() -> str:
-    from labinterp import __version__
+    from labinterp._version import __version__
 
     return f"labinterp {__version__}"
 
