@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from labinterp._analytes import ANALYTES
-from labinterp._convert import convert
 from labinterp._errors import LabinterpError
 from labinterp._findings import Interpretation
 from labinterp._pack_models import MAX_AGE
@@ -28,6 +27,7 @@ __all__ = [
     "cutoff_edges",
     "cutoff_leaves",
     "is_derived",
+    "rescale",
     "threshold_edges",
     "unit_spellings",
 ]
@@ -70,6 +70,17 @@ class EdgeValue:
             f"{self.analyte} {self.value!r} {self.unit} ({self.position} the edge "
             f"{self.edge:g} {self.cutoff_unit})"
         )
+
+
+def rescale(analyte: str, value: float, from_unit: str, to_unit: str) -> float:
+    """``value`` in ``from_unit`` expressed in ``to_unit``, by the factors labinterp uses; unlike
+    :func:`labinterp.convert`, it does not refuse an implausible value (a cut-off may be one)."""
+    entry = ANALYTES[analyte]
+    return (
+        value
+        * entry.resolve_unit(from_unit).to_canonical
+        / entry.resolve_unit(to_unit).to_canonical
+    )
 
 
 def is_derived(analyte: str) -> bool:
@@ -235,7 +246,7 @@ def cutoff_edges(
             x = near[position]
             expected = _holds(cut, x, position, edge)
             for unit in units:
-                converted = convert(x, own_unit, unit, analyte=analyte) if unit != own_unit else x
+                converted = rescale(analyte, x, own_unit, unit) if unit != own_unit else x
                 if not math.isfinite(converted) or (converted == 0) != (x == 0):
                     lost.append(
                         f"the edge {edge:g} {cut.unit} of {analyte} is not a finite, non-zero "

@@ -17,7 +17,7 @@ from labinterp._convert import convert
 from labinterp._errors import InvalidValueError, UnknownPatternError
 from labinterp._packs import Pack, default_pack
 from labinterp._units import is_close, normalize_unit
-from labinterp.testing._edges import EdgeValue, is_derived, threshold_edges, unit_spellings
+from labinterp.testing._edges import EdgeValue, is_derived, rescale, threshold_edges, unit_spellings
 
 __all__ = [
     "REPORTED_FIELDS",
@@ -153,12 +153,12 @@ def _edges_of(pack: Pack, analyte: str) -> list[float]:
             continue
         for cut in spec.cutoffs:
             bounds = [cut.value] if cut.interval is None else [cut.interval.low, cut.interval.high]
-            edges += [convert(b, cut.unit, canonical_unit, analyte=analyte) for b in bounds if b]
+            edges += [rescale(analyte, b, cut.unit, canonical_unit) for b in bounds if b]
     ref = pack.reference_intervals.get(analyte)
     for ri in ref.intervals if ref else ():
         for b in (ri.low, ri.high, ri.critical_low, ri.critical_high):
             if b:
-                edges.append(convert(b, ri.unit, canonical_unit, analyte=analyte))
+                edges.append(rescale(analyte, b, ri.unit, canonical_unit))
     return sorted(set(edges))
 
 
