@@ -46,6 +46,16 @@ __all__ = ["DEFAULT_MAX_EXAMPLES", "PROPERTIES", "PackReport", "PropertyResult",
 
 #: Examples per searched property: the whole check of the default pack takes a few seconds.
 DEFAULT_MAX_EXAMPLES = 25
+# Attempts to shrink a failing panel: enough to drop the results and context that do not matter,
+# bounded so that a failing check reports in seconds, not minutes.
+_SHRINK_BUDGET = 150
+
+
+class _EnoughShrinking(BaseException):
+    """Ends a search whose shrink budget is spent (a BaseException: Hypothesis lets it through
+    instead of shrinking it as an error of the check)."""
+
+
 Interpreter = Callable[[Mapping[str, Any], Pack], Interpretation]
 
 PROPERTIES = (
@@ -350,15 +360,34 @@ def _search(
             # A panel the strategies make is always valid: a refusal is the wrapper's.
             return f"the panel was refused: {str(exc)[:300]}"
 
+    failing = 0
+    smallest: list[Any] = []
+
     def fails(example: Any) -> bool:
-        nonlocal count
+        nonlocal count, failing
+        if failing:
+            # Shrinking: every attempt runs the checks again, so it has its own budget; then
+            # the smallest failure so far is reported.
+            failing += 1
+            if failing > _SHRINK_BUDGET:
+                raise _EnoughShrinking
+            if described(example) is None:
+                return False
+            smallest[:] = [example]
+            return True
         count += 1
-        return described(example) is not None
+        if described(example) is None:
+            return False
+        failing = 1
+        smallest[:] = [example]
+        return True
 
     try:
         found = find(strategy, fails, settings=config)
     except NoSuchExample:
         return PropertyResult(name, count)
+    except _EnoughShrinking:
+        found = smallest[0]
     message = described(found) or "failed while searching"
     panel = found[0] if isinstance(found, tuple) else found
     return PropertyResult(name, count, (message,), panel if isinstance(panel, dict) else None)
@@ -385,8 +414,10 @@ def _near_any_edge(pack: Pack, panel: Mapping[str, Any]) -> bool:
 
 
 @st.composite
-def _two_unit_panels(draw: st.DrawFn, pack: Pack) -> tuple[dict[str, Any], dict[str, Any]]:
-    first = draw(panels(pack, censored=False))
+def _two_unit_panels(
+    draw: st.DrawFn, pack: Pack, firsts: st.SearchStrategy[dict[str, Any]]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    first = draw(firsts)
     second = dict(first)
     for analyte in pack_analytes(pack):
         entry = first.get(analyte)
@@ -414,7 +445,10 @@ def _unit_invariance(pack: Pack, run: Interpreter, config: settings) -> Property
             f"and {b.get(changed[0])} with them converted to {json.dumps(second, sort_keys=True)}"
         )
 
-    return _search("unit invariance", _two_unit_panels(pack), broken, config)
+    # The panel strategy is built once: building it is what costs (Hypothesis reads the
+    # source of every composite strategy it labels).
+    firsts = panels(pack, censored=False)
+    return _search("unit invariance", _two_unit_panels(pack, firsts), broken, config)
 
 
 def _monotonicity(
@@ -458,7 +492,8 @@ def _monotonicity(
         )
         return f"threshold {case.threshold!r}, cut-off {case.index + 1} is not monotonic: {shown}"
 
-    strategy = st.sampled_from(usable).flatmap(values)
+    # Built once per cut-off (building strategies during the search is what costs).
+    strategy = st.one_of([values(case) for case in usable])
     result = _search("monotonicity", strategy, broken, config)
     if result.failures and result.counterexample is None:
         return result

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal
 
 from labinterp._analytes import ANALYTES
@@ -100,6 +101,7 @@ def _variants(code: str) -> Iterator[str]:
     yield code.replace("10*", "10^")
 
 
+@cache
 def unit_spellings(code: str) -> tuple[str, ...]:
     """Ways a report may write the unit ``code`` that labinterp reads as that unit."""
     found: dict[str, None] = {}

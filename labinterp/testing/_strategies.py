@@ -109,10 +109,13 @@ def _entries(
 ) -> st.SearchStrategy[dict[str, Any]]:
     comparators = st.sampled_from([None, None, "<", "<=", ">", ">="]) if censored else st.none()
 
+    spellings = {unit: st.sampled_from(unit_spellings(unit)) for unit in units}
+    chosen_unit = st.sampled_from(units)
+
     @st.composite
     def entry(draw: st.DrawFn) -> dict[str, Any]:
-        unit = draw(st.sampled_from(units))
-        spelling = draw(st.sampled_from(unit_spellings(unit)))
+        unit = draw(chosen_unit)
+        spelling = draw(spellings[unit])
         value = draw(canonical)
         canonical_unit = ANALYTES[analyte].canonical_unit
         shown = convert(value, canonical_unit, unit, analyte=analyte) if value else 0.0
