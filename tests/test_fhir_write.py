@@ -13,6 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+pytest.importorskip(
+    "fhir", reason="validating FHIR output needs the fhir extra: pip install -e '.[fhir]'"
+)
 from _fhir_helpers import (
     F005,
     FERRITIN,

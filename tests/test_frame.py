@@ -7,10 +7,20 @@ import subprocess
 import sys
 from typing import Any
 
+import pytest
+
+pytest.importorskip(
+    "pandas", reason="whole tables need the frame extras: pip install -e '.[polars]'"
+)
+pytest.importorskip(
+    "polars", reason="whole tables need the frame extras: pip install -e '.[polars]'"
+)
+pytest.importorskip(
+    "pyarrow", reason="whole tables need the frame extras: pip install -e '.[polars]'"
+)
 import pandas as pd
 import polars as pl
 import pyarrow as pa
-import pytest
 
 import labinterp
 from labinterp import LabinterpError, PanelError, interpret

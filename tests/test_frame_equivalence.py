@@ -12,9 +12,16 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
+import pytest
+
+pytest.importorskip(
+    "pandas", reason="whole tables need the frame extras: pip install -e '.[polars]'"
+)
+pytest.importorskip(
+    "polars", reason="whole tables need the frame extras: pip install -e '.[polars]'"
+)
 import pandas as pd
 import polars as pl
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -5,9 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+pytest.importorskip(
+    "pandas", reason="whole tables need the frame extras: pip install -e '.[polars]'"
+)
+pytest.importorskip(
+    "polars", reason="whole tables need the frame extras: pip install -e '.[polars]'"
+)
 import pandas as pd
 import polars as pl
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
