@@ -174,3 +174,28 @@ def test_plain_progress_prints_a_line_per_tenth(capsys: pytest.CaptureFixture[st
         progress.advance(5)
     lines = capsys.readouterr().err.splitlines()
     assert lines == [f"labinterp batch: {n} of 100 rows" for n in range(10, 101, 10)]
+
+
+def test_a_terminal_without_rich_gets_plain_lines(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(_batch, "_stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(_batch, "_rich_available", lambda: False)
+    monkeypatch.setattr(_batch, "STEP", 10)
+    for start, stop, progress in _batch._steps(20, quiet=False):
+        progress.advance(stop - start)
+    assert capsys.readouterr().err.splitlines()[-1] == "labinterp batch: 20 of 20 rows"
+
+
+def test_a_terminal_with_rich_gets_a_bar(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("rich", reason="rich comes with the cli extra (in dev)")
+    monkeypatch.setattr(_batch, "_stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(_batch, "STEP", 10)
+    spans = []
+    for start, stop, progress in _batch._steps(25, quiet=False):
+        progress.advance(stop - start)
+        spans.append((start, stop))
+    assert spans == [(0, 10), (10, 20), (20, 25)]
+    assert "labinterp batch:" not in capsys.readouterr().err  # the bar, not the plain lines

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from _distributed import REQUIRE_ENV, require
 
 
 def _python(code: str) -> subprocess.CompletedProcess[str]:
@@ -42,3 +43,17 @@ def test_missing_engine_names_the_extra(module: str, engine: str, extra: str) ->
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("MissingExtraError True")
     assert f"pip install 'labinterp[{extra}]'" in done.stdout
+
+
+def test_missing_engine_fails_instead_of_skipping_when_required(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(REQUIRE_ENV, "1")
+    with pytest.raises(pytest.fail.Exception, match=f"{REQUIRE_ENV}=1 but"):
+        require("labinterp_no_such_engine", "dask")
+
+
+def test_missing_engine_skips_with_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(REQUIRE_ENV, raising=False)
+    with pytest.raises(pytest.skip.Exception, match=r"pip install -e '\.\[dask\]'"):
+        require("labinterp_no_such_engine", "dask")
