@@ -40,9 +40,9 @@ DEBIAN_JDK = Path("/usr/lib/jvm/java-17-openjdk-amd64")
 
 def _java_home() -> None:
     """Spark needs a Java runtime; the machine image has Debian's JDK 17."""
+    if not os.environ.get("JAVA_HOME") and DEBIAN_JDK.is_dir():
+        os.environ["JAVA_HOME"] = str(DEBIAN_JDK)
     if os.environ.get("JAVA_HOME") or shutil.which("java"):
-        if not os.environ.get("JAVA_HOME") and DEBIAN_JDK.is_dir():
-            os.environ["JAVA_HOME"] = str(DEBIAN_JDK)
         return
     reason = "no Java runtime (apt-get install -y openjdk-17-jre-headless)"
     if os.environ.get(REQUIRE_ENV) == "1":
