@@ -106,9 +106,9 @@ def open_page(
     ``selectors`` are counted in the loaded page (``("svg",)`` counts the SVG elements);
     ``screenshot``, when given, receives a PNG of the page.
     """
+    executable = require_browser()  # first: skips with the reason when playwright is absent
     from playwright.sync_api import sync_playwright
 
-    executable = require_browser()
     errors: list[str] = []
     with (
         tempfile.TemporaryDirectory(prefix="labinterp-chromium-") as profile,

@@ -142,13 +142,17 @@ def test_the_docs_show_bash_commands() -> None:
     assert len(BASH_COMMANDS) >= 8
 
 
+# A reader's own files: panels, packs, and the tables `labinterp batch` reads and writes.
+_READERS_FILES = (".json", ".yaml", ".yml", ".csv", ".parquet", ".jsonl")
+
+
 @pytest.mark.parametrize(
     ("page", "words"), BASH_COMMANDS, ids=[" ".join(w) for _, w in BASH_COMMANDS]
 )
 def test_bash_commands_are_valid(page: str, words: list[str]) -> None:
     """A command whose files exist runs with status 0; one that names a reader's own file
     (`panel.json`, `my_pack.yaml`) has its command and options checked against `--help`."""
-    files = [w for w in words[1:] if w.endswith((".json", ".yaml", ".yml"))]
+    files = [w for w in words[1:] if w.endswith(_READERS_FILES)]
     if all((ROOT / f).is_file() for f in files):
         hook.run_command(shlex.join(words))
         return

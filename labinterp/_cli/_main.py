@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from labinterp._cli import _interpret, _reference
+from labinterp._cli import _batch, _interpret, _reference
 from labinterp._cli._io import complain, discard_stdout, error_json, write_out
 from labinterp._errors import LabinterpError
 from labinterp.playground._command import add_playground_command, run_playground_command
@@ -25,6 +25,7 @@ _EPILOG = """examples:
   labinterp interpret examples/iron_deficiency_panel.json
   labinterp interpret ferritin="12 ng/mL" tsat=9% hb="10.2 g/dL" sex=female age=40
   labinterp interpret - --format json < panel.json
+  labinterp batch labs.csv -o results.parquet --units mcv=fL
   labinterp analytes
   labinterp pack diff default who_2020_ferritin cases.jsonl"""
 
@@ -124,6 +125,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--check", metavar="FILE", help="exit 1 if the schema FILE is out of date")
 
+    _batch.add_batch_command(sub)
     add_playground_command(sub)
 
     r = sub.add_parser(
@@ -156,6 +158,7 @@ _Command = Callable[[argparse.Namespace], "str | tuple[int, str]"]
 _COMMANDS: dict[str, _Command] = {
     "interpret": _interpret.run_interpret,
     "normalize": _interpret.run_normalize,
+    "batch": _batch.run_batch,
     "analytes": _reference.run_analytes,
     "packs": _packs_deprecated,
     "schema": _reference.run_schema,
