@@ -24,6 +24,7 @@ from labinterp._analyte_types import (
     loinc_check_digit_ok,
     name_key,
 )
+from labinterp._cache import cached_build
 from labinterp._errors import UnknownAnalyteError, shorten
 
 if TYPE_CHECKING:
@@ -179,9 +180,10 @@ def _fill() -> None:
     """Read the catalog file into the tables; called with the lock held."""
     global _loaded
     # Imported only now: its models and the file cost about 30 ms, once.
-    from labinterp._catalog import load_catalog
+    from labinterp._catalog import Catalog, load_catalog
 
-    catalog = load_catalog()
+    # Checked once and then stored (see labinterp._cache): later processes skip the checks.
+    catalog = cached_build("catalog", load_catalog, Catalog)
     aliases = {alias: a.id for a in catalog.analytes for alias in a.aliases}
     aliases.update({a.id: a.id for a in catalog.analytes})
     # Names and refusals first, the analytes last: a reader that finds an analyte by id finds
