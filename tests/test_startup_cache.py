@@ -4,7 +4,11 @@ it is current, equals what validation builds, and anything wrong with it means b
 
 from __future__ import annotations
 
+import json
+import os
 import pickle
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -179,3 +183,77 @@ def test_constants_built_without_validation_equal_validated_ones() -> None:
         assert built == When()
         assert repr(built) == repr(When())
         assert built.model_fields_set == When().model_fields_set
+
+
+# What ``labinterp interpret`` loads in a fresh process, once the cache holds the catalog and
+# the default pack: none of the modules of other commands, and no pydantic validator at all
+# (building the first one costs more than everything else the command does).
+_INTERPRET_PROBE = """
+import contextlib, io, json, sys
+import pydantic
+from labinterp._cli import main
+
+with contextlib.redirect_stdout(io.StringIO()) as out:
+    status = main(["interpret", sys.argv[1]])
+
+def subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from subclasses(sub)
+
+built = sorted(
+    f"{cls.__module__}.{cls.__qualname__}"
+    for cls in subclasses(pydantic.BaseModel)
+    if cls.__module__.startswith("labinterp") and cls.__pydantic_complete__
+)
+print(json.dumps({"status": status, "out": out.getvalue(), "modules": sorted(sys.modules),
+                  "built": built}))
+"""
+
+_NOT_FOR_INTERPRET = (
+    "labinterp.fhir",
+    "labinterp._fhir",
+    "labinterp.frame",
+    "labinterp._columnar",
+    "labinterp.playground._build",
+    "labinterp.testing",
+    "labinterp._catalog",
+    "labinterp._review",
+    "labinterp._interpretation_json",
+    "jsonschema",
+    "pint",
+    "numpy",
+    "zipfile",
+    "tarfile",
+    "subprocess",
+)
+
+
+def _run_interpret_probe(cache: Path) -> dict[str, Any]:
+    panel = Path(__file__).resolve().parents[1] / "examples" / "iron_deficiency_panel.json"
+    env = {**os.environ, "LABINTERP_CACHE_DIR": str(cache)}
+    env.pop("LABINTERP_NO_CACHE", None)
+    done = subprocess.run(
+        [sys.executable, "-c", _INTERPRET_PROBE, str(panel)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=120,
+    )
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def test_interpret_loads_only_what_it_needs(tmp_path: Path) -> None:
+    first = _run_interpret_probe(tmp_path)  # fills the cache
+    again = _run_interpret_probe(tmp_path)
+    assert first["status"] == again["status"] == 0
+    assert again["out"] == first["out"]
+    assert "consistent with iron deficiency" in again["out"].lower()
+    loaded = [m for m in again["modules"] if m.startswith(_NOT_FOR_INTERPRET)]
+    assert loaded == []
+    assert again["built"] == []
+    # Without the cache the same command validates (and so builds validators): the probe
+    # would see it.
+    assert first["built"] != []
