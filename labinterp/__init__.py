@@ -7,6 +7,8 @@ each with a trace of why. It is for teaching and research; it does not diagnose 
 not advise treatment.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from labinterp._analytes import (
     ANALYTES,
     Analyte,
@@ -66,10 +68,37 @@ from labinterp._packs import (
     pack_json_schema,
 )
 from labinterp._panel import Comparator, Measurement, Panel, ReferenceInterval, Sex
-from labinterp._render import render_panel_text, render_text
 from labinterp._rules import CriterionResult, CutoffUsed, GreyZoneResult, Outcome
 from labinterp._units import REL_TOL, Dimension, known_units, normalize_unit
 from labinterp._version import __version__ as __version__  # re-exported
+
+# The package labinterp.render holds the renderers; its render() is reached as
+# labinterp.render.render (a top-level function of the same name would hide the package).
+from labinterp.render import (
+    render_html,
+    render_markdown,
+    render_panel_text,
+    render_text,
+)
+
+if TYPE_CHECKING:
+    from labinterp.frame import FrameResult as FrameResult
+    from labinterp.frame import interpret_frame as interpret_frame
+    from labinterp.frame import panels_from_long as panels_from_long
+
+# Whole tables need pandas and numpy (the ``frame`` extra); ``import labinterp`` must not load
+# them, so these names are looked up in labinterp.frame on first use. They stay out of
+# __all__: a star import would otherwise import pandas.
+_FRAME_NAMES = frozenset({"FrameResult", "interpret_frame", "panels_from_long"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FRAME_NAMES:
+        from labinterp import frame
+
+        return getattr(frame, name)
+    raise AttributeError(f"module 'labinterp' has no attribute {name!r}")
+
 
 __all__ = [
     "ANALYTES",
@@ -134,6 +163,8 @@ __all__ = [
     "load_pack",
     "normalize_unit",
     "pack_json_schema",
+    "render_html",
+    "render_markdown",
     "render_panel_text",
     "render_text",
     "resolve_analyte_id",

@@ -23,6 +23,7 @@ from labinterp._findings import (
     PatternFinding,
     Status,
 )
+from labinterp._messages import ENGLISH
 from labinterp._packs import Pack, check_pack, checked_when_loaded, default_pack, load_pack
 from labinterp._panel import Measurement, Panel, fast_construct
 from labinterp._rules import (
@@ -45,19 +46,21 @@ from labinterp._rules import (
 )
 from labinterp._units import with_unit
 
-__all__ = ["interpret"]
+__all__ = ["compiled_rules", "interpret", "resolve_pack"]
 
 _STATUS: Mapping[Outcome, Status] = {
     Outcome.HELD: "consistent",
     Outcome.FAILED: "not_consistent",
     Outcome.UNDECIDED: "indeterminate",
 }
+# How an undecided label names missing context: "cannot be decided without the pregnancy
+# status" reads as a sentence.
 _CONTEXT_WORDS = {
-    "sex": "sex",
-    "pregnant": "whether the person is pregnant",
+    "sex": "the sex",
+    "pregnant": "the pregnancy status",
     "trimester": "the trimester",
-    "age": "age",
-    "inflammation": "whether inflammation is present",
+    "age": "the age",
+    "inflammation": "the inflammation status",
 }
 
 
@@ -114,6 +117,17 @@ class _CompiledCache:
 
 
 _COMPILED = _CompiledCache()
+
+
+def compiled_rules(pack: Pack) -> CompiledPack:
+    """The pack's compiled rules, from the same bounded memo as :func:`interpret` (checked
+    once); for evaluators that walk the rules themselves, such as ``_columnar``."""
+    return _COMPILED.get(pack).rules
+
+
+def resolve_pack(pack: Pack | str | Path | None) -> Pack:
+    """The Pack that :func:`interpret` uses for its ``pack`` argument."""
+    return _resolve_pack(pack)
 
 
 def _resolve_pack(pack: Pack | str | Path | None) -> Pack:
@@ -297,8 +311,19 @@ def _unsettled(results: Sequence[CriterionResult]) -> tuple[str, str | None]:
                 continue
             first = first or leaf.reason
             if leaf.observed is not None and not leaf.missing_analytes and not leaf.missing_context:
-                unsettled.append(f"{leaf.rule}: {leaf.reason}")
+                unsettled.append(f"{_readable_rule(leaf)}: {leaf.reason}")
     return "; ".join(unsettled), first
+
+
+def _readable_rule(leaf: CriterionResult) -> str:
+    """A leaf's rule with the test's display name, never its id ("transferrin saturation <
+    15 %"); a cut-off chosen by context is named as such."""
+    if leaf.analyte is None:
+        return leaf.rule
+    name = ANALYTES[leaf.analyte].display_name
+    if len(leaf.cutoffs) == 1:
+        return leaf.cutoffs[0].rule.replace(leaf.analyte, name, 1)
+    return f"{name} (cut-off chosen by context)"
 
 
 def _why_undecided(trace: PatternTrace) -> str:
@@ -389,15 +414,15 @@ def _classification(
     analytes = tuple(dict.fromkeys(a for f in undecided for a in f.missing_analytes))
     context = tuple(dict.fromkeys(c for f in undecided for c in f.missing_context))
     if chosen is not None:
-        label = f"{cc.label}: consistent with {cc.class_labels[chosen]}"
+        label = ENGLISH.classification_chosen(cc.label, cc.class_labels[chosen])
     else:
         names = [cc.class_labels[k] for k in possible]
-        between = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+        between = ENGLISH.join_and(names)
         missing = _describe_missing(analytes, context)
         why = (
             f"without {missing}" if missing else _why_undecided(traces[cc.finding_id(possible[0])])
         )
-        label = f"{cc.label}: cannot be decided between {between} {why}"
+        label = ENGLISH.classification_undecided(cc.label, between, why)
     return ClassificationFinding(
         id=cc.id,
         name=cc.label,

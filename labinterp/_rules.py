@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from labinterp._analytes import ANALYTES
+from labinterp._messages import ENGLISH
 from labinterp._packs import (
     AllOf,
     AnyOf,
@@ -249,22 +250,16 @@ class CompiledPattern:
     def __post_init__(self) -> None:
         # Educational wording, fixed per pattern: "consistent with", never a diagnosis. An
         # alert says that prompt assessment is worth considering; it names no disease.
+        # The words come from the message catalog, so renderers and labels agree.
+        statuses = ("consistent", "not_consistent", "indeterminate")
         if self.kind == "note":
-            labels = {
-                "consistent": f"note applies: {self.label}",
-                "not_consistent": f"note does not apply: {self.label}",
-                "indeterminate": f"note on {self.label}",
-            }
+            labels = {s: ENGLISH.note_label(s, self.label) for s in statuses}
         elif self.kind == "alert":
-            labels = {
-                "consistent": f"alert: {self.label}",
-                "not_consistent": f"no alert: {self.label}",
-                "indeterminate": f"alert on {self.label}",
-            }
+            labels = {s: ENGLISH.alert_label(s, self.label) for s in statuses}
         else:
             labels = {
-                "consistent": f"consistent with {self.label}",
-                "not_consistent": f"not consistent with {self.label}",
+                "consistent": ENGLISH.consistent_with(self.label),
+                "not_consistent": ENGLISH.not_supported(self.label),
                 "indeterminate": self.label,
             }
         object.__setattr__(self, "labels", labels)
@@ -275,7 +270,7 @@ class CompiledPattern:
 
     def undecided_label(self, why: str) -> str:
         """The label when undecided; ``why`` is "without ..." or "from these results ..."."""
-        return f"{self.labels['indeterminate']} cannot be decided {why}"
+        return ENGLISH.cannot_be_decided(self.labels["indeterminate"], why)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1096,6 +1096,10 @@ def _interpret(args: tuple[Any, Any], work: Path) -> object:
     panel, pack = args
     result = interpret(panel, pack=_pack_argument(pack, work))
     labinterp.render_text(result)  # the traces are built on first access: build them
+    # Every other format and audience reads the same findings; none may fail on any of them.
+    labinterp.render_markdown(result, audience="learner")
+    labinterp.render_html(result)
+    labinterp.render.render(result, format="text", brief=True, width=40)
     return result.to_json()
 
 
@@ -1421,6 +1425,8 @@ FUZZED_FUNCTIONS: dict[str, tuple[str, ...]] = {
     "resolve_analyte_id": ("get_analyte", "Measurement.parse"),
     "normalize_unit": ("normalize_unit",),
     "render_text": ("interpret", "metamorphic"),
+    "render_markdown": ("interpret",),
+    "render_html": ("interpret",),
     "render_panel_text": ("Panel.from_mapping", "metamorphic"),
 }
 #: Public functions with no input from a caller (or only objects labinterp built itself).

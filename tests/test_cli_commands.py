@@ -122,22 +122,29 @@ def test_text_errors_stay_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert "'sex'" in err
 
 
-@pytest.mark.parametrize("fmt", ["markdown", "html"])
-def test_formats_not_yet_rendered_say_so(capsys: pytest.CaptureFixture[str], fmt: str) -> None:
+@pytest.mark.parametrize(("fmt", "start"), [("markdown", "## "), ("html", "<section")])
+def test_markdown_and_html_are_rendered(
+    capsys: pytest.CaptureFixture[str], fmt: str, start: str
+) -> None:
     code, out, err = run_cli(capsys, "interpret", str(EXAMPLE_PANEL), "--format", fmt)
-    assert code == 2
-    assert out == ""
-    assert "not available yet" in err
+    assert (code, err) == (0, "")
+    assert out.lstrip().startswith(start)
+    assert "iron deficiency" in out
 
 
 def test_render_goes_through_one_function() -> None:
+    from labinterp.render import render
+
     result = labinterp.interpret(json.loads(EXAMPLE_PANEL.read_text(encoding="utf-8")))
-    assert _render(result, "text", "learner", False, 80) == labinterp.render_text(result)
+    text = render(result, audience="learner", width=80)
+    assert _render(result, "text", "learner", False, 80) == text + (
+        "" if text.endswith("\n") else "\n"
+    )
     assert json.loads(_render(result, "json", "clinician", True, None)) == json.loads(
         result.to_json()
     )
-    with pytest.raises(labinterp.LabinterpError):
-        _render(result, "html", "clinician", False, 80)
+    html = _render(result, "html", "clinician", False, 80)
+    assert html.strip() == render(result, format="html").strip()
 
 
 @pytest.mark.parametrize("audience", ["learner", "clinician"])

@@ -136,9 +136,11 @@ def test_the_text_report_puts_alerts_first(pack: Pack) -> None:
     assert lines[4] == "      Back pain with a red-flag symptom (test wording)."
     # Both alerts hold (hemoglobin 10 g/dL is below the female interval), in pack order.
     assert lines[5] == "  [!] alert: hemoglobin below its interval (test)"
-    assert "prompt medical assessment is worth considering" in lines[6]
-    assert "not a diagnosis" in lines[6]
-    assert lines[8] == "Patterns"
+    # The block ends with what an alert means, before the context and the summary.
+    block = " ".join(" ".join(lines[6 : lines.index("Context used")]).split())
+    assert "prompt medical assessment is worth considering" in block
+    assert "not a diagnosis" in block
+    assert lines.index("Context used") < lines.index("Summary")
     brief = labinterp.render_text(result, verbose=False)
     assert brief.splitlines()[2] == "ALERT"
 

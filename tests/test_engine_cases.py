@@ -155,7 +155,7 @@ SHARED: list[Case] = [
         "indeterminate",
         missing_analytes=(),
         missing_context=("pregnant",),
-        label_has=("whether the person is pregnant",),
+        label_has=("the pregnancy status",),
     ),
     Case(
         "hb_t2_10.7",

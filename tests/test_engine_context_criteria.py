@@ -198,7 +198,8 @@ def test_context_mixes_three_valued_and_two_valued_fields(
     assert found.criteria.rule == "context(age >= 65 y, medications: metformin)"
     if expected == "indeterminate":
         assert (
-            found.label == "note on older person on metformin (test) cannot be decided without age"
+            found.label
+            == "note on older person on metformin (test) cannot be decided without the age"
         )
         assert "age not given" in (found.criteria.reason or "")
 
@@ -260,9 +261,10 @@ def test_reprs_read_as_the_rule(pack: Pack) -> None:
 
 
 def test_the_text_report_shows_the_context_used(pack: Pack) -> None:
-    text = labinterp.render_text(_run(pack, diet="vegetarian"))
-    assert "context(diet: vegan): diet: vegan not reported -> does not hold" in text
-    assert "missing(crp): C-reactive protein was not measured -> holds" in text
+    text = labinterp.render_text(_run(pack, diet="vegetarian"), width=200)
+    assert "[-] context: diet: vegan: does not hold" in text
+    assert "here: diet: vegan not reported" in text
+    assert "[+] C-reactive protein not measured: holds" in text
 
 
 # --- pack checks --------------------------------------------------------------------------------

@@ -187,10 +187,15 @@ def test_a_pattern_that_refers_to_a_zoned_one_follows_its_status(pack: Pack) -> 
 
 def test_the_text_report_shows_each_zone(pack: Pack) -> None:
     result = labinterp.interpret(adult(**CRITERIA["held"], **ZONE["held"]), pack=pack)
-    text = labinterp.render_text(result)
-    assert f"[?] low ferritin (test) cannot be decided from these results: {KIDNEY_REASON}" in text
-    assert f"grey zone (holds): {KIDNEY_REASON} (source: KDIGO Clinical Practice" in text
-    assert "context(conditions: chronic_kidney_disease): conditions reported: " in text
+    text = labinterp.render_text(result, width=400)
+    assert (
+        f"[?] low ferritin (test): cannot be decided\n      why: from these results: "
+        f"{KIDNEY_REASON}\n"
+    ) in text
+    assert f"[+] grey zone: {KIDNEY_REASON}: holds\n" in text
+    assert "source: KDIGO Clinical Practice" in text
+    assert "[+] context: conditions: chronic kidney disease: holds" in text
+    assert "here: conditions reported: chronic kidney disease" in text
 
 
 def test_grey_zones_are_in_the_json(pack: Pack) -> None:

@@ -92,4 +92,4 @@ def test_age_bands(pack: labinterp.Pack, age: float | None, esr: str, expected: 
     assert found.status == expected
     if expected == "indeterminate":
         assert found.missing_context == ("age",)
-        assert "without age" in found.label
+        assert "without the age" in found.label

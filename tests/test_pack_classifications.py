@@ -147,17 +147,22 @@ def test_an_unknown_classification_is_refused_with_a_suggestion() -> None:
 def test_the_text_report_shows_a_classification_as_one_line() -> None:
     text = labinterp.render_text(classify(**IRON), verbose=False)
     lines = text.splitlines()
-    assert "[+] anemia type: consistent with iron deficiency anemia" in lines
+    assert "  [+] anemia type: consistent with iron deficiency anemia" in lines
     # The classes are summarised by that line, not listed among the patterns.
     assert not any("consistent with no anemia" in line for line in lines)
-    assert lines.index("Classifications") < lines.index("Patterns")
+    # A classification leads the summary.
+    assert lines.index("Summary") + 1 == lines.index(
+        "  [+] anemia type: consistent with iron deficiency anemia"
+    )
 
 
 def test_the_text_report_shows_an_undecided_classification_with_its_classes() -> None:
     text = labinterp.render_text(classify(ferritin="12 ug/L", tsat="9 %"))
     assert (
-        "[?] anemia type: cannot be decided between no anemia and iron deficiency anemia "
-        "without hemoglobin\n        results that would settle it: hemoglobin"
+        "  [?] anemia type: cannot be decided\n"
+        "      why: between no anemia and iron deficiency anemia without hemoglobin\n"
+        "      what to test next:\n"
+        "        - hemoglobin (source: "
     ) in text
 
 

@@ -9,6 +9,7 @@ import pytest
 
 import labinterp
 from labinterp.playground import bridge
+from labinterp.render import render
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +65,19 @@ def test_json_output_is_the_json_contract() -> None:
     panel = {"ferritin": "8 ug/L", "tsat": "9 %"}
     answer = ask(panel=panel, format="json")
     assert answer["output"] == labinterp.interpret(panel).to_json()
+
+
+def test_html_output_is_the_librarys_html_rendering() -> None:
+    panel = {"ferritin": "8 ug/L"}
+    for audience in ("learner", "clinician"):
+        answer = ask(panel=panel, format="html", audience=audience)
+        expected = render(labinterp.interpret(panel), format="html", audience=audience)
+        assert answer["output"] == expected
+
+
+def test_an_unknown_format_or_audience_is_refused() -> None:
+    assert ask(panel={}, format="pdf")["error"]["field"] == "format"
+    assert ask(panel={}, audience="patient")["error"]["field"] == "audience"
 
 
 def test_html_output_is_escaped_markup() -> None:

@@ -16,7 +16,7 @@ from labinterp._errors import LabinterpError, PanelError, shorten
 from labinterp._findings import Interpretation
 from labinterp._packs import load_pack
 from labinterp._panel import Panel, read_panel_json
-from labinterp._render import render_panel_text, render_text
+from labinterp._render import render_panel_text
 
 __all__ = ["FORMATS", "run_interpret", "run_normalize"]
 
@@ -34,23 +34,20 @@ def _render(
     audience: Audience,
     brief: bool,
     width: int | None,
+    reasoning: bool = False,
 ) -> str:
-    """Every rendering the command line prints goes through here.
+    """Every rendering the command line prints goes through here: one call to the renderers."""
+    from labinterp.render import render  # the renderers load only for a command that prints
 
-    The one place that will call ``labinterp.render.render`` when that exists; until then
-    text and JSON only (one voice for both audiences, no wrapping to ``width``).
-    """
-    del audience, width  # taken by the renderer to come; the current text has one voice
-    if fmt == "json":
-        return interpretation.to_json() + "\n"
-    if fmt == "text":
-        return render_text(interpretation, verbose=not brief)
-    raise LabinterpError(
-        f"--format {fmt}: the {fmt} rendering is not available yet; use text or json",
-        field="format",
-        value=fmt,
-        expected="text or json",
+    out = render(
+        interpretation,
+        format=fmt,
+        audience=audience,
+        brief=brief,
+        reasoning=reasoning,
+        width=width,
     )
+    return out if out.endswith("\n") else out + "\n"
 
 
 def _width() -> int:
@@ -174,7 +171,9 @@ def run_interpret(args: argparse.Namespace) -> str:
     if args.format != "json" and _has_nothing_to_interpret(panel):
         return _nothing_to_interpret(panel)
     result = interpret(panel, pack=pack)
-    return _render(result, args.format, args.audience, args.brief, _width())
+    return _render(
+        result, args.format, args.audience, args.brief, _width(), reasoning=args.reasoning
+    )
 
 
 def run_normalize(args: argparse.Namespace) -> str:

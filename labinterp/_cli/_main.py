@@ -30,7 +30,7 @@ _EPILOG = """examples:
 
 
 def _version() -> str:
-    from labinterp import __version__
+    from labinterp._version import __version__
 
     return f"labinterp {__version__}"
 
@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=_version())
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser(
         "interpret",
@@ -63,7 +63,16 @@ def _parser() -> argparse.ArgumentParser:
     _add_pack_options(p)
     p.add_argument("--format", choices=_interpret.FORMATS, default="text")
     p.add_argument("--audience", choices=("learner", "clinician"), default="clinician")
-    p.add_argument("--brief", action="store_true", help="the summary only, no reasoning")
+    detail = p.add_mutually_exclusive_group()
+    detail.add_argument(
+        "--brief", action="store_true", help="the summary only (no results table, no reasoning)"
+    )
+    detail.add_argument(
+        "--reasoning",
+        "--full",
+        action="store_true",
+        help="add every pattern's reasoning: each criterion, cut-off, source and margin",
+    )
     p.add_argument(
         "--ignore-unknown",
         action="store_true",
@@ -80,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--format", choices=("text", "json"), default="text")
 
     pk = sub.add_parser("pack", help="list, show, validate or compare threshold packs")
-    pack_sub = pk.add_subparsers(dest="pack_command", required=True, metavar="ACTION")
+    pack_sub = pk.add_subparsers(dest="pack_command", required=True)
     pack_sub.add_parser("list", help="list the bundled packs")
     show = pack_sub.add_parser("show", help="summarise a pack (or print it as YAML)")
     show.add_argument("name", help=_PACK_HELP)

@@ -9,7 +9,6 @@ own message, field and suggestion), never as an exception crossing into JavaScri
 
 from __future__ import annotations
 
-import html
 import json
 import math
 import tempfile
@@ -20,10 +19,11 @@ from labinterp._analytes import ANALYTES
 from labinterp._context import CONTEXT_VOCABULARIES
 from labinterp._convert import convert
 from labinterp._engine import interpret
-from labinterp._errors import LabinterpError
+from labinterp._errors import InvalidValueError, LabinterpError
+from labinterp._findings import Interpretation
 from labinterp._packs import Pack, bundled_pack_names, load_pack
 from labinterp._panel import Panel
-from labinterp._render import render_text
+from labinterp.render import render
 
 __all__ = ["EXAMPLE_PANELS", "form_spec", "interpret_request"]
 
@@ -70,6 +70,10 @@ EXAMPLE_PANELS: dict[str, dict[str, Any]] = {
         "pregnant": False,
     },
 }
+
+#: What the page may ask for.
+FORMATS = ("html", "text", "markdown", "json")
+AUDIENCES = ("learner", "clinician")
 
 #: The positions a slider has; the value moves in steps of (high - low) / this.
 SLIDER_STEPS = 1000
@@ -177,12 +181,22 @@ def _pack_from(request: dict[str, Any]) -> Pack | None:
     return load_pack(str(name)) if name else None
 
 
-def _render(result: Any, fmt: str, audience: str) -> str:
-    if fmt == "json":
-        return str(result.to_json())
-    if fmt == "text":
-        return render_text(result)
-    return f"<pre>{html.escape(render_text(result))}</pre>"
+def _render(result: Interpretation, fmt: str, audience: str) -> str:
+    if fmt not in FORMATS:
+        raise InvalidValueError(
+            f"format: {fmt!r} is not a format; use one of {', '.join(FORMATS)}",
+            field="format",
+            value=fmt,
+            expected=" or ".join(FORMATS),
+        )
+    if audience not in AUDIENCES:
+        raise InvalidValueError(
+            f"audience: {audience!r} is not an audience; use learner or clinician",
+            field="audience",
+            value=audience,
+            expected="learner or clinician",
+        )
+    return render(result, format=fmt, audience=audience)  # type: ignore[arg-type]
 
 
 def interpret_request(request_json: str) -> str:
@@ -196,7 +210,8 @@ def interpret_request(request_json: str) -> str:
         pack = _pack_from(request)
         panel = Panel.from_mapping(request.get("panel") or {})
         result = interpret(panel, pack=pack)
-        output = _render(result, str(request.get("format", "html")), str(request.get("audience")))
+        fmt = str(request.get("format") or "html")
+        output = _render(result, fmt, str(request.get("audience") or "learner"))
         return json.dumps({"ok": True, "output": output, "statuses": result.statuses()})
     except LabinterpError as exc:
         return json.dumps({"ok": False, "error": _error(exc)})

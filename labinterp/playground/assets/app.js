@@ -91,6 +91,8 @@ function analyteRow(analyte) {
     slider.step = stepSize;
   };
   setRange();
+  // An empty value leaves the slider at its low end rather than at a made-up middle.
+  slider.value = slider.min;
   unit.addEventListener("change", () => { setRange(); schedule(); });
   value.addEventListener("input", () => {
     const number = Number(value.value);

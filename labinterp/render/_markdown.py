@@ -1,0 +1,137 @@
+"""GitHub-flavoured Markdown: the view as headings, lists and tables, readable raw.
+
+Every text that comes from a pack or a panel is escaped, so a display name cannot start a
+link, a table cell or an HTML tag.
+"""
+
+from __future__ import annotations
+
+import re
+
+from labinterp.render._view import PatternView, Step, SummaryItem, View, tests_by_source
+
+__all__ = ["escape_markdown", "layout_markdown"]
+
+_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+_LINE_START = re.compile(r"^([>+\-=]|\d+[.)])", re.MULTILINE)
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` with Markdown's special characters escaped, on one line."""
+    text = " ".join(text.split())
+    text = _SPECIAL.sub(r"\\\1", text)
+    text = _TAG_START.sub("&lt;", text)
+    return _LINE_START.sub(r"\\\1", text)
+
+
+def _mark(mark: str) -> str:
+    return f"`{mark}`"
+
+
+def _summary_item(lines: list[str], item: SummaryItem, view: View) -> None:
+    m = view.messages
+    lines.append(f"- {_mark(item.mark)} **{escape_markdown(item.headline)}**")
+    if item.why:
+        lines.append(f"  - {escape_markdown(m.format('why: {why}', why=item.why))}")
+    for note in item.notes:
+        lines.append(f"  - {escape_markdown(m.format('note: {note}', note=note))}")
+    if item.next_tests:
+        lines.append(f"  - {escape_markdown(m.gettext('what to test next:'))}")
+        for names, source in tests_by_source(item.next_tests):
+            text = m.format("{tests} (source: {source})", tests=", ".join(names), source=source)
+            lines.append(f"    - {escape_markdown(text)}")
+
+
+def _step(lines: list[str], step: Step) -> None:
+    pad = "  " * (step.depth - 1)
+    text = escape_markdown(step.text)
+    if step.outcome:
+        text += f": **{escape_markdown(step.outcome)}**"
+    lines.append(f"{pad}- {_mark(step.mark)} {text}")
+    for detail in step.details:
+        if detail:
+            lines.append(f"{pad}  - {escape_markdown(detail)}")
+
+
+def _pattern(lines: list[str], pattern: PatternView, view: View) -> None:
+    lines += ["", f"#### {_mark(pattern.mark)} {escape_markdown(pattern.headline)}", ""]
+    if pattern.description and view.audience == "learner":
+        lines += [escape_markdown(pattern.description), ""]
+    for step in pattern.steps:
+        _step(lines, step)
+    for note in pattern.notes:
+        lines.append(f"- {escape_markdown(view.messages.format('note: {note}', note=note))}")
+    for source in pattern.sources:
+        text = view.messages.format("source: {source}", source=source)
+        lines.append(f"- {escape_markdown(text)}")
+
+
+def _results(lines: list[str], view: View) -> None:
+    m = view.messages
+    clinician = view.audience == "clinician"
+    header = [m.gettext("Test"), m.gettext("Value"), m.gettext("Reference interval")]
+    header.append(m.gettext("Result"))
+    if clinician:
+        header += [m.gettext("Source"), "LOINC"]
+    lines += [
+        "",
+        f"### {escape_markdown(m.gettext('Results against reference intervals'))}",
+        "",
+    ]
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "---|" * len(header))
+    for row in view.results:
+        flag = row.flag + (f" ({row.code})" if row.code and clinician else "")
+        cells = [row.name, row.value, row.interval, flag]
+        if clinician:
+            cells += [row.source, row.loinc]
+        lines.append("| " + " | ".join(escape_markdown(c) for c in cells) + " |")
+
+
+def layout_markdown(view: View) -> str:
+    m = view.messages
+    lines = [f"## {escape_markdown(view.title)}"]
+    if view.alerts:
+        lines += ["", f"> **{escape_markdown(m.gettext('ALERT'))}**", ">"]
+        for item in view.alerts:
+            lines.append(f"> - {_mark(item.mark)} **{escape_markdown(item.headline)}**")
+            if item.why:
+                lines.append(f">   {escape_markdown(item.why)}")
+        lines += [">", f"> {escape_markdown(view.alert_meaning)}"]
+    lines += ["", f"### {escape_markdown(m.gettext('Context used'))}", ""]
+    lines += [f"- **{escape_markdown(c.term)}:** {escape_markdown(c.value)}" for c in view.context]
+    for assumption in view.assumptions:
+        lines.append(f"- {escape_markdown(m.format('assumed: {what}', what=assumption))}")
+    lines += ["", f"### {escape_markdown(m.gettext('Summary'))}", ""]
+    if view.empty_note:
+        lines.append(escape_markdown(view.empty_note))
+    elif not view.summary:
+        text = m.gettext("No pattern is consistent with these results or left undecided.")
+        lines.append(escape_markdown(text))
+    for item in view.summary:
+        _summary_item(lines, item, view)
+    if view.not_supported:
+        text = m.format(
+            "not supported by these results: {names}", names=", ".join(view.not_supported)
+        )
+        lines.append(f"- {_mark('[-]')} {escape_markdown(text)}")
+    if view.reasoning:
+        lines += ["", f"### {escape_markdown(m.gettext('Reasoning per pattern'))}"]
+        for pattern in view.reasoning:
+            _pattern(lines, pattern, view)
+    if view.results:
+        _results(lines, view)
+    if view.legend:
+        lines += ["", f"### {escape_markdown(m.gettext('Legend'))}", ""]
+        lines += [f"| {m.gettext('Symbol')} | {m.gettext('Meaning')} |", "|---|---|"]
+        lines += [f"| {_mark(s)} | {escape_markdown(meaning)} |" for s, meaning in view.legend]
+    if view.glossary:
+        lines += ["", f"### {escape_markdown(m.gettext('Glossary'))}", ""]
+        lines += [
+            f"- **{escape_markdown(term)}:** {escape_markdown(meaning)}"
+            for term, meaning in view.glossary
+        ]
+    lines += ["", f"### {escape_markdown(m.gettext('Disclaimer'))}", ""]
+    lines.append(f"_{escape_markdown(view.disclaimer)}_")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,266 @@
+"""interpret_frame on whole tables: invalid rows, row order, pandas/polars/Arrow, chunks, the
+empty table, explain, the lazy import and the missing extra."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+
+import labinterp
+from labinterp import LabinterpError, PanelError, interpret
+from labinterp.frame import FrameResult, MissingExtraError, interpret_frame
+
+
+def _rows() -> Any:
+    return pd.DataFrame(
+        {
+            "patient": ["a", "b", "c", "d", "e", "f"],
+            "ferritin": [8.0, 250.0, 5_000_000.0, 20.0, None, 30.0],
+            "ferritin_unit": ["ng/mL", "ug/L", "ng/mL", "furlongs", None, "pmol/L"],
+            "Hb": ["10.1 g/dL", "<7 g/dL", "13 g/dL", "12", "banana", "11.5 g/dL"],
+            "sex": ["female", "male", "female", None, "female", "male"],
+            "age": [34, 61, None, 45, 20, 70],
+        },
+        index=[10, 11, 12, 13, 14, 15],
+    )
+
+
+def test_bad_rows_are_kept_with_their_reason_and_counted() -> None:
+    result = interpret_frame(_rows())
+    out = result.frame
+    assert list(out.index) == [10, 11, 12, 13, 14, 15]  # the input's index, in its order
+    reasons = out["invalid"].tolist()
+    assert reasons[0] is None
+    assert reasons[1] is None
+    assert reasons[5] is None
+    assert "outside what a living patient can have" in reasons[2]  # plausibility guard
+    assert "unknown unit 'furlongs'" in reasons[3]
+    assert "cannot read" in reasons[4] or "banana" in reasons[4]
+    assert result.invalid_count == 3
+    assert out["anemia"].isna().tolist() == [False, False, True, True, True, False]
+    assert out["ferritin_flag"].isna().tolist() == [False, False, True, True, True, False]
+
+
+def test_each_reason_is_what_interpret_says() -> None:
+    result = interpret_frame(_rows())
+    for row in (2, 3, 4):
+        with pytest.raises(LabinterpError) as caught:
+            interpret(result.panel(row))
+        assert result.frame["invalid"].iloc[row] == str(caught.value)
+        with pytest.raises(LabinterpError):
+            result.explain(row)
+
+
+def test_statuses_are_categorical_and_flags_use_the_flag_names() -> None:
+    out = interpret_frame(_rows()).frame
+    assert list(out["anemia"].cat.categories) == [
+        "not_consistent",
+        "indeterminate",
+        "consistent",
+    ]
+    assert out["anemia"].iloc[0] == "consistent"
+    assert out["hemoglobin_flag"].iloc[1] == "low, possibly critically low"  # <7 g/dL straddles 6.5
+    assert out["ferritin_flag"].iloc[0] == "low"
+
+
+def test_explain_gives_the_interpretation_of_the_row() -> None:
+    result = interpret_frame(_rows(), explain=True)
+    assert result.interpretations is not None
+    expected = interpret({"ferritin": "8 ng/mL", "Hb": "10.1 g/dL", "sex": "female", "age": 34})
+    assert result.explain(0) == expected
+    assert result.interpretations[0] == expected
+    assert result.interpretations[2] is None  # an invalid row has none
+    assert result.explain(-1) == result.interpretations[5]
+    with pytest.raises(PanelError, match="row position"):
+        result.explain(6)
+
+
+def test_rows_keep_their_order_when_shuffled() -> None:
+    frame = _rows()
+    forward = interpret_frame(frame).frame
+    shuffled = frame.sample(frac=1.0, random_state=3)
+    backward = interpret_frame(shuffled).frame
+    pd.testing.assert_frame_equal(backward.loc[forward.index], forward)
+    assert list(backward.index) == list(shuffled.index)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5, 7, 1000])
+def test_chunk_boundaries_do_not_change_results(chunk: int) -> None:
+    frame = pd.concat([_rows()] * 7, ignore_index=True)
+    whole = interpret_frame(frame, chunk_size=100_000)
+    pieces = interpret_frame(frame, chunk_size=chunk)
+    pd.testing.assert_frame_equal(pieces.frame, whole.frame)
+    assert pieces.invalid_count == whole.invalid_count == 21
+
+
+def test_polars_in_polars_out() -> None:
+    frame = _rows()
+    want = interpret_frame(frame).frame.reset_index(drop=True)
+    got = interpret_frame(pl.from_pandas(frame))
+    assert isinstance(got.frame, pl.DataFrame)
+    assert got.frame.schema["anemia"] == pl.Enum(["not_consistent", "indeterminate", "consistent"])
+    assert got.frame["anemia"].to_list() == [
+        None if pd.isna(v) else v for v in want["anemia"].tolist()
+    ]
+    assert got.frame["invalid"].to_list() == want["invalid"].tolist()
+    assert got.invalid_count == 3
+
+
+def test_polars_lists_of_conditions() -> None:
+    frame = pl.DataFrame(
+        {
+            "hemoglobin": [11.0, 11.0],
+            "conditions": [["chronic_kidney_disease"], []],
+            "sex": ["female", "female"],
+        }
+    )
+    result = interpret_frame(frame, units={"hemoglobin": "g/dL"})
+    for row in range(2):
+        assert result.frame.row(row, named=True)["esa_guideline_context"] == (
+            result.explain(row).status("esa_guideline_context")
+        )
+    assert result.panel(0)["conditions"] == ["chronic_kidney_disease"]
+
+
+def test_arrow_in_arrow_out() -> None:
+    table = pa.Table.from_pandas(_rows(), preserve_index=False)
+    got = interpret_frame(table)
+    assert isinstance(got.frame, pa.Table)
+    assert got.frame.num_rows == 6
+    assert got.invalid_count == 3
+
+
+def test_empty_frame() -> None:
+    empty = _rows().iloc[0:0]
+    result = interpret_frame(empty)
+    assert len(result.frame) == 0
+    assert result.invalid_count == 0
+    assert "anemia" in result.frame.columns
+    assert "ferritin_flag" in result.frame.columns
+
+
+def test_context_for_every_row_and_columns_by_name() -> None:
+    frame = pd.DataFrame({"HGB": [12.5, 12.5]})
+    female = interpret_frame(
+        frame, columns={"HGB": "hemoglobin"}, units={"HGB": "g/dL"}, context={"sex": "female"}
+    )
+    male = interpret_frame(
+        frame, columns={"HGB": "hemoglobin"}, units={"hemoglobin": "g/dL"}, context={"sex": "male"}
+    )
+    assert female.frame["anemia"].tolist() == ["not_consistent"] * 2
+    assert male.frame["anemia"].tolist() == ["consistent"] * 2
+    assert female.panel(0) == {"hemoglobin": {"value": 12.5, "unit": "g/dL"}, "sex": "female"}
+
+
+def test_contexts_no_patient_can_have_are_invalid_rows() -> None:
+    frame = pd.DataFrame(
+        {
+            "hemoglobin": ["12 g/dL"] * 4,
+            "sex": ["male", "female", "female", "female"],
+            "pregnant": [True, False, True, None],
+            "trimester": [None, 2, 2, None],
+            "conditions": [None, None, "heart_failure", "not_a_condition"],
+        }
+    )
+    result = interpret_frame(frame)
+    reasons = result.frame["invalid"].tolist()
+    assert "pregnant is true but sex is 'male'" in reasons[0]
+    assert "trimester" in reasons[1]
+    assert reasons[2] is None
+    assert "not_a_condition" in reasons[3]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"columns": {"nope": "ferritin"}}, "no column 'nope'"),
+        ({"columns": {"patient": "ferritinn"}}, "ferritin"),
+        ({"units": {"folate": "ng/mL"}}, "names no analyte column"),
+        ({"context": {"colour": "red"}}, "not a context field"),
+        ({"context": {"sex": "female"}}, "both as a column"),
+        ({"chunk_size": 0}, "chunk_size"),
+    ],
+)
+def test_bad_arguments_are_typed_errors(kwargs: dict[str, Any], match: str) -> None:
+    with pytest.raises(LabinterpError, match=match):
+        interpret_frame(_rows(), **kwargs)
+
+
+def test_not_a_table_is_a_typed_error() -> None:
+    with pytest.raises(PanelError, match="expected a pandas or polars DataFrame"):
+        interpret_frame([{"ferritin": "8 ng/mL"}])
+
+
+def test_repeated_column_names_are_refused_and_other_names_read_as_text() -> None:
+    twice = pd.DataFrame([[8.0, 9.0]], columns=["ferritin", "ferritin"])
+    with pytest.raises(PanelError, match="must be unique"):
+        interpret_frame(twice, units={"ferritin": "ug/L"})
+    numbered = pd.DataFrame({0: ["x"], "ferritin": ["8 ng/mL"]})
+    assert interpret_frame(numbered).frame["ferritin_flag"].tolist() == ["low"]
+
+
+def test_empty_polars_frame() -> None:
+    empty = pl.DataFrame({"ferritin": pl.Series([], dtype=pl.Float64)})
+    result = interpret_frame(empty, units={"ferritin": "ug/L"})
+    assert isinstance(result.frame, pl.DataFrame)
+    assert result.frame.height == 0
+    assert result.invalid_count == 0
+
+
+def test_a_derived_index_column_is_refused() -> None:
+    with pytest.raises(PanelError, match="computed by labinterp"):
+        interpret_frame(pd.DataFrame({"mentzer_index": [12.0]}))
+
+
+def test_status_counts() -> None:
+    counts = interpret_frame(_rows()).status_counts()
+    assert sum(counts["anemia"].values()) == 3  # invalid rows are not counted
+
+
+def test_labinterp_exports_interpret_frame_lazily() -> None:
+    assert labinterp.interpret_frame is interpret_frame
+    assert labinterp.FrameResult is FrameResult
+    with pytest.raises(AttributeError, match="no attribute 'interpret_framez'"):
+        _ = labinterp.interpret_framez
+
+
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_import_labinterp_does_not_import_pandas_or_numpy() -> None:
+    done = _python(
+        "import sys, labinterp\n"
+        "heavy = ('pandas', 'numpy', 'polars', 'pyarrow')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+        "labinterp.interpret({'ferritin': '8 ng/mL'})\n"
+        "print(sorted(m for m in ('pandas', 'polars', 'pyarrow') if m in sys.modules))\n"
+    )
+    assert done.returncode == 0, done.stderr
+    # After an interpretation pint may have loaded numpy (it does when numpy is installed);
+    # labinterp itself loads none of them.
+    assert done.stdout.split("\n")[:2] == ["[]", "[]"]
+
+
+def test_frame_without_pandas_names_the_extra() -> None:
+    done = _python(
+        "import sys\n"
+        "sys.modules['pandas'] = None\n"
+        "import labinterp\n"
+        "try:\n"
+        "    labinterp.interpret_frame\n"
+        "except ImportError as exc:\n"
+        "    print(type(exc).__name__, isinstance(exc, labinterp.LabinterpError), exc)\n"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("MissingExtraError True")
+    assert "pip install 'labinterp[frame]'" in done.stdout
+    assert issubclass(MissingExtraError, ImportError)

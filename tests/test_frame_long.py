@@ -1,0 +1,188 @@
+"""panels_from_long: long tables (one row a result) grouped into panels that interpret_frame
+reads; the MIMIC-IV and OMOP presets; transferrin saturation from iron and TIBC."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from labinterp import ANALYTES, LabinterpError, PanelError, interpret
+from labinterp.frame import MIMIC_IV_ITEMS, interpret_frame, panels_from_long
+
+
+def _mimic() -> Any:
+    return pd.DataFrame(
+        {
+            "subject_id": [1, 1, 1, 1, 2, 2, 2],
+            "itemid": [51222, 51250, 99999, 51222, 51222, 50889, 51250],
+            "valuenum": [9.8, 72.0, 1.0, 10.2, 14.0, None, 90.0],
+            "value": ["9.8", "72", "1", "10.2", "14.0", "<0.3", "90"],
+            "valueuom": ["g/dL", "fL", "x", "g/dL", "g/dL", "mg/dL", "fL"],
+            "charttime": pd.to_datetime(
+                [
+                    "2150-01-01 08:00",
+                    "2150-01-01 08:00",
+                    "2150-01-01 08:00",
+                    "2150-01-01 20:00",
+                    "2150-02-01 00:00",
+                    "2150-02-01 00:00",
+                    "2150-03-09 00:00",
+                ]
+            ),
+        }
+    )
+
+
+def test_mimic_preset_groups_per_subject_and_window() -> None:
+    wide = panels_from_long(_mimic(), preset="mimic_iv", window="24h")
+    assert list(wide["subject_id"]) == [1, 2, 2]  # subject 2's MCV is five weeks later
+    first = wide.iloc[0]
+    assert first["hemoglobin"] == 10.2  # the latest hemoglobin of the window wins
+    assert first["mcv"] == 72.0
+    assert wide.iloc[1]["crp"] == "<0.3"  # censored: the text, since valuenum is empty
+    assert wide.iloc[1]["crp_unit"] == "mg/dL"
+    assert "99999" not in map(str, wide.columns)  # an unmapped itemid is left out
+
+
+def test_mimic_panels_interpret_like_interpret() -> None:
+    wide = panels_from_long(_mimic(), preset="mimic_iv", window="24h")
+    result = interpret_frame(wide, context={"sex": "female"})
+    assert result.invalid_count == 0
+    expected = interpret({"hemoglobin": "10.2 g/dL", "mcv": "72 fL", "sex": "female"}).statuses()
+    assert {p: result.frame[p].iloc[0] for p in expected} == expected
+    assert result.frame["inflammation"].iloc[1] == "not_consistent"  # <0.3 mg/dL CRP
+
+
+def test_without_a_window_each_time_is_a_panel_and_without_time_one_per_subject() -> None:
+    per_time = panels_from_long(_mimic(), preset="mimic_iv")
+    assert len(per_time) == 4
+    long = _mimic().drop(columns="charttime")
+    per_subject = panels_from_long(long, preset="mimic_iv")
+    assert len(per_subject) == 2
+
+
+def test_codes_may_be_ids_aliases_or_loinc_and_tsat_is_derived() -> None:
+    long = pd.DataFrame(
+        {
+            "pid": [1, 1, 1, 2, 2, 2, 2],
+            "code": ["2498-4", "2500-7", "Ferritin", "iron", "tibc", "tsat", "not a test"],
+            "value": [40.0, 400.0, 10.0, 40.0, 400.0, 35.0, 3.0],
+            "unit": ["ug/dL", "ug/dL", "ng/mL", "ug/dL", "ug/dL", "%", "x"],
+        }
+    )
+    wide = panels_from_long(long, subject="pid", analyte="code")
+    assert ANALYTES["iron"].loinc[0].code == "2498-4"
+    first, second = wide.iloc[0], wide.iloc[1]
+    assert first["transferrin_saturation"] == pytest.approx(10.0, rel=1e-9)
+    assert first["transferrin_saturation_unit"] == "%"
+    assert bool(first["transferrin_saturation_derived"]) is True
+    assert second["transferrin_saturation"] == 35.0  # reported: never replaced
+    assert bool(second["transferrin_saturation_derived"]) is False
+    result = interpret_frame(wide)
+    assert result.invalid_count == 0
+    assert result.frame["iron_deficiency"].iloc[0] == "consistent"  # ferritin 10, TSAT 10 %
+
+
+def test_omop_preset_with_a_concept_map() -> None:
+    long = pd.DataFrame(
+        {
+            "person_id": [7, 7],
+            "measurement_source_value": ["x", "y"],
+            "measurement_concept_id": [3000963, 3020416],
+            "value_as_number": [11.0, 80.0],
+            "unit_source_value": ["g/dL", "fL"],
+            "measurement_datetime": pd.to_datetime(["2020-01-01", "2020-01-01"]),
+        }
+    )
+    wide = panels_from_long(
+        long,
+        preset="omop",
+        analyte="measurement_concept_id",
+        analyte_map={3000963: "hemoglobin", 3020416: "mcv"},
+    )
+    assert wide.iloc[0]["hemoglobin"] == 11.0
+    assert wide.iloc[0]["mcv"] == 80.0
+
+
+def test_polars_in_polars_out() -> None:
+    wide = panels_from_long(pl.from_pandas(_mimic()), preset="mimic_iv", window="24h")
+    assert isinstance(wide, pl.DataFrame)
+    assert wide.height == 3
+
+
+def test_the_mimic_map_holds_only_verified_itemids_of_catalog_analytes() -> None:
+    for itemid, item in MIMIC_IV_ITEMS.items():
+        assert item.analyte in ANALYTES, itemid
+        assert item.source.startswith("MIT-LCP/mimic-code"), itemid
+    # Named in the issue but not checked against d_labitems here: not shipped.
+    assert 50924 not in MIMIC_IV_ITEMS
+    assert 51010 not in MIMIC_IV_ITEMS
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"preset": "mimic_v"}, "unknown preset"),
+        ({"subject": "nobody"}, "subject column 'nobody'"),
+        ({"subject": "subject_id", "analyte": "itemid", "value": "valuenum", "unit": "u"}, "unit"),
+    ],
+)
+def test_bad_arguments_are_typed_errors(kwargs: dict[str, Any], match: str) -> None:
+    with pytest.raises(LabinterpError, match=match):
+        panels_from_long(_mimic(), **kwargs)
+
+
+def test_not_a_table_is_refused() -> None:
+    with pytest.raises(PanelError):
+        panels_from_long({"subject": [1]}, subject="subject")
+
+
+_CODES = {"hemoglobin": "718-7", "mcv": "787-2", "crp": "1988-5"}
+
+
+@settings(max_examples=40)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=1, max_value=3),  # subject
+            st.sampled_from(sorted(_CODES)),  # analyte
+            st.integers(min_value=0, max_value=96),  # hours after the start
+            st.integers(min_value=1, max_value=300),  # value
+        ),
+        min_size=1,
+        max_size=30,
+        unique_by=lambda r: (r[0], r[1], r[2]),  # one result per analyte and moment
+    )
+)
+def test_each_panel_holds_the_latest_result_of_its_window(rows: list[tuple[Any, ...]]) -> None:
+    start = pd.Timestamp("2150-01-01")
+    long = pd.DataFrame(
+        {
+            "subject": [r[0] for r in rows],
+            "code": [_CODES[r[1]] for r in rows],
+            "value": [float(r[3]) for r in rows],
+            "unit": ["g/L" if r[1] == "hemoglobin" else "fL" for r in rows],
+            "time": [start + pd.Timedelta(hours=r[2]) for r in rows],
+        }
+    )
+    wide = panels_from_long(long, subject="subject", analyte="code", time="time", window="24h")
+    first = {s: min(r[2] for r in rows if r[0] == s) for s in {r[0] for r in rows}}
+    expected: dict[tuple[int, pd.Timestamp, str], tuple[int, float]] = {}
+    for subject, analyte, hour, value in rows:
+        window = start + pd.Timedelta(hours=first[subject] + (hour - first[subject]) // 24 * 24)
+        key = (subject, window, analyte)
+        if key not in expected or expected[key][0] < hour:
+            expected[key] = (hour, float(value))
+    got = {
+        (row["subject"], row["time"], analyte): row[analyte]
+        for _, row in wide.iterrows()
+        for analyte in _CODES
+        if analyte in wide.columns and pd.notna(row[analyte])
+    }
+    assert got == {k: v for k, (_, v) in expected.items()}
+    assert len(wide) == len({(k[0], k[1]) for k in expected})
