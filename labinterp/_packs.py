@@ -28,7 +28,6 @@ from functools import cache, partial
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
-import yaml
 from pydantic import Field, ValidationError
 
 from labinterp._cache import cached_build
@@ -364,6 +363,8 @@ def dump_pack(pack: Pack) -> str:
     data = {key: value for key, value in full.items() if key in written}
     data = {key: lean.get(key, value) for key, value in data.items()}
     data["schema_version"] = SCHEMA_VERSION
+    import yaml  # here: only dumping needs PyYAML on a start that finds the cache
+
     return yaml.safe_dump(json.loads(json.dumps(data)), sort_keys=False, allow_unicode=True)
 
 

@@ -220,6 +220,8 @@ _NOT_FOR_INTERPRET = (
     "labinterp._catalog",
     "labinterp._review",
     "labinterp._interpretation_json",
+    "labinterp._pack_yaml",
+    "yaml",
     "jsonschema",
     "pint",
     "numpy",
