@@ -83,7 +83,10 @@ def cached_build(kind: str, build: Callable[[], _T], expected: type[_T]) -> _T:
     folder = cache_dir()
     if folder is None:
         return build()
-    key = fingerprint()
+    try:
+        key = fingerprint()
+    except OSError:  # a source file that cannot be read: no fingerprint, so no cache
+        return build()
     path = folder / f"{kind}-{key[:40]}.pickle"
     found = _read(path, key, kind, expected)
     if found is not None:
@@ -99,7 +102,8 @@ def _read(path: Path, key: str, kind: str, expected: type[_T]) -> _T | None:
     except OSError:
         return None
     try:
-        # Only files this function's _write stored, in the user's own cache folder, are read.
+        # Unpickling can run code that the data names: the folder is the user's own (made
+        # 0700), so what is read here is what a process of the same user stored.
         stored = pickle.loads(data)
     except Exception:  # a truncated or corrupt file: build again
         return None

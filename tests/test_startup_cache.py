@@ -139,6 +139,17 @@ def test_the_sources_hold_the_modules_catalog_and_bundled_packs() -> None:
     assert {f"{name}.yaml" for name in bundled_pack_names()} <= names
 
 
+def test_an_unreadable_source_means_no_cache(
+    cache_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreadable() -> str:
+        raise PermissionError("a source file cannot be read")
+
+    monkeypatch.setattr(_cache, "fingerprint", unreadable)
+    assert _cache.cached_build("thing", lambda: "built", str) == "built"
+    assert not cache_folder.exists()
+
+
 def test_an_unwritable_cache_folder_is_not_an_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
