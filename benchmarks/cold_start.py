@@ -8,8 +8,10 @@ system's accounting of the finished child (``resource.getrusage``), its wall tim
 around it. The report gives medians and the ratio of the medians. Python's bytecode cache is
 written first (``compileall``), as an installed package has it; with PYTHONDONTWRITEBYTECODE
 set and no cache every run would also compile labinterp's source, which is not what a user's
-installed copy does. "Warm" is the same command run again inside one process (main() called
-in a loop): what a long-lived caller pays per panel.
+installed copy does. The warm-up run before each series also fills labinterp's start-up cache
+(the checked catalog and bundled packs, see labinterp/_cache.py), as a user's first command
+does; the runs measured are the ones after it. "Warm" is the same command run again inside
+one process (main() called in a loop): what a long-lived caller pays per panel.
 """
 
 from __future__ import annotations

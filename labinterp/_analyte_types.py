@@ -35,7 +35,9 @@ from labinterp._units import (
 
 __all__ = [
     "Analyte",
+    "Catalog",
     "Derivation",
+    "DifferentTest",
     "LoincCode",
     "MolarMass",
     "PlausibleRange",
@@ -352,3 +354,24 @@ def loinc_check_digit_ok(code: str) -> bool:
             digit = digit // 10 + digit % 10
         total += digit
     return (10 - total % 10) % 10 == check
+
+
+# --- the checked catalog, as labinterp._catalog builds it ----------------------------------------
+# Here rather than beside the catalog's models: the start-up cache (labinterp._cache) stores a
+# Catalog, and unpickling one then needs only this light module, not those models.
+
+
+@dataclass(frozen=True, slots=True)
+class DifferentTest:
+    """A test that looks like a catalog analyte but is another (UIBC is not TIBC)."""
+
+    what: str
+    mistaken_for: str
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """The checked catalog: the analytes in file order and the refused look-alike names."""
+
+    analytes: tuple[Analyte, ...]
+    different_tests: Mapping[str, DifferentTest]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from labinterp._analyte_types import (
     Analyte,
+    Catalog,
     Derivation,
     LoincCode,
     MolarMass,
@@ -24,12 +25,13 @@ from labinterp._analyte_types import (
     loinc_check_digit_ok,
     name_key,
 )
+from labinterp._cache import cached_build
 from labinterp._errors import UnknownAnalyteError, shorten
 
 if TYPE_CHECKING:
     from _collections_abc import dict_items, dict_keys, dict_values
 
-    from labinterp._catalog import DifferentTest
+    from labinterp._analyte_types import DifferentTest
 
 __all__ = [
     "ANALYTES",
@@ -175,13 +177,19 @@ def _ensure_loaded() -> None:
             _fill()
 
 
+def _checked_catalog() -> Catalog:
+    # Imported only now: its models and the file cost about 30 ms.
+    from labinterp._catalog import load_catalog
+
+    return load_catalog()
+
+
 def _fill() -> None:
     """Read the catalog file into the tables; called with the lock held."""
     global _loaded
-    # Imported only now: its models and the file cost about 30 ms, once.
-    from labinterp._catalog import load_catalog
-
-    catalog = load_catalog()
+    # Checked once and then stored (see labinterp._cache): later processes skip the checks
+    # and never import the catalog's models.
+    catalog = cached_build("catalog", _checked_catalog, Catalog)
     aliases = {alias: a.id for a in catalog.analytes for alias in a.aliases}
     aliases.update({a.id: a.id for a in catalog.analytes})
     # Names and refusals first, the analytes last: a reader that finds an analyte by id finds

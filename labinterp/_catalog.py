@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any, Literal, Self
@@ -31,7 +30,9 @@ from pydantic import (
 
 from labinterp._analyte_types import (
     Analyte,
+    Catalog,
     Derivation,
+    DifferentTest,
     LoincCode,
     MolarMass,
     PlausibleRange,
@@ -137,25 +138,6 @@ class CatalogSpec(_Strict):
     schema_version: Literal[1]
     analytes: Annotated[dict[Text, AnalyteSpec], Field(min_length=1)]
     different_tests: list[DifferentTestSpec] = Field(default_factory=list)
-
-
-# --- what the rest of labinterp gets ------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class DifferentTest:
-    """A test that looks like a catalog analyte but is another (UIBC is not TIBC)."""
-
-    what: str
-    mistaken_for: str
-
-
-@dataclass(frozen=True, slots=True)
-class Catalog:
-    """The checked catalog: the analytes in file order and the refused look-alike names."""
-
-    analytes: tuple[Analyte, ...]
-    different_tests: Mapping[str, DifferentTest]
 
 
 def load_catalog(path: Path = CATALOG_FILE) -> Catalog:

@@ -24,7 +24,7 @@ from labinterp._findings import (
     Status,
 )
 from labinterp._messages import ENGLISH
-from labinterp._packs import Pack, check_pack, default_pack, load_pack
+from labinterp._packs import Pack, check_pack, checked_when_loaded, default_pack, load_pack
 from labinterp._panel import Measurement, Panel, fast_construct
 from labinterp._rules import (
     CompiledClassification,
@@ -99,10 +99,14 @@ class _CompiledCache:
             if hit is not None and hit[0] is pack:
                 self._items.move_to_end(id(pack))
                 return hit[1]
-        check_pack(pack)  # a Pack built directly has skipped the loaders' checks
+        if not checked_when_loaded(pack):
+            check_pack(pack)  # a Pack built directly has skipped the loaders' checks
         compiled = _Compiled(
             compile_pack(pack),
-            PackRef(name=pack.name, version=pack.version, title=pack.title, extends=pack.extends),
+            # The pack's fields are validated already; no validator is built for them.
+            PackRef.model_construct(
+                name=pack.name, version=pack.version, title=pack.title, extends=pack.extends
+            ),
             " ".join(pack.disclaimer.split()),
         )
         with self._lock:

@@ -124,7 +124,8 @@ class AnalyteFlag:
 class PackRef(BaseModel):
     """The pack an interpretation used."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: the validator is built on first use, not at import (cold start).
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     name: str
     version: str
@@ -194,7 +195,8 @@ class Interpretation(BaseModel):
     ``from_json`` reads it back; ``model_dump`` gives pydantic's full, uncompressed form.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: the validator is built on first use, not at import (cold start).
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     pack: PackRef
     panel: Panel

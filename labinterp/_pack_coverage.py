@@ -45,7 +45,8 @@ _FEMALE = frozenset({_NOT_PREGNANT, *_PREGNANT})
 _EVERY_STATE = frozenset({_MALE, *_FEMALE})
 _STATE_ORDER = (_MALE, _NOT_PREGNANT, *_TRIMESTER.values())
 _MAX_REPORTED = 5
-_EVERYONE = When()
+# Built without validation (no validator at import: cold start); equal to When().
+_EVERYONE = When.model_construct()
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,11 +18,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from labinterp._errors import did_you_mean
+
+if TYPE_CHECKING:
+    import yaml
 
 __all__ = [
     "DROPPABLE_SECTIONS",
@@ -55,6 +56,9 @@ class PackText:
         label alone when the document is not YAML or the path is not in it."""
         if self.text is None:
             return self.label
+        # Imported here: a load that needs no place (the cached bundled packs) never reads YAML.
+        import yaml
+
         if self._root is None:
             # Only for an error report; the text was parsed and checked (no aliases, bounded
             # depth) when it was read.
@@ -77,6 +81,8 @@ def _mark_at(root: yaml.Node, path: str) -> yaml.Mark | None:
     A key may itself contain dots, so at each mapping the longest run of path parts that
     names a key is taken.
     """
+    import yaml  # imported with the document's text, in place()
+
     node, mark, parts, i = root, None, _tokens(path), 0
     while i < len(parts):
         if isinstance(node, yaml.MappingNode):

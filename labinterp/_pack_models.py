@@ -708,7 +708,13 @@ def _describe_ages(age_min: float | None, age_max: float | None) -> str:
 
 
 #: The population of a standalone pack that states none: every age.
-EVERYONE = Population(description="everyone (the pack states no age limits)")
+# Assembled from defaults without validation, so that importing labinterp builds no validator
+# (cold start); a test checks it equals the validated Population(description=...).
+EVERYONE = Population.model_construct(
+    {"description"},
+    description="everyone (the pack states no age limits)",
+    pregnancy_ages=PregnancyAges.model_construct(),
+)
 
 #: The disclaimer of a standalone pack that states none (a pack that extends another
 #: inherits the other's). The bundled default pack uses it too.

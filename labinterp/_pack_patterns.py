@@ -141,9 +141,8 @@ Criterion = Annotated[
         "reference, pattern, all, any, not, context or missing",
     ),
 ]
-AllOf.model_rebuild()
-AnyOf.model_rebuild()
-NotOf.model_rebuild()
+# AllOf, AnyOf and NotOf refer to Criterion, defined after them: pydantic resolves the name
+# from this module when their validators are first built (not at import: cold start).
 
 
 def _sub_criteria(crit: Criterion) -> list[tuple[str, Criterion]]:

@@ -24,13 +24,13 @@ import importlib
 import json
 import warnings
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
-import yaml
 from pydantic import Field, ValidationError
 
+from labinterp._cache import cached_build
 from labinterp._errors import PackError, PackWarning
 from labinterp._pack_layers import (
     MERGED_SECTIONS,
@@ -129,6 +129,7 @@ __all__ = [
     "When",
     "bundled_pack_names",
     "check_pack",
+    "checked_when_loaded",
     "class_finding_id",
     "default_pack",
     "dump_pack",
@@ -275,7 +276,24 @@ def load_pack(path: str | Path, *, extends_root: str | Path | None = None) -> Pa
 
 @cache
 def _load_bundled(name: str) -> Pack:
-    return _load_path(bundled_pack_file(name), extends_root=None)
+    # Validated once and then stored (see labinterp._cache): later processes skip the
+    # validation and the cross-reference checks, which gave the same answer. Bundled packs
+    # load without warnings (a test holds them to it), so none is lost on that path.
+    build = partial(_load_path, bundled_pack_file(name), extends_root=None)
+    pack = cached_build(f"pack-{name}", build, Pack)
+    _CHECKED_BUNDLED[id(pack)] = pack
+    return pack
+
+
+# The bundled packs as loaded, by id. They are kept alive here (as by _load_bundled's cache),
+# so an id is never reused by another object.
+_CHECKED_BUNDLED: dict[int, Pack] = {}
+
+
+def checked_when_loaded(pack: Pack) -> bool:
+    """Whether ``pack`` is a bundled pack as loaded, whose checks were done when it was
+    built: :func:`check_pack` would find nothing."""
+    return _CHECKED_BUNDLED.get(id(pack)) is pack
 
 
 def _load_path(path: Path, *, extends_root: Path | None) -> Pack:
@@ -345,6 +363,8 @@ def dump_pack(pack: Pack) -> str:
     data = {key: value for key, value in full.items() if key in written}
     data = {key: lean.get(key, value) for key, value in data.items()}
     data["schema_version"] = SCHEMA_VERSION
+    import yaml  # here: only dumping needs PyYAML on a start that finds the cache
+
     return yaml.safe_dump(json.loads(json.dumps(data)), sort_keys=False, allow_unicode=True)
 
 

@@ -51,7 +51,8 @@ __all__ = [
 ]
 
 INF = math.inf
-ALWAYS = When()
+# Built without validation (no validator at import: cold start); equal to When().
+ALWAYS = When.model_construct()
 #: HL7 v2 interpretation codes for a result against an interval (table 0078).
 HL7Code = Literal["LL", "L", "N", "H", "HH"]
 #: A result's place against a reference interval, in words.

@@ -10,9 +10,15 @@ skip into a failed run, so CI cannot pass with a test quietly left out.
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 from hypothesis import settings
+
+# The start-up cache (labinterp._cache) of this run lives in a folder of its own, removed at
+# exit, never in the user's cache; subprocesses inherit it.
+_CACHE = tempfile.TemporaryDirectory(prefix="labinterp-test-cache-")
+os.environ.setdefault("LABINTERP_CACHE_DIR", _CACHE.name)
 
 # No deadline: the first example of a property may resolve pint factors (tens of ms), which is
 # not a performance problem of the code under test. 100 examples keep the suite fast.

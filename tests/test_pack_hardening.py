@@ -25,9 +25,10 @@ from _engine_helpers import EXAMPLE_PANEL, adult
 import labinterp
 from labinterp import Cutoff, Pack, PackError, Source, When, extend_pack, interpret, load_pack
 from labinterp._cli import main
-from labinterp._pack_loading import LOADERS, MAX_EXTENDS, MAX_PACK_BYTES, parse_pack_yaml
+from labinterp._pack_loading import MAX_EXTENDS, MAX_PACK_BYTES, parse_pack_yaml
 from labinterp._pack_models import MAX_AGE, MAX_NESTING
 from labinterp._pack_patterns import MAX_CRITERIA_DEPTH, AllOf, NotOf, PatternSpec, ThresholdRef
+from labinterp._pack_yaml import LOADERS
 from labinterp._packs import check_pack, dump_pack
 from labinterp._rules import Facts, Outcome, compile_pack
 
