@@ -9,9 +9,11 @@ import os
 from types import ModuleType
 from typing import Any
 
+import pytest
+
+pytest.importorskip("pandas", reason="whole tables need the frame extra: pip install -e '.[frame]'")
 import numpy as np
 import pandas as pd
-import pytest
 
 REQUIRE_ENV = "LABINTERP_REQUIRE_DISTRIBUTED"
 UNITS = {"mcv": "fL"}
