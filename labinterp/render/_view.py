@@ -24,10 +24,10 @@ the legend (:mod:`._view_context`), the reasoning steps (:mod:`._view_reasoning`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 from labinterp._errors import InvalidValueError
-from labinterp._findings import Interpretation, PatternFinding
+from labinterp._findings import Interpretation, PatternFinding, pattern_headings
 from labinterp._messages import ENGLISH, Messages
 from labinterp._panel import Panel
 from labinterp.render._glossary import glossary_for, terms_in
@@ -65,6 +65,28 @@ __all__ = [
     "pattern_view",
     "tests_by_source",
 ]
+
+
+class _FindingsById(Mapping[str, PatternFinding]):
+    """An interpretation's findings by id, each built when first looked up."""
+
+    def __init__(self, interp: Interpretation, ids: Mapping[str, str]) -> None:
+        self._interp = interp
+        self._ids = ids
+
+    def __getitem__(self, pattern_id: str) -> PatternFinding:
+        if pattern_id not in self._ids:
+            raise KeyError(pattern_id)
+        return self._interp.pattern(pattern_id)
+
+    def __contains__(self, pattern_id: object) -> bool:
+        return pattern_id in self._ids  # a look-up that builds nothing
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
 
 
 def _texts(
@@ -121,10 +143,11 @@ def build_view(
             value=audience,
             expected="'learner' or 'clinician'",
         )
-    # The names of patterns, for steps that refer to another pattern.
-    findings = interp.patterns
-    names = {f.id: f.name for f in findings}
-    by_id = {f.id: f for f in findings}
+    # What each pattern is, without its trace: a trace is built only for a pattern the view
+    # explains (the summary names the patterns not supported without explaining them).
+    headings = pattern_headings(interp)
+    names = {h.id: h.name for h in headings}  # for steps that refer to another pattern
+    by_id = _FindingsById(interp, names)
     b = Summary(m, audience, names, by_id)
     alerts = tuple(b.summary_item(f) for f in interp.alerts)
     if alerts:
@@ -133,13 +156,14 @@ def build_view(
     not_supported: list[str] = []
     shown_first: list[tuple[int, SummaryItem]] = []
     undecided: list[SummaryItem] = []
-    for f in findings:
-        if f.classification is not None or f.kind == "alert":
+    for h in headings:
+        if h.classification is not None or h.kind == "alert":
             continue
-        if f.status == "not_consistent":
-            if f.kind == "pattern":
-                not_supported.append(f.name)
+        if h.status == "not_consistent":
+            if h.kind == "pattern":
+                not_supported.append(h.name)
             continue
+        f = by_id[h.id]
         item = b.summary_item(f)
         if f.status == "consistent":
             shown_first.append((-results_behind(f), item))
@@ -168,13 +192,15 @@ def build_view(
     results: tuple[ResultRow, ...] = ()
     if reasoning and not brief:
         order = {"consistent": 0, "indeterminate": 1, "not_consistent": 2}
-        shown = [f for f in findings if f.classification is None]
+        shown = [f for f in interp.patterns if f.classification is None]
         # The same order as the summary: consistent first, those resting on more results
         # before those resting on fewer.
         shown.sort(key=lambda f: (order[f.status], -results_behind(f)))
         steps = tuple(b.pattern(f) for f in shown)
     if not brief:
-        compared = [f for f in findings if f.status != "not_consistent" and f.kind == "pattern"]
+        compared = [
+            by_id[h.id] for h in headings if h.status != "not_consistent" and h.kind == "pattern"
+        ]
         results = tuple(result_row(flag, b.n, m, compared) for flag in interp.flags)
     b.n.term("consistent with")
     if not_supported:
@@ -185,7 +211,7 @@ def build_view(
         # A term used only inside a pack's or the engine's sentence is glossed too.
         for term in terms_in("\n".join(_texts(alerts, summary, steps))):
             b.n.term(term)
-    descriptions = {f.name: f.description for f in findings if f.description}
+    descriptions = {h.name: h.description for h in headings if h.description}
     glossary = glossary_for(b.n.terms, m, descriptions, b.n.units) if audience == "learner" else ()
     title = m.format(
         "labinterp: interpretation with the {pack} pack ({version})",

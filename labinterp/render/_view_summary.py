@@ -7,6 +7,7 @@ grey zone uses it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from functools import lru_cache
 
 from labinterp._analytes import ANALYTES, resolve_analyte_id
 from labinterp._errors import LabinterpError
@@ -80,7 +81,7 @@ class Summary(Reasoning):
         )
 
     def classification_item(
-        self, found: ClassificationFinding, by_id: dict[str, PatternFinding]
+        self, found: ClassificationFinding, by_id: Mapping[str, PatternFinding]
     ) -> SummaryItem:
         if found.chosen is not None:
             member = by_id.get(f"{found.id}.{found.chosen}")
@@ -189,6 +190,9 @@ def test_sources(
     return cited
 
 
+# Memoised: the catalog is fixed, and a name outside it costs a search for a near spelling
+# (the error's "did you mean"), which was most of a brief rendering's time.
+@lru_cache(maxsize=1024)
 def readable_test(name: str) -> str | None:
     """``name`` by its display name when labinterp reads it as input; None otherwise.
 
