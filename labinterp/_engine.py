@@ -21,6 +21,7 @@ from labinterp._findings import (
     Interpretation,
     PackRef,
     PatternFinding,
+    PatternHeading,
     Status,
 )
 from labinterp._messages import ENGLISH
@@ -147,9 +148,9 @@ def interpret(
     ``pack`` may be a :class:`Pack`, a bundled pack name or a path to a pack file (read on
     every call: for many panels, load it once with :func:`load_pack` and pass the Pack).
 
-    Every status is decided here; the traces (``.patterns``) and flags are built on first
-    access by the same rules. The result is deterministic: the same input gives
-    byte-identical ``to_json()``.
+    Every status is decided here; the traces (``.patterns``, or one at a time with
+    ``.pattern(id)``) and flags are built on first access by the same rules. The result is
+    deterministic: the same input gives byte-identical ``to_json()``.
     """
     if not isinstance(panel, Panel):
         panel = Panel.from_mapping(panel)
@@ -163,34 +164,7 @@ def interpret(
     for cp in compiled.patterns:
         outcomes[cp.id] = Outcome.UNDECIDED if outside else cp.decide(facts)
     statuses = {cp.id: _STATUS[outcomes[cp.id]] for cp in compiled.patterns}
-
-    def materialise() -> tuple[
-        tuple[PatternFinding, ...], tuple[AnalyteFlag, ...], tuple[ClassificationFinding, ...]
-    ]:
-        findings = []
-        traces: dict[str, PatternTrace] = {}
-        for cp in compiled.patterns:
-            if outside is not None:
-                result = PatternTrace(
-                    Outcome.UNDECIDED,
-                    CriterionResult("all", cp.rule.text, Outcome.UNDECIDED, reason=outside),
-                )
-                supporting: tuple[CriterionResult, ...] = ()
-            else:
-                result = facts.trace(cp.id)
-                supporting = tuple(r.evaluate(facts) for r in cp.supporting)
-            traces[cp.id] = result
-            findings.append(_finding(cp, result, supporting))
-        flags = tuple(
-            _flag(m, compiled, facts, outside is not None)
-            for m in facts.values.values()
-            if m.derived_from is None  # flags are for measured results
-        )
-        by_id = {f.id: f for f in findings}
-        classified = tuple(
-            _classification(cc, by_id, traces) for cc in compiled.rules.classifications.values()
-        )
-        return tuple(findings), flags, classified
+    build = _FindingBuilder(compiled, facts, outside, statuses)
 
     return fast_construct(
         Interpretation,
@@ -203,11 +177,114 @@ def interpret(
         {
             "_statuses": statuses,
             "_classes": {cid: cc.class_ids for cid, cc in compiled.rules.classifications.items()},
-            "_materialise": materialise,
+            "_materialise": build,
+            "_lazy": build,
             "_built": None,
             "_rebuild": (_reinterpret, (panel, chosen)),
         },
     )
+
+
+class _FindingBuilder:
+    """Builds an interpretation's findings on demand, each at most once.
+
+    ``finding(id)`` builds one pattern's trace and finding, so that a view that explains a
+    few patterns (the brief summary) does not pay for the rest; calling the builder gives
+    every finding, the flags and the classifications, reusing what was built already.
+    Thread-safe: the engine is deterministic, so two threads racing on one id build equal
+    findings, and ``setdefault`` keeps the first so that every caller sees the same object.
+    """
+
+    __slots__ = (
+        "_by_id",
+        "_classified",
+        "_compiled",
+        "_facts",
+        "_flags",
+        "_memo",
+        "_outside",
+        "_statuses",
+    )
+
+    def __init__(
+        self,
+        compiled: _Compiled,
+        facts: Facts,
+        outside: str | None,
+        statuses: Mapping[str, Status],
+    ) -> None:
+        self._compiled = compiled
+        self._facts = facts
+        self._outside = outside
+        self._statuses = statuses
+        self._by_id: dict[str, CompiledPattern] | None = None
+        self._memo: dict[str, PatternFinding] = {}
+        self._classified: tuple[ClassificationFinding, ...] | None = None
+        self._flags: tuple[AnalyteFlag, ...] | None = None
+
+    def __call__(
+        self,
+    ) -> tuple[
+        tuple[PatternFinding, ...], tuple[AnalyteFlag, ...], tuple[ClassificationFinding, ...]
+    ]:
+        findings = tuple(self.finding(cp.id) for cp in self._compiled.patterns)
+        return findings, self.flags(), self.classifications()
+
+    def headings(self) -> tuple[PatternHeading, ...]:
+        """What each pattern is and its status, in evaluation order, without any trace."""
+        return tuple(
+            PatternHeading(
+                cp.id, cp.kind, cp.label, self._statuses[cp.id], cp.description, cp.classification
+            )
+            for cp in self._compiled.patterns
+        )
+
+    def _trace(self, cp: CompiledPattern) -> PatternTrace:
+        if self._outside is not None:
+            return PatternTrace(
+                Outcome.UNDECIDED,
+                CriterionResult("all", cp.rule.text, Outcome.UNDECIDED, reason=self._outside),
+            )
+        return self._facts.trace(cp.id)
+
+    def finding(self, pattern_id: str) -> PatternFinding:
+        """One pattern's finding with its trace (``pattern_id`` is one of the pack's)."""
+        found = self._memo.get(pattern_id)
+        if found is not None:
+            return found
+        cp = self._pattern(pattern_id)
+        supporting: tuple[CriterionResult, ...] = ()
+        if self._outside is None:
+            supporting = tuple(r.evaluate(self._facts) for r in cp.supporting)
+        built = _finding(cp, self._trace(cp), supporting)
+        return self._memo.setdefault(pattern_id, built)
+
+    def flags(self) -> tuple[AnalyteFlag, ...]:
+        """Each measured result against its reference interval (no pattern is explained)."""
+        if self._flags is None:
+            self._flags = tuple(
+                _flag(m, self._compiled, self._facts, self._outside is not None)
+                for m in self._facts.values.values()
+                if m.derived_from is None  # flags are for measured results
+            )
+        return self._flags
+
+    def classifications(self) -> tuple[ClassificationFinding, ...]:
+        """Each classification, from the findings of its classes only."""
+        if self._classified is None:
+            classified = []
+            for cc in self._compiled.rules.classifications.values():
+                ids = [cc.finding_id(k) for k in cc.class_ids]
+                members = {fid: self.finding(fid) for fid in ids}
+                traces = {fid: self._trace(self._pattern(fid)) for fid in ids}
+                classified.append(_classification(cc, members, traces))
+            self._classified = tuple(classified)
+        return self._classified
+
+    def _pattern(self, pattern_id: str) -> CompiledPattern:
+        if self._by_id is None:
+            self._by_id = {cp.id: cp for cp in self._compiled.patterns}
+        return self._by_id[pattern_id]
 
 
 def _reinterpret(panel: Panel, pack: Pack) -> Interpretation:

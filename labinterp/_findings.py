@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, computed_field
 
@@ -28,7 +28,9 @@ __all__ = [
     "Interpretation",
     "PackRef",
     "PatternFinding",
+    "PatternHeading",
     "Status",
+    "pattern_headings",
 ]
 
 Status = Literal["consistent", "not_consistent", "indeterminate"]
@@ -77,6 +79,19 @@ class PatternFinding:
     def _repr_html_(self) -> str:
         render = importlib.import_module("labinterp.render")
         return str(render.notebook_html(self))
+
+
+@dataclass(frozen=True, slots=True)
+class PatternHeading:
+    """What a pattern is and its status, without its trace: for a view that names a pattern
+    it does not explain (the brief summary lists the patterns not supported by name only)."""
+
+    id: str
+    kind: Literal["pattern", "note", "alert"]
+    name: str
+    status: Status
+    description: str
+    classification: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +180,18 @@ def _nothing() -> _Built:
     return (), (), ()
 
 
+class _LazyFindings(Protocol):
+    """The engine's builder of findings on demand (labinterp._engine), each built once."""
+
+    def headings(self) -> tuple[PatternHeading, ...]: ...
+
+    def finding(self, pattern_id: str) -> PatternFinding: ...
+
+    def flags(self) -> tuple[AnalyteFlag, ...]: ...
+
+    def classifications(self) -> tuple[ClassificationFinding, ...]: ...
+
+
 def _unknown_classification(classification_id: object, known: list[str]) -> UnknownPatternError:
     if not isinstance(classification_id, str):
         return UnknownPatternError(
@@ -191,8 +218,9 @@ class Interpretation(BaseModel):
     Every status is decided when the interpretation is made. The findings with their traces
     (``patterns``) and the flags are built on first access, by the same rule objects that
     decided the statuses, and a finding whose trace disagrees with its decided status is an
-    internal error. ``to_json`` writes the versioned document of docs/json.md and
-    ``from_json`` reads it back; ``model_dump`` gives pydantic's full, uncompressed form.
+    internal error. ``pattern(id)`` builds that one finding only (each is built at most once).
+    ``to_json`` writes the versioned document of docs/json.md and ``from_json`` reads it back;
+    ``model_dump`` gives pydantic's full, uncompressed form.
     """
 
     # defer_build: the validator is built on first use, not at import (cold start).
@@ -210,6 +238,16 @@ class Interpretation(BaseModel):
     )
     _materialise: _Materialise = PrivateAttr(default=_nothing)
     _built: _Built | None = PrivateAttr(default=None)
+    # Builds one finding at a time until everything is built (None: read from a document).
+    _lazy: _LazyFindings | None = PrivateAttr(default=None)
+
+    def _on_demand(self) -> _LazyFindings | None:
+        """The per-finding builder while not everything is built; None once it is."""
+        private = self.__pydantic_private__
+        assert private is not None
+        if private["_built"] is not None:
+            return None
+        return private.get("_lazy")
 
     def _findings(self) -> _Built:
         private = self.__pydantic_private__
@@ -231,13 +269,15 @@ class Interpretation(BaseModel):
     @property
     def flags(self) -> tuple[AnalyteFlag, ...]:
         """Each measured analyte against its reference interval."""
-        return self._findings()[1]
+        lazy = self._on_demand()
+        return lazy.flags() if lazy is not None else self._findings()[1]
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def classifications(self) -> tuple[ClassificationFinding, ...]:
         """Each classification of the pack: the class chosen, or the classes still possible."""
-        return self._findings()[2]
+        lazy = self._on_demand()
+        return lazy.classifications() if lazy is not None else self._findings()[2]
 
     def classification(self, classification_id: str) -> str | tuple[str, ...]:
         """The class the results are consistent with, by its id; when they cannot decide,
@@ -260,7 +300,11 @@ class Interpretation(BaseModel):
     def alerts(self) -> tuple[PatternFinding, ...]:
         """The alerts that hold, in evaluation order: results and context for which prompt
         medical assessment is worth considering. Educational; never a diagnosis."""
-        return tuple(f for f in self.patterns if f.kind == "alert" and f.status == "consistent")
+        return tuple(
+            self.pattern(h.id)
+            for h in pattern_headings(self)
+            if h.kind == "alert" and h.status == "consistent"
+        )
 
     def statuses(self) -> dict[str, Status]:
         """Each pattern id with its status, in evaluation order (no trace is built)."""
@@ -276,9 +320,15 @@ class Interpretation(BaseModel):
         return statuses[pattern_id]
 
     def pattern(self, pattern_id: str) -> PatternFinding:
-        """The finding for one pattern id."""
+        """The finding for one pattern id (only its trace is built, if none is yet)."""
         if not isinstance(pattern_id, str):
             raise _unknown_pattern(pattern_id, self.statuses())
+        lazy = self._on_demand()
+        if lazy is not None:
+            statuses = self.statuses()
+            if pattern_id not in statuses:
+                raise _unknown_pattern(pattern_id, statuses)
+            return lazy.finding(pattern_id)
         for finding in self.patterns:
             if finding.id == pattern_id:
                 return finding
@@ -362,3 +412,15 @@ class Interpretation(BaseModel):
     def _repr_html_(self) -> str:
         render = importlib.import_module("labinterp.render")
         return str(render.notebook_html(self))
+
+
+def pattern_headings(interp: Interpretation) -> tuple[PatternHeading, ...]:
+    """Each pattern's id, kind, name, status and description, in evaluation order; no trace
+    is built for an interpretation the engine made."""
+    lazy = interp._on_demand()
+    if lazy is not None:
+        return lazy.headings()
+    return tuple(
+        PatternHeading(f.id, f.kind, f.name, f.status, f.description, f.classification)
+        for f in interp.patterns
+    )

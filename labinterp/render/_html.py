@@ -12,7 +12,8 @@ from __future__ import annotations
 from html import escape
 
 from labinterp.render._svg import number_line_svg
-from labinterp.render._view import PatternView, Step, SummaryItem, View, tests_by_source
+from labinterp.render._view_model import PatternView, Step, SummaryItem, View
+from labinterp.render._view_summary import tests_by_source
 
 __all__ = ["STYLE", "layout_html"]
 

@@ -12,7 +12,7 @@ import math
 from html import escape
 
 from labinterp._messages import Messages
-from labinterp.render._view import NumberLine
+from labinterp.render._view_model import NumberLine
 
 __all__ = ["number_line_svg"]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import textwrap
 
-from labinterp.render._view import PatternView, Step, SummaryItem, View, tests_by_source
+from labinterp.render._view_model import PatternView, Step, SummaryItem, View
+from labinterp.render._view_summary import tests_by_source
 
 __all__ = ["DEFAULT_WIDTH", "layout_text"]
 

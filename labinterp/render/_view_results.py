@@ -1,0 +1,91 @@
+"""The results against their reference intervals, each with a number line for the picture."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from labinterp._analytes import ANALYTES
+from labinterp._findings import AnalyteFlag, PatternFinding
+from labinterp._messages import Messages
+from labinterp._panel import Measurement
+from labinterp._units import with_unit
+from labinterp.render._view_model import NumberLine, ResultRow
+from labinterp.render._view_numbers import Numbers
+
+__all__ = ["result_row"]
+
+
+def result_row(
+    flag: AnalyteFlag, n: Numbers, m: Messages, compared: Iterable[PatternFinding]
+) -> ResultRow:
+    """``flag`` as a row; its number line marks the cut-offs of the ``compared`` findings
+    (the consistent and undecided patterns)."""
+    obs = flag.observed
+    entry = ANALYTES[flag.analyte]
+    factor = 1.0
+    if obs.derived_from is None and obs.unit != flag.unit:
+        factor = ANALYTES[flag.analyte].resolve_unit(obs.unit).to_canonical
+    low = None if flag.low is None else flag.low / factor
+    high = None if flag.high is None else flag.high / factor
+    # A limit in the pack's own numbers when no conversion happened (11.5 stays 11.5
+    # beside a result of 17); a converted limit to the result's figures, at least three.
+    figures = None if math.isclose(factor, 1.0) else max(3, n.figures(obs, None))
+    parts = [m.number(x, figures) for x in (low, high) if x is not None]
+    if low is not None and high is not None:
+        interval = with_unit("-".join(parts), obs.unit)
+    elif low is not None:
+        interval = with_unit(f"{n.use('>=')} {parts[0]}", obs.unit)
+    elif high is not None:
+        interval = with_unit(f"{n.use('<=')} {parts[0]}", obs.unit)
+    else:
+        # Several intervals applied (the context is not known) and agreed on the flag.
+        interval = (
+            m.gettext("none")
+            if flag.flag == "no reference interval"
+            else m.gettext("varies with the context, every possible one agrees")
+        )
+    if flag.missing_context:
+        words = [m.gettext(c) for c in flag.missing_context]
+        interval = m.format("depends on {what}", what=m.join_and(words))
+    if flag.code:
+        n.use(flag.code)
+    self_line = NumberLine(
+        obs.unit,
+        obs.value,
+        obs.comparator,
+        low,
+        high,
+        _cutoffs_for(flag.analyte, obs, n, m, compared),
+    )
+    loinc = entry.loinc[0].code if entry.loinc else ""
+    return ResultRow(
+        flag.analyte,
+        n.term(entry.display_name),
+        n.value(obs),
+        interval,
+        m.gettext(flag.flag),
+        flag.code,
+        flag.interval_source or "",
+        loinc,
+        self_line,
+    )
+
+
+def _cutoffs_for(
+    analyte: str, obs: Measurement, n: Numbers, m: Messages, compared: Iterable[PatternFinding]
+) -> tuple[tuple[float, str], ...]:
+    """The cut-offs the consistent and undecided patterns compared this result with."""
+    found: dict[float, str] = {}
+    for finding in compared:
+        for leaf in finding.criteria.leaves():
+            if leaf.analyte != analyte or len(leaf.cutoffs) != 1:
+                continue
+            cut = leaf.cutoffs[0]
+            for v in (cut.value, cut.low, cut.high):
+                if v is None:
+                    continue
+                factor = cut.to_canonical / ANALYTES[analyte].resolve_unit(obs.unit).to_canonical
+                shown = v * factor
+                found.setdefault(round(shown, 9), m.number(shown, n.figures(None, v)))
+    return tuple(sorted(found.items()))
