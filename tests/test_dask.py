@@ -6,8 +6,10 @@ from __future__ import annotations
 import pickle
 from typing import Any
 
-import pandas as pd
 import pytest
+
+pytest.importorskip("pandas", reason="whole tables need the frame extra: pip install -e '.[frame]'")
+import pandas as pd
 from _distributed import (
     BAD_ROWS,
     UNITS,

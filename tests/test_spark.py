@@ -10,8 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
+
+pytest.importorskip("pandas", reason="whole tables need the frame extra: pip install -e '.[frame]'")
+import pandas as pd
 from _distributed import (
     BAD_ROWS,
     REQUIRE_ENV,
