@@ -406,3 +406,19 @@ def test_the_documented_downstream_test_is_the_one_that_runs() -> None:
     assert len(example.splitlines()) < 15
     pack_file = (REPO_ROOT / "tests" / "downstream" / "our_lab.yaml").read_text(encoding="utf-8")
     assert pack_file in re.findall(r"```yaml\n(.*?)```", doc, flags=re.S)
+
+
+def test_censored_measurements_never_sit_on_a_plausibility_limit() -> None:
+    """A regression: a drawn ">" bound within the tolerance of transferrin saturation's
+    plausible maximum (200 %) was refused by the panel it was meant to build."""
+    from hypothesis import find
+
+    from labinterp.testing import measurements
+
+    high = labinterp.ANALYTES["transferrin_saturation"].plausible.high
+    near = high * (1 - 1e-12)
+    with pytest.raises(Exception, match="No examples found"):
+        find(
+            measurements("transferrin_saturation", low=near, high=high, censored=True),
+            lambda entry: "comparator" in entry,
+        )

@@ -122,9 +122,11 @@ def _entries(
         out: dict[str, Any] = {"value": shown, "unit": spelling}
         comparator = draw(comparators)
         limits = ANALYTES[analyte].plausible
-        # "<0" or ">" the plausible maximum allows no value at all, and is refused as such.
+        # "<0" or ">" the plausible maximum allows no value at all, and is refused as such;
+        # so is a bound within the tolerance of either limit (the panel compares with it).
         inside = limits.low < value < limits.high
-        if comparator is not None and inside and not is_close(value, limits.low):
+        near_limit = is_close(value, limits.low) or is_close(value, limits.high)
+        if comparator is not None and inside and not near_limit:
             out["comparator"] = comparator
         return out
 
