@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 import labinterp
 from labinterp import CONTEXT_VOCABULARIES
 from labinterp._rules import grey_zone_outcome
+from labinterp.testing import panels
 
 # Values in canonical units spanning every bundled cut-off, with room on both sides.
 _RANGES: dict[str, tuple[float, float, str]] = {
@@ -68,7 +69,9 @@ def _panels(draw: st.DrawFn) -> dict[str, Any]:
     return panel
 
 
-@given(_panels(), st.sampled_from([*PACK_NAMES, "anemia_type"]))
+# Hand-made panels (with lab reference intervals) and the kit's (values on and around every
+# cut-off of the default pack, in any unit and spelling, some censored, context with gaps).
+@given(_panels() | panels(pack()), st.sampled_from([*PACK_NAMES, "anemia_type"]))
 def test_decided_status_is_the_trace_outcome(panel: dict[str, Any], pack_name: str) -> None:
     result = labinterp.interpret(panel, pack=pack(pack_name))
     decided = result.statuses()

@@ -467,7 +467,7 @@ def test_render_text_shows_the_trace() -> None:
     text = render_text(run(IRON_PANEL), width=200)
     assert "[+] consistent with iron deficiency" in text
     # The cut-off in the unit of the result, the pack's own in brackets; the margin too.
-    assert "[+] ferritin < 30 ng/mL [30 ug/L]: holds" in text
+    assert "[+] ferritin < 30 ng/mL [30 ug/L] because the age is 15 years or more: holds" in text
     assert "value: 12 ng/mL (18 ng/mL below the cut-off)" in text
     assert SEED_TITLE in text
     assert "[verified]" in text

@@ -24,7 +24,7 @@ from _engine_helpers import (
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_engine_laws import RANGES, contexts, packs, panels_with_reported_context
+from test_engine_laws import RANGES, panels_with_reported_context
 
 import labinterp
 from labinterp import (
@@ -38,6 +38,7 @@ from labinterp import (
 )
 from labinterp._cli import main
 from labinterp._interpretation_json import SCHEMA_VERSION, interpretation_json_schema
+from labinterp.testing import contexts, packs
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = REPO_ROOT / "docs" / "schemas" / "interpretation.schema.json"

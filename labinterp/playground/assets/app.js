@@ -12,19 +12,32 @@ function report(fraction, text) {
   step.textContent = text;
 }
 
+// Milliseconds since the page began to load, per stage; read by benchmarks/playground.py.
+const stages = {};
+
+async function fetchWheel(name) {
+  const response = await fetch(new URL(`./wheels/${name}`, import.meta.url));
+  if (!response.ok) throw new Error(`cannot load wheels/${name}: ${response.status}`);
+  return response.arrayBuffer();
+}
+
 async function boot() {
   report(0.02, "Starting Python (Pyodide)...");
+  // The wheels download while the runtime starts; they are unpacked in manifest order.
+  const wheels = fetch(new URL("./manifest.json", import.meta.url))
+    .then((response) => response.json())
+    .then((manifest) => Promise.all(manifest.wheels.map(async (name) => [name, await fetchWheel(name)])));
   const pyodide = await loadPyodide({ indexURL: new URL("./pyodide/", import.meta.url).href });
-  const manifest = await (await fetch(new URL("./manifest.json", import.meta.url))).json();
-  const wheels = manifest.wheels;
-  for (let i = 0; i < wheels.length; i++) {
-    report(0.3 + (0.6 * i) / wheels.length, `Installing ${wheels[i]}`);
-    const response = await fetch(new URL(`./wheels/${wheels[i]}`, import.meta.url));
-    if (!response.ok) throw new Error(`cannot load wheels/${wheels[i]}: ${response.status}`);
-    pyodide.unpackArchive(await response.arrayBuffer(), "wheel");
-  }
+  stages.runtime = performance.now();
+  const downloaded = await wheels;
+  downloaded.forEach(([name, data], i) => {
+    report(0.4 + (0.5 * i) / downloaded.length, `Installing ${name}`);
+    pyodide.unpackArchive(data, "wheel");
+  });
+  stages.wheels = performance.now();
   report(0.92, "Loading labinterp...");
   const bridge = pyodide.pyimport("labinterp.playground.bridge");
+  stages.imported = performance.now();
   return bridge;
 }
 
@@ -91,6 +104,8 @@ function analyteRow(analyte) {
     slider.step = stepSize;
   };
   setRange();
+  // An empty value leaves the slider at its low end rather than at a made-up middle.
+  slider.value = slider.min;
   unit.addEventListener("change", () => { setRange(); schedule(); });
   value.addEventListener("input", () => {
     const number = Number(value.value);
@@ -180,8 +195,8 @@ let readyAt = null;
 
 async function start() {
   const bridge = await ready;
-  readyAt = performance.now();
   spec = JSON.parse(bridge.form_spec());
+  stages.form = performance.now();
   for (const name of spec.packs) option($("pack"), name, name);
   option($("pack"), "__pasted__", "paste a pack (YAML)...");
   for (const name of Object.keys(spec.examples)) option($("example"), name, name);
@@ -205,9 +220,10 @@ async function start() {
   $("loading").setAttribute("aria-busy", "false");
   $("panel-form").hidden = false;
   document.body.dataset.ready = "true";
+  readyAt = performance.now();
   await update();
   // Milliseconds since the page began to load, read by benchmarks/playground.py.
-  window.labinterpTimings = { ready: readyAt, firstInterpretation: performance.now() };
+  window.labinterpTimings = { ...stages, ready: readyAt, firstInterpretation: performance.now() };
 }
 
 start().catch((error) => {

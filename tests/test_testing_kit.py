@@ -1,0 +1,408 @@
+"""labinterp.testing, the public property-testing kit: its strategies, check_pack on packs with
+deliberate defects, the pytest fixture, and the optional Hypothesis dependency."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import textwrap
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from _engine_helpers import PACK_NAMES, REPO_ROOT, pack
+from hypothesis import given
+
+import labinterp
+from labinterp import ANALYTES, Interpretation, Outcome, Pack, extend_pack, interpret
+from labinterp._units import is_close
+from labinterp.testing import (
+    PROPERTIES,
+    BrokenPack,
+    EdgeValue,
+    MissingExtraError,
+    broken_packs,
+    check_pack,
+    edge_values,
+    measurements,
+    panels,
+)
+from labinterp.testing._edges import cutoff_leaves
+
+FAST = 5  # examples per searched property where a test is about one property only
+
+
+def _changed(name: str, thresholds: Mapping[str, Any], **more: Any) -> Pack:
+    """The default pack with some thresholds replaced (as a lab's own pack would)."""
+    return extend_pack(pack(), {"name": name, "version": "1", "thresholds": thresholds, **more})
+
+
+def _dumped(spec_id: str) -> dict[str, Any]:
+    data: dict[str, Any] = pack().thresholds[spec_id].model_dump(mode="json", exclude_defaults=True)
+    return data
+
+
+# --- importing the kit ------------------------------------------------------------------------
+
+
+def test_importing_labinterp_does_not_import_hypothesis() -> None:
+    code = "import sys, labinterp; print('hypothesis' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
+_WITHOUT_HYPOTHESIS = """
+import sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name == "hypothesis" or name.startswith("hypothesis."):
+            raise ImportError("No module named " + repr(name))
+        return None
+sys.meta_path.insert(0, Block())
+import labinterp
+try:
+    import labinterp.testing
+except ImportError as exc:
+    print(type(exc).__name__, isinstance(exc, labinterp.LabinterpError), exc)
+else:
+    print("imported")
+"""
+
+
+def test_the_kit_without_hypothesis_names_the_extra_to_install() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_HYPOTHESIS], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.startswith("MissingExtraError True "), done.stdout + done.stderr
+    assert "labinterp[testing]" in done.stdout
+    assert issubclass(MissingExtraError, ImportError)
+
+
+def test_the_pytest_plugin_loads_without_hypothesis() -> None:
+    """The plugin is registered for every pytest run: it must not need the extra."""
+    code = _WITHOUT_HYPOTHESIS.replace("import labinterp.testing", "import labinterp.pytest_plugin")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "imported", done.stdout + done.stderr
+
+
+# --- strategies -------------------------------------------------------------------------------
+
+
+@given(entry=measurements("ferritin"))
+def test_measurements_are_accepted_in_every_spelling(entry: dict[str, Any]) -> None:
+    result = interpret({"age": 40, "ferritin": entry}, pack=pack())
+    assert result.statuses()  # read without error, whatever the unit's spelling
+
+
+def test_measurements_cover_every_accepted_unit_and_other_spellings() -> None:
+    seen: set[str] = set()
+
+    @given(entry=measurements("vitamin_b12"))
+    def collect(entry: dict[str, Any]) -> None:
+        seen.add(entry["unit"])
+
+    collect()
+    assert set(ANALYTES["vitamin_b12"].common_units) <= seen
+    assert seen - set(ANALYTES["vitamin_b12"].common_units)  # e.g. "PMOL/L", "pg/ml"
+
+
+@given(entry=measurements("hb", units=["g/L"], low=7.0, high=9.0))
+def test_measurements_keep_to_the_units_and_range_asked_for(entry: dict[str, Any]) -> None:
+    assert labinterp.normalize_unit(entry["unit"]) == "g/L"
+    assert 70.0 * (1 - 1e-9) <= entry["value"] <= 90.0 * (1 + 1e-9)
+
+
+def test_measurements_of_a_derived_index_are_refused() -> None:
+    with pytest.raises(labinterp.InvalidValueError, match=r"mentzer_index.*mcv, rbc"):
+        measurements("mentzer_index")
+
+
+@given(edge=edge_values(pack(), "hb_anemia"))
+def test_edge_values_compare_as_the_cut_off_is_written(edge: EdgeValue) -> None:
+    result = interpret(edge.panel(), pack=pack())
+    cut = pack().thresholds["hb_anemia"].cutoffs[edge.cutoff_index]
+    outcomes = {leaf.outcome for leaf in cutoff_leaves(result, "hemoglobin", cut)}
+    assert outcomes == {Outcome.HELD if edge.expected else Outcome.FAILED}, edge
+
+
+def test_edge_values_sit_on_both_sides_of_each_edge_in_every_unit() -> None:
+    from labinterp.testing._edges import threshold_edges
+
+    found = threshold_edges(pack(), "ferritin_iron_deficiency")  # ferritin < 30 ug/L
+    assert {(e.position, e.expected) for e in found} == {
+        ("below", True),
+        ("at", False),
+        ("above", False),
+    }
+    assert {e.unit for e in found} == set(ANALYTES["ferritin"].common_units)
+    at = [e for e in found if e.position == "at"]
+    for e in at:
+        assert is_close(labinterp.convert(e.value, e.unit, "ug/L", analyte="ferritin"), 30.0)
+
+
+def test_edge_values_name_an_unknown_threshold() -> None:
+    with pytest.raises(labinterp.UnknownPatternError, match="no_such"):
+        edge_values(pack(), "no_such")
+
+
+@given(panel=panels(pack("who_2020_ferritin")))
+def test_panels_are_always_read(panel: dict[str, Any]) -> None:
+    result = interpret(panel, pack=pack("who_2020_ferritin"))
+    assert json.loads(result.to_json())["patterns"]
+
+
+@given(broken=broken_packs())
+def test_broken_packs_raise_the_error_they_carry(broken: BrokenPack) -> None:
+    with pytest.raises(broken.error, match=broken.match):
+        Pack.model_validate(broken.data)
+
+
+# --- check_pack: the report -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [n for n in PACK_NAMES if n != "default"])
+def test_the_bundled_packs_keep_every_property(name: str) -> None:
+    report = check_pack(pack(name), max_examples=FAST)
+    report.assert_ok()
+    assert [r.name for r in report.results] == list(PROPERTIES)
+    assert all(r.checked > 0 for r in report.results)
+
+
+def test_check_pack_reads_a_pack_file_and_a_bundled_name() -> None:
+    by_file = check_pack(REPO_ROOT / "tests" / "downstream" / "our_lab.yaml", properties=["valid"])
+    assert by_file.pack == "our_lab"
+    assert by_file["valid"].passed
+    assert check_pack("who_2020_ferritin", properties=["valid"]).pack == "who_2020_ferritin"
+
+
+def test_check_pack_is_repeatable() -> None:
+    searched = ["monotonicity", "unit invariance", "three-valued soundness", "determinism"]
+    first = check_pack(pack("heart_failure_esc_2021"), max_examples=FAST, properties=searched)
+    again = check_pack(pack("heart_failure_esc_2021"), max_examples=FAST, properties=searched)
+    assert str(first) == str(again)
+
+
+def test_check_pack_refuses_a_budget_that_is_not_a_count() -> None:
+    with pytest.raises(labinterp.PackError, match="max_examples"):
+        check_pack(pack(), max_examples=0)
+
+
+def test_check_pack_names_an_unknown_property() -> None:
+    with pytest.raises(labinterp.PackError, match=r"'speed'.*unit invariance"):
+        check_pack(pack(), properties=["speed"])
+
+
+def test_check_pack_runs_only_the_properties_asked_for() -> None:
+    report = check_pack(pack(), properties=["determinism"], max_examples=2)
+    assert [r.name for r in report.results] == ["valid", "determinism"]
+
+
+# --- check_pack: deliberate defects, each named by its threshold ------------------------------
+
+
+def _failed(report: Any, prop: str) -> str:
+    assert not report.passed
+    result = report[prop]
+    assert not result.passed, str(report)
+    text: str = "\n".join(result.failures)
+    return text
+
+
+def test_overlapping_cut_offs_are_caught_in_a_pack_built_past_the_loader() -> None:
+    """The loaders refuse overlaps; a Pack copied or constructed directly skips them, and
+    check_pack runs the same check first."""
+    spec = pack().thresholds["ferritin_iron_deficiency"]
+    twice = spec.model_copy(update={"cutoffs": [*spec.cutoffs, spec.cutoffs[0]]})
+    thresholds = {**pack().thresholds, "ferritin_iron_deficiency": twice}
+    report = check_pack(pack().model_copy(update={"thresholds": thresholds}), max_examples=1)
+    assert "thresholds.ferritin_iron_deficiency" in _failed(report, "valid")
+    assert all(not r.checked for r in report.results[1:])  # nothing else can be checked
+
+
+def test_overlapping_cut_offs_in_a_file_are_caught(tmp_path: Path) -> None:
+    data = {
+        "schema_version": 1,
+        "name": "overlap",
+        "version": "1",
+        "extends": "default",
+        "title": "two cut-offs for women",
+        "thresholds": {
+            "hb_anemia": {
+                **_dumped("hb_anemia"),
+                "cutoffs": [
+                    *_dumped("hb_anemia")["cutoffs"],
+                    {"when": {"sex": "female"}, "comparator": "<", "value": 11, "unit": "g/dL"},
+                ],
+            }
+        },
+    }
+    path = tmp_path / "overlap.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert "thresholds.hb_anemia" in _failed(check_pack(path, max_examples=1), "valid")
+
+
+def test_a_unit_slip_that_puts_an_edge_out_of_reach_is_caught() -> None:
+    """hb_severe's pregnancy cut-off is 70 g/L; written as 70 g/dL it lies above any
+    hemoglobin a patient can have, so no result can ever fall on its other side."""
+    spec = _dumped("hb_severe")
+    spec["cutoffs"][1]["unit"] = "g/dL"
+    report = check_pack(_changed("slip", {"hb_severe": spec}), properties=["edge exactness"])
+    text = _failed(report, "edge exactness")
+    assert re.search(r"threshold 'hb_severe', cut-off 2: the edge 70 g/dL is outside", text)
+
+
+def test_a_cut_off_whose_context_can_never_apply_is_caught() -> None:
+    """A ferritin cut-off for inflammation (70 ug/L, WHO 2020), with CRP's limit slipped from
+    5 mg/L to 5 g/L: no CRP can then show inflammation, so the cut-off never applies."""
+    ferritin = _dumped("ferritin_iron_deficiency")
+    ferritin["cutoffs"] = [
+        # Adults only: the default pack declares children not covered by this threshold.
+        {
+            "when": {"inflammation": False, "age_min": 15},
+            "comparator": "<",
+            "value": 30,
+            "unit": "ug/L",
+        },
+        {
+            "when": {"inflammation": True, "age_min": 15},
+            "comparator": "<",
+            "value": 70,
+            "unit": "ug/L",
+        },
+    ]
+    crp = _dumped("crp_inflammation")
+    crp["cutoffs"][0]["unit"] = "g/L"
+    changed = _changed(
+        "unreachable", {"ferritin_iron_deficiency": ferritin, "crp_inflammation": crp}
+    )
+    report = check_pack(changed, properties=["reachable contexts", "edge exactness"])
+    text = _failed(report, "reachable contexts")
+    assert re.search(
+        r"threshold 'ferritin_iron_deficiency', cut-off 2 \(for age >= 15 y, with inflammation\) "
+        r"can never "
+        r"apply",
+        text,
+    )
+    assert "threshold 'crp_inflammation'" in _failed(report, "edge exactness")
+
+
+def _rounding_wrapper(panel: Mapping[str, Any], chosen: Pack) -> Interpretation:
+    """A wrapper that converts every result to the canonical unit at 3 significant figures
+    before interpreting it, as a careless integration might."""
+    out: dict[str, Any] = {}
+    for key, value in panel.items():
+        if key in ANALYTES and isinstance(value, dict):
+            unit = ANALYTES[key].canonical_unit
+            converted = labinterp.convert(value["value"], value["unit"], unit, analyte=key)
+            value = {**value, "value": float(f"{converted:.3g}"), "unit": unit}
+        out[key] = value
+    return interpret(out, pack=chosen)
+
+
+def test_a_wrapper_whose_unit_conversion_loses_an_edge_is_caught() -> None:
+    report = check_pack(pack(), interpret=_rounding_wrapper, properties=["edge exactness"])
+    text = _failed(report, "edge exactness")
+    # Just below ferritin's 30 ug/L rounds onto it: "< 30" no longer holds there.
+    assert re.search(
+        r"threshold 'ferritin_iron_deficiency', cut-off 1: ferritin .* \(below the edge 30 "
+        r"ug/L\) compared as failed, expected held",
+        text,
+    )
+
+
+def _fraction_blind_wrapper(panel: Mapping[str, Any], chosen: Pack) -> Interpretation:
+    """A wrapper that takes a saturation given as a fraction (unit "1") as a percentage."""
+    out = dict(panel)
+    tsat = out.get("transferrin_saturation")
+    if isinstance(tsat, dict) and labinterp.normalize_unit(tsat["unit"]) == "1":
+        out["transferrin_saturation"] = {**tsat, "unit": "%"}
+    return interpret(out, pack=chosen)
+
+
+def test_a_counterexample_is_a_panel_the_cli_reads() -> None:
+    report = check_pack(
+        pack(), max_examples=50, interpret=_fraction_blind_wrapper, properties=["unit invariance"]
+    )
+    assert "transferrin_saturation" in str(report)
+    result = report["unit invariance"]
+    assert not result.passed
+    shown = result.panel_json()
+    assert shown is not None
+    assert shown in str(report)
+    done = subprocess.run(
+        [sys.executable, "-m", "labinterp", "interpret", "--format", "json", "-"],
+        input=shown,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["patterns"]
+
+
+# --- the pytest fixture -----------------------------------------------------------------------
+
+
+def _pytest(folder: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(folder)],
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        check=False,
+    )
+
+
+def test_the_fixture_loads_the_pack_the_ini_option_or_marker_names(tmp_path: Path) -> None:
+    (tmp_path / "pytest.ini").write_text("[pytest]\nlabinterp_pack = packs/ours.yaml\n")
+    (tmp_path / "packs").mkdir()
+    ours = (REPO_ROOT / "tests" / "downstream" / "our_lab.yaml").read_text(encoding="utf-8")
+    (tmp_path / "packs" / "ours.yaml").write_text(ours, encoding="utf-8")
+    (tmp_path / "test_pack.py").write_text(
+        textwrap.dedent(
+            """
+            import pytest
+
+            def test_from_the_ini_option(labinterp_pack):
+                assert labinterp_pack.name == "our_lab"
+
+            @pytest.mark.labinterp_pack("who_2020_ferritin")
+            def test_from_the_marker(labinterp_pack):
+                assert labinterp_pack.name == "who_2020_ferritin"
+            """
+        ),
+        encoding="utf-8",
+    )
+    done = _pytest(tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 passed" in done.stdout
+
+
+def test_the_fixture_names_a_pack_file_that_is_missing(tmp_path: Path) -> None:
+    (tmp_path / "test_pack.py").write_text(
+        "import pytest\n\n"
+        "@pytest.mark.labinterp_pack('nowhere.yaml')\n"
+        "def test_it(labinterp_pack):\n"
+        "    pass\n",
+        encoding="utf-8",
+    )
+    done = _pytest(tmp_path)
+    assert done.returncode == 1
+    assert "nowhere.yaml" in done.stdout
+
+
+# --- the documented example -------------------------------------------------------------------
+
+
+def test_the_documented_downstream_test_is_the_one_that_runs() -> None:
+    doc = (REPO_ROOT / "docs" / "testing.md").read_text(encoding="utf-8")
+    shown = re.findall(r"```python\n(.*?)```", doc, flags=re.S)
+    example = (REPO_ROOT / "tests" / "test_downstream_example.py").read_text(encoding="utf-8")
+    assert example in shown
+    assert len(example.splitlines()) < 15
+    pack_file = (REPO_ROOT / "tests" / "downstream" / "our_lab.yaml").read_text(encoding="utf-8")
+    assert pack_file in re.findall(r"```yaml\n(.*?)```", doc, flags=re.S)
