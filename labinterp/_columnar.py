@@ -25,7 +25,7 @@ import numpy.typing as npt
 from labinterp._analytes import ANALYTES, Analyte, ResolvedUnit
 from labinterp._engine import compiled_rules
 from labinterp._packs import Pack, When
-from labinterp._rule_base import INF, Band, Outcome
+from labinterp._rule_base import INF, Band, NotCoveredUsed, Outcome
 from labinterp._rule_leaves import (
     ContextRule,
     MissingRule,
@@ -254,8 +254,10 @@ class ArrayFacts:
     """What the rules see for a chunk of rows (the columnar :class:`labinterp._rules.Facts`).
 
     ``sex`` holds 0 (unknown), 1 (female), 2 (male); ``pregnant`` tri codes; ``trimester``
-    0 (unknown) or 1-3; ``age`` NaN when unknown. ``reported`` maps (field, id) to a mask of
-    the rows that report it (diet included, as ("diet", id)).
+    0 (unknown) or 1-3; ``age`` NaN when not given. ``reported`` maps (field, id) to a mask of
+    the rows that report it (diet included, as ("diet", id)). ``assumed_ages`` is the band
+    [low, high) the pack takes a row without an age to be in (``Facts.assumed_ages``), or
+    None when the pack has no rule for an unknown age.
     """
 
     n: int
@@ -266,6 +268,7 @@ class ArrayFacts:
     age: Floats
     reported: Mapping[tuple[str, str], Bools]
     pack: Pack
+    assumed_ages: tuple[float, float] | None = None
     outcomes: dict[str, Codes] = field(default_factory=dict)
     _when_cache: dict[int, Codes] = field(default_factory=dict)
     _band_cache: dict[tuple[str, Band], Codes] = field(default_factory=dict)
@@ -294,7 +297,11 @@ class ArrayFacts:
         eff_pregnant[(eff_pregnant == 0) & outside_ages] = FAILED
         values = dict(values)
         values.update(derived_values(values, n))
-        return cls(n, values, eff_sex, eff_pregnant, trimester, age, reported, pack)
+        # The pack's rule for a panel without an age (population.when_age_unknown), as the
+        # engine's _facts reads it; pregnancy is never assumed from these assumed ages.
+        rule = pack.population.when_age_unknown
+        assumed = None if rule is None else (rule.assume_age_min, rule.assume_age_max or math.inf)
+        return cls(n, values, eff_sex, eff_pregnant, trimester, age, reported, pack, assumed)
 
     def observed(self, analyte: str) -> Observed:
         found = self.values.get(analyte)
@@ -344,14 +351,7 @@ class ArrayFacts:
             codes[self.pregnant == FAILED] = FAILED
             part(codes)
         if when.age_min is not None or when.age_max is not None:
-            unknown = np.isnan(self.age)
-            with np.errstate(invalid="ignore"):
-                out = np.zeros(self.n, dtype=bool)
-                if when.age_min is not None:
-                    out |= self.age < when.age_min
-                if when.age_max is not None:
-                    out |= self.age >= when.age_max
-            part(_tri(unknown, ~out))
+            part(self._age_applies(when))
         inflammation = self.pack.inflammation_pattern
         if when.inflammation is not None and inflammation is not None:
             inflamed = self.outcomes[inflammation]
@@ -364,6 +364,28 @@ class ArrayFacts:
                 excluded |= self.has(name, ids)
             part(np.where(excluded, FAILED, HELD).astype(np.int8))
         return result
+
+    def _age_applies(self, when: When) -> Codes:
+        """``_rule_base._age_applies`` for every row: the row's age in the band of ``when``;
+        without an age, the pack's assumed ages all inside it (held), all outside it
+        (failed), or only some (undecided), one answer for every such row."""
+        low = 0.0 if when.age_min is None else when.age_min
+        high = math.inf if when.age_max is None else when.age_max
+        unknown = np.isnan(self.age)
+        with np.errstate(invalid="ignore"):
+            codes = np.where((low <= self.age) & (self.age < high), HELD, FAILED).astype(np.int8)
+        codes[unknown] = _assumed_age_code(self.assumed_ages, low, high)
+        return codes
+
+
+def _assumed_age_code(assumed: tuple[float, float] | None, low: float, high: float) -> np.int8:
+    """Whether the age band [low, high) holds every assumed age, none, or only some."""
+    if assumed is None:
+        return UNDECIDED
+    assumed_low, assumed_high = assumed
+    if assumed_high <= low or assumed_low >= high:
+        return FAILED
+    return HELD if low <= assumed_low and assumed_high <= high else UNDECIDED
 
 
 def _tri(unknown: Bools, true: Bools) -> Codes:
@@ -495,16 +517,15 @@ def _leaf(analyte: str, cutoffs: Iterable[Any], facts: ArrayFacts) -> Codes:
 def decide(rule: Any, facts: ArrayFacts) -> Codes:
     """A rule's ``decide`` for every row."""
     if isinstance(rule, ThresholdRule):
-        codes = _leaf(rule.analyte, rule.cutoffs, facts)
-        if rule.not_covered:
-            uncovered = np.zeros(facts.n, dtype=bool)
-            for gap in rule.not_covered:
-                uncovered |= facts.when(gap.when) != FAILED
-            codes = np.where(uncovered, UNDECIDED, codes).astype(np.int8)
-        return codes
+        return _undecided_where_uncovered(
+            _leaf(rule.analyte, rule.cutoffs, facts), rule.not_covered, facts
+        )
     if isinstance(rule, ReferencePositionRule):
-        # Wide tables carry no laboratory reference intervals: the pack's are used.
-        return _leaf(rule.analyte, rule.pack_cutoffs, facts)
+        # Wide tables carry no laboratory reference intervals: the pack's are used, and so
+        # are the contexts the pack gives no interval for (a child, for an adult interval).
+        return _undecided_where_uncovered(
+            _leaf(rule.analyte, rule.pack_cutoffs, facts), rule.not_covered, facts
+        )
     if isinstance(rule, PatternIs):
         return facts.outcomes[rule.pattern_id]
     if isinstance(rule, AllRule):
@@ -532,6 +553,25 @@ def decide(rule: Any, facts: ArrayFacts) -> Codes:
             all_failed &= decide(zone.rule, facts) == FAILED
         return np.where(all_failed, criteria, UNDECIDED).astype(np.int8)
     raise TypeError(f"no columnar form of the rule {rule!r}")  # pragma: no cover
+
+
+def _undecided_where_uncovered(
+    codes: Codes, gaps: Iterable[NotCoveredUsed], facts: ArrayFacts
+) -> Codes:
+    """``_rule_leaves._uncovered``: undecided where a not-covered context applies or may."""
+    uncovered = _uncovered_mask(gaps, facts)
+    if uncovered is None:
+        return codes
+    return np.where(uncovered, UNDECIDED, codes).astype(np.int8)
+
+
+def _uncovered_mask(gaps: Iterable[NotCoveredUsed], facts: ArrayFacts) -> Bools | None:
+    """Rows a not-covered context applies to or may apply to (None: the rule has none)."""
+    mask: Bools | None = None
+    for gap in gaps:
+        hit = facts.when(gap.when) != FAILED
+        mask = hit if mask is None else mask | hit
+    return mask
 
 
 def _fold(op: Callable[..., Any], parts: Iterable[Codes], start: np.int8, n: int) -> Codes:
@@ -595,6 +635,17 @@ def flag_codes(
     """``_engine._flag`` per row, as an index into :data:`FLAG_NAMES` (-1 where absent)."""
     ranges: tuple[RangeUsed, ...] = pack.compiled.ranges.get(analyte, ())
     n = facts.n
+    # _engine._uncovered_range: where the pack gives no interval for this patient there is
+    # no flag; where the unknown context may be such a one, the flag is undetermined.
+    no_interval = np.zeros(n, dtype=bool)
+    maybe_uncovered = np.zeros(n, dtype=bool)
+    if ranges:
+        for gap in pack.compiled.range_gaps.get(analyte, ()):
+            applies = facts.when(gap.when)
+            no_interval |= applies == HELD
+            maybe_uncovered |= applies == UNDECIDED
+        no_interval &= ~outside
+        maybe_uncovered &= ~outside & ~no_interval
     any_chosen = np.zeros(n, dtype=bool)
     first = np.full(n, -2, dtype=np.int8)  # -2: no candidate yet
     agree = np.ones(n, dtype=bool)
@@ -610,6 +661,8 @@ def flag_codes(
         _FLAG_CODE["no reference interval"],
         np.where(agree & (first >= 0), first, _FLAG_CODE["undetermined"]),
     ).astype(np.int8)
+    codes[no_interval] = _FLAG_CODE["no reference interval"]
+    codes[maybe_uncovered] = _FLAG_CODE["undetermined"]
     codes[~facts.observed(analyte).present] = -1
     return codes
 

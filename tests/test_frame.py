@@ -274,3 +274,67 @@ def test_frame_without_pandas_names_the_extra() -> None:
     assert done.stdout.startswith("MissingExtraError True")
     assert "pip install 'labinterp[frame]'" in done.stdout
     assert issubclass(MissingExtraError, ImportError)
+
+
+# --- children's cut-offs, an unknown age and contexts no interval covers ------------------------
+
+
+def _same_as_interpret(
+    result: FrameResult, patterns: tuple[str, ...], flags: tuple[str, ...]
+) -> None:
+    out = result.frame
+    for row in range(len(result)):
+        found = result.explain(row)
+        for pid in patterns:
+            assert out[pid].iloc[row] == found.status(pid), (row, pid)
+        for analyte in flags:
+            flag = found.flag(analyte)
+            assert flag is not None
+            assert out[f"{analyte}_flag"].iloc[row] == flag.flag, (row, analyte)
+
+
+def test_a_row_without_age_is_read_with_the_packs_assumed_ages() -> None:
+    # Hb 12.5 g/dL in a male: anemia for an adult (< 13), not for a child of 8 (< 11.5). The
+    # default pack takes a patient without an age to be 15 or older, so the adult cut-off holds.
+    frame = pd.DataFrame(
+        {"hemoglobin": ["12.5 g/dL"] * 3, "sex": ["male"] * 3, "age": [None, 8.0, 30.0]}
+    )
+    result = interpret_frame(frame)
+    assert result.frame["anemia"].tolist() == ["consistent", "not_consistent", "consistent"]
+    _same_as_interpret(result, ("anemia",), ("hemoglobin",))
+
+
+def _pack_without_age_rule() -> labinterp.Pack:
+    return labinterp.extend_pack(
+        labinterp.default_pack(),
+        {
+            "name": "no_age_rule",
+            "version": "1",
+            "population": {"age_min": 0.5, "description": "from 6 months"},
+        },
+    )
+
+
+def test_reference_intervals_not_covering_children_undecide_flags_and_criteria() -> None:
+    # The default's MCV and reticulocyte intervals are for adults; under 15 they are
+    # not_covered. A child's flag is "no reference interval"; without an age (and no rule for
+    # it) the flag is undetermined and "reticulocytes above their interval" is undecided, so
+    # hemolysis cannot be ruled out as it is for an adult with low reticulocytes.
+    ages = [None, 8.0, 30.0]
+    frame = pd.DataFrame(
+        {
+            "hemoglobin": ["8 g/dL"] * 3,
+            "reticulocytes": ["0.5 %"] * 3,
+            "mcv": ["70 fL"] * 3,
+            "sex": ["male"] * 3,
+            "age": ages,
+        }
+    )
+    result = interpret_frame(frame, pack=_pack_without_age_rule())
+    out = result.frame
+    assert out["mcv_flag"].tolist() == ["undetermined", "no reference interval", "low"]
+    assert out["hemolysis"].tolist() == ["indeterminate", "indeterminate", "not_consistent"]
+    _same_as_interpret(result, ("anemia", "hemolysis", "microcytic"), ("mcv", "reticulocytes"))
+    adult_default = interpret_frame(frame)  # the default assumes an adult when age is missing
+    assert adult_default.frame["mcv_flag"].tolist() == ["low", "no reference interval", "low"]
+    _same_as_interpret(adult_default, ("hemolysis",), ("mcv", "reticulocytes"))

@@ -3,7 +3,13 @@ for that row's panel, and a row is invalid exactly when interpret refuses its pa
 
 Random wide tables mix every accepted unit of each analyte, numbers and report text,
 censored results, values exactly at a cut-off and a hair either side of it, missing and
-contradictory context, and small chunk sizes, on every bundled pack.
+contradictory context, children's ages at and beside every age band's edge, missing age,
+pregnancy at every age, and small chunk sizes, on every bundled pack and on variants of the
+default whose rule for an unknown age differs (none, a band that straddles age bands, one
+that fits a band exactly) or whose population is narrowed to adults.
+
+The budget follows the Hypothesis profile (tests/conftest.py): modest in CI,
+``HYPOTHESIS_PROFILE=thorough`` for a long hunt.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ from labinterp import (
     LabinterpError,
     Pack,
     bundled_pack_names,
+    default_pack,
+    extend_pack,
     interpret,
     load_pack,
 )
@@ -43,8 +51,38 @@ MEASURED = tuple(a.id for a in ANALYTES.values() if a.derived is None)
 NUDGES = (1.0, 1.0 + 1e-12, 1.0 - 1e-12, 1.0 + 1e-9, 1.0 - 1e-9, 1.0 + 2e-9, 1.0 - 1e-6, 1.01)
 
 
+def _default_with_population(name: str, population: Mapping[str, Any]) -> Pack:
+    return extend_pack(default_pack(), {"name": name, "version": "1", "population": population})
+
+
+_FROM_SIX_MONTHS = {"age_min": 0.5, "description": "from 6 months"}
+#: Variants of the default pack, each with another answer to "how old is a patient whose age
+#: is not given": a child of 2 to 12 (straddling the hemoglobin age bands, inside the
+#: children's not_covered contexts), a child of 5 to 12 (exactly one band), unknown (no
+#: rule), and a population narrowed to adults (the default's child entries never apply).
+VARIANT_PACKS: Mapping[str, Mapping[str, Any]] = {
+    "assumes_2_to_12": {
+        **_FROM_SIX_MONTHS,
+        "when_age_unknown": {"assume_age_min": 2, "assume_age_max": 12, "description": "a child"},
+    },
+    "assumes_5_to_12": {
+        **_FROM_SIX_MONTHS,
+        "when_age_unknown": {"assume_age_min": 5, "assume_age_max": 12, "description": "a child"},
+    },
+    "age_unknown_stays_unknown": _FROM_SIX_MONTHS,
+    "adults_only": {
+        "age_min": 15,
+        "description": "adults",
+        "when_age_unknown": {"assume_age_min": 15, "description": "an adult"},
+    },
+}
+PACK_NAMES = (*bundled_pack_names(), *VARIANT_PACKS)
+
+
 @cache
 def _pack(name: str) -> Pack:
+    if name in VARIANT_PACKS:
+        return _default_with_population(name, VARIANT_PACKS[name])
     return load_pack(name)
 
 
@@ -134,6 +172,37 @@ _CONDITIONS: tuple[str | None, ...] = (
 )
 
 
+# Missing age (three times, so that a third of the rows lean on the pack's rule for it);
+# under 6 months (outside the population); the children's age bands at, and a hair below,
+# each edge (0.5, 2, 5, 12, 15); the pregnancy ages' ends (10 to 55); adults and the old.
+AGES: tuple[float | None, ...] = (
+    *(None,) * 9,
+    0.4,
+    0.5,
+    1.0,
+    1.99,
+    2.0,
+    4.99,
+    5.0,
+    9.99,
+    10.0,
+    11.99,
+    12.0,
+    14.99,
+    15.0,
+    17.0,
+    18.0,
+    30.0,
+    49.0,
+    50.0,
+    55.0,
+    55.01,
+    65.0,
+    70.0,
+    88.0,
+)
+
+
 @st.composite
 def _table(draw: st.DrawFn, pack: str) -> tuple[dict[str, list[Any]], dict[str, str]]:
     rows = draw(st.integers(min_value=1, max_value=12))
@@ -148,27 +217,10 @@ def _table(draw: st.DrawFn, pack: str) -> tuple[dict[str, list[Any]], dict[str, 
         if fixed is not None:
             units[analyte] = fixed[0]
         data.update(column)
-    ages = (
-        None,
-        0.5,
-        5.0,
-        11.99,
-        12.0,
-        14.999,
-        15.0,
-        17.0,
-        18.0,
-        30.0,
-        49.0,
-        50.0,
-        55.0,
-        70.0,
-        88.0,
-    )
     data["sex"] = draw(
         st.lists(st.sampled_from(("female", "male", None)), min_size=rows, max_size=rows)
     )
-    data["age"] = draw(st.lists(st.sampled_from(ages), min_size=rows, max_size=rows))
+    data["age"] = draw(st.lists(st.sampled_from(AGES), min_size=rows, max_size=rows))
     data["pregnant"] = draw(
         st.lists(st.sampled_from((None, None, True, False)), min_size=rows, max_size=rows)
     )
@@ -226,8 +278,11 @@ def check_rows(result: FrameResult, pack: Pack) -> None:
     assert result.invalid_count == invalid
 
 
-@pytest.mark.parametrize("pack_name", bundled_pack_names())
-@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.parametrize("pack_name", PACK_NAMES)
+@settings(
+    max_examples=max(25, settings().max_examples // 4),
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(data=st.data())
 def test_interpret_frame_equals_interpret_row_by_row(pack_name: str, data: st.DataObject) -> None:
     table, units = data.draw(_table(pack_name))
