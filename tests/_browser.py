@@ -65,15 +65,16 @@ def chromium_path() -> str | None:
 
 
 def _missing_reason() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install -e '.[dev]')"
+    # The browser first: it is the part a reader is most likely to lack.
     if chromium_path() is None:
         configured = os.environ.get(CHROMIUM_ENV)
         if configured:
             return f"{CHROMIUM_ENV}={configured} is not a file"
         return "Chromium is not installed (apt-get install -y chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install -e '.[dev]')"
     return None
 
 
