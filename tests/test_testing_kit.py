@@ -325,7 +325,7 @@ def _fraction_blind_wrapper(panel: Mapping[str, Any], chosen: Pack) -> Interpret
 
 def test_a_counterexample_is_a_panel_the_cli_reads() -> None:
     report = check_pack(
-        pack(), max_examples=50, interpret=_fraction_blind_wrapper, properties=["unit invariance"]
+        pack(), max_examples=200, interpret=_fraction_blind_wrapper, properties=["unit invariance"]
     )
     assert "transferrin_saturation" in str(report)
     result = report["unit invariance"]
