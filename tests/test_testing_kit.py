@@ -323,9 +323,42 @@ def _fraction_blind_wrapper(panel: Mapping[str, Any], chosen: Pack) -> Interpret
     return interpret(out, pack=chosen)
 
 
-def test_a_counterexample_is_a_panel_the_cli_reads() -> None:
+#: A pack that reads transferrin saturation only, so that every panel the search draws holds
+#: the result the wrapper mishandles. (Hypothesis's generation also draws on constants in
+#: the modules already imported, so how soon a search over the whole default pack meets a
+#: fraction depends on which tests ran before; this test must not.)
+TSAT_ONLY = """
+name: tsat_only
+version: "1"
+title: Transferrin saturation alone
+sources:
+  seed:
+    title: Is there a correlation between backache and anemia?
+    year: 2025
+    kind: seed document
+thresholds:
+  tsat_low:
+    analyte: transferrin_saturation
+    source: seed
+    confidence: verified
+    cutoffs: [{comparator: "<", value: 15, unit: "%"}]
+patterns:
+  low_saturation:
+    label: low transferrin saturation
+    criteria: {threshold: tsat_low}
+"""
+
+
+def test_a_counterexample_is_a_panel_the_cli_reads(tmp_path: Path) -> None:
+    path = tmp_path / "tsat_only.yaml"
+    path.write_text(TSAT_ONLY, encoding="utf-8")
     report = check_pack(
-        pack(), max_examples=200, interpret=_fraction_blind_wrapper, properties=["unit invariance"]
+        labinterp.load_pack(path),
+        # A difference needs the saturation drawn, away from its cut-off, and the two units
+        # of the pair to differ: rare enough per example that the budget must be generous.
+        max_examples=400,
+        interpret=_fraction_blind_wrapper,
+        properties=["unit invariance"],
     )
     assert "transferrin_saturation" in str(report)
     result = report["unit invariance"]
@@ -334,7 +367,17 @@ def test_a_counterexample_is_a_panel_the_cli_reads() -> None:
     assert shown is not None
     assert shown in str(report)
     done = subprocess.run(
-        [sys.executable, "-m", "labinterp", "interpret", "--format", "json", "-"],
+        [
+            sys.executable,
+            "-m",
+            "labinterp",
+            "interpret",
+            "--pack",
+            str(path),
+            "--format",
+            "json",
+            "-",
+        ],
         input=shown,
         capture_output=True,
         text=True,
