@@ -721,7 +721,9 @@ def interpret_frame(
     """Interpret every row of a wide lab table (one row a panel) against a pack.
 
     Columns are recognised by name: an analyte id or alias holds its results (numbers, or
-    report text such as ``"<5 ng/mL"``), ``<column>_unit`` its unit per row, and ``sex``,
+    report text such as ``"<5 ng/mL"``), ``<column>_unit`` its unit per row,
+    ``<column>_low``/``<column>_high`` the laboratory's own reference interval of each result
+    (in the row's unit; used as ``interpret`` uses ``reference_interval``), and ``sex``,
     ``age``, ``pregnant``, ``trimester``, ``conditions``, ``medications``, ``symptoms``
     and ``diet`` the context. Other columns are left alone. ``columns`` maps column names to
     analytes or context fields instead (only those columns are read); ``units`` gives one
@@ -895,7 +897,9 @@ def panels_from_long(
     subject's first result. Within a panel the latest result of an analyte wins.
     ``value_text`` names a column of report text used where ``value`` is empty (MIMIC's
     ``value`` for censored results). ``preset="mimic_iv"`` or ``"omop"`` fills in the column
-    names of those formats (and, for MIMIC-IV, a verified itemid map).
+    names of those formats (and, for MIMIC-IV, a verified itemid map), and carry the lab's
+    own limits (``ref_range_lower``/``ref_range_upper``, ``range_low``/``range_high``) into
+    ``<analyte>_low``/``<analyte>_high``.
 
     Where a panel has iron and TIBC but no transferrin saturation, it is computed (iron / TIBC
     x 100 %) and ``transferrin_saturation_derived`` is True for that row.
