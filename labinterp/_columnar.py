@@ -105,6 +105,16 @@ class Observed:
     high: Floats
     high_inclusive: Bools
     exact: Bools  # present and not censored (derived indices need exact inputs)
+    # The laboratory's own reference interval of each result, canonical (NaN: no such bound);
+    # None when the table gives no lab intervals for this analyte.
+    lab_low: Floats | None = None
+    lab_high: Floats | None = None
+
+    def lab_interval_rows(self) -> Bools:
+        """Rows whose result carries a lab interval (at least one bound)."""
+        if self.lab_low is None or self.lab_high is None:
+            return np.zeros(len(self.present), dtype=bool)
+        return np.asarray(self.present & ~(np.isnan(self.lab_low) & np.isnan(self.lab_high)))
 
     @classmethod
     def absent(cls, n: int) -> Observed:
@@ -180,6 +190,52 @@ def band_codes(obs: Observed, band: Band) -> Codes:
     codes = np.where(held, HELD, np.where(failed, FAILED, UNDECIDED)).astype(np.int8)
     codes[~obs.present] = UNDECIDED
     return codes
+
+
+def _close_rows(a: Floats, b: Floats) -> Bools:
+    """:func:`_close` with an edge per row."""
+    with np.errstate(invalid="ignore"):
+        return np.asarray(np.abs(a - b) <= REL_TOL * np.maximum(np.abs(a), np.abs(b)))
+
+
+def row_band_codes(
+    obs: Observed, low: Floats, low_inclusive: Bools, high: Floats, high_inclusive: Bools
+) -> Codes:
+    """:func:`band_codes` with a band per row (a lab's own interval): ``-INF``/``INF`` edges
+    are open; the same comparisons as ``band_outcome``, element-wise."""
+    lo, lo_incl, hi, hi_incl = obs.low, obs.low_inclusive, obs.high, obs.high_inclusive
+    lo_finite, hi_finite = lo != INF, hi != INF
+    has_low, has_high = low != -INF, high != INF
+    with np.errstate(invalid="ignore"):
+        at = has_low & lo_finite & _close_rows(lo, low)
+        ok_low = ~has_low | np.where(at, low_inclusive | ~lo_incl, lo > low)
+        at = has_high & hi_finite & _close_rows(hi, high)
+        ok_high = ~has_high | np.where(at, high_inclusive | ~hi_incl, hi < high)
+        held = ok_low & ok_high
+        at = has_low & hi_finite & _close_rows(hi, low)
+        failed = has_low & np.where(at, ~low_inclusive | ~hi_incl, hi < low)
+        at = has_high & lo_finite & _close_rows(lo, high)
+        failed |= has_high & np.where(at, ~high_inclusive | ~lo_incl, lo > high)
+    codes = np.where(held, HELD, np.where(failed, FAILED, UNDECIDED)).astype(np.int8)
+    codes[~obs.present] = UNDECIDED
+    return codes
+
+
+def _lab_band(
+    low: Floats, high: Floats, position: str
+) -> tuple[Bools, Floats, Bools, Floats, Bools]:
+    """``position_band`` per row from a lab's interval: the rows it exists for, and its edges
+    (below: under the low limit; above: over the high limit; within: between, inclusive)."""
+    has_low, has_high = ~np.isnan(low), ~np.isnan(high)
+    no = np.zeros(len(low), dtype=bool)
+    minus, plus = np.full(len(low), -INF), np.full(len(low), INF)
+    if position == "below":
+        return has_low, minus, no, np.where(has_low, low, INF), no
+    if position == "above":
+        return has_high, np.where(has_high, high, -INF), no, plus, no
+    edges_low = np.where(has_low, low, -INF)
+    edges_high = np.where(has_high, high, INF)
+    return has_low | has_high, edges_low, has_low, edges_high, has_high
 
 
 # --- converting values --------------------------------------------------------------------------
@@ -521,11 +577,13 @@ def decide(rule: Any, facts: ArrayFacts) -> Codes:
             _leaf(rule.analyte, rule.cutoffs, facts), rule.not_covered, facts
         )
     if isinstance(rule, ReferencePositionRule):
-        # Wide tables carry no laboratory reference intervals: the pack's are used, and so
-        # are the contexts the pack gives no interval for (a child, for an adult interval).
-        return _undecided_where_uncovered(
+        # The pack's intervals (and the contexts it gives none for), except where a result
+        # carries the lab's own interval with the bound this position needs (and the pack
+        # lets lab intervals count): ReferencePositionRule._cutoffs row by row.
+        codes = _undecided_where_uncovered(
             _leaf(rule.analyte, rule.pack_cutoffs, facts), rule.not_covered, facts
         )
+        return _with_lab_position(codes, rule, facts)
     if isinstance(rule, PatternIs):
         return facts.outcomes[rule.pattern_id]
     if isinstance(rule, AllRule):
@@ -553,6 +611,18 @@ def decide(rule: Any, facts: ArrayFacts) -> Codes:
             all_failed &= decide(zone.rule, facts) == FAILED
         return np.where(all_failed, criteria, UNDECIDED).astype(np.int8)
     raise TypeError(f"no columnar form of the rule {rule!r}")  # pragma: no cover
+
+
+def _with_lab_position(codes: Codes, rule: ReferencePositionRule, facts: ArrayFacts) -> Codes:
+    obs = facts.observed(rule.analyte)
+    if not facts.pack.use_lab_reference_intervals or obs.lab_low is None or obs.lab_high is None:
+        return codes
+    usable, low, low_incl, high, high_incl = _lab_band(obs.lab_low, obs.lab_high, rule.position)
+    usable &= obs.present
+    if not usable.any():
+        return codes
+    lab = row_band_codes(obs, low, low_incl, high, high_incl)
+    return np.where(usable, lab, codes).astype(np.int8)
 
 
 def _undecided_where_uncovered(
@@ -663,8 +733,44 @@ def flag_codes(
     ).astype(np.int8)
     codes[no_interval] = _FLAG_CODE["no reference interval"]
     codes[maybe_uncovered] = _FLAG_CODE["undetermined"]
-    codes[~facts.observed(analyte).present] = -1
+    obs = facts.observed(analyte)
+    if facts.pack.use_lab_reference_intervals:
+        # The lab's own interval comes first, whatever the pack's (as _engine._flag).
+        lab_rows = obs.lab_interval_rows()
+        if lab_rows.any():
+            codes = np.where(lab_rows, _lab_flag_codes(obs), codes).astype(np.int8)
+    codes[~obs.present] = -1
     return codes
+
+
+def _lab_flag_codes(obs: Observed) -> Codes:
+    """``_engine._verdict`` on ``flag_bands(lab low, lab high)`` per row: low, then high,
+    then inside (normal, or not low / not high when one limit is given); else undetermined."""
+    assert obs.lab_low is not None
+    assert obs.lab_high is not None
+    low, high = obs.lab_low, obs.lab_high
+    has_low, has_high = ~np.isnan(low), ~np.isnan(high)
+    no = np.zeros(len(low), dtype=bool)
+    minus, plus = np.full(len(low), -INF), np.full(len(low), INF)
+    below = row_band_codes(obs, minus, no, np.where(has_low, low, INF), no) == HELD
+    above = row_band_codes(obs, np.where(has_high, high, -INF), no, plus, no) == HELD
+    inside = (
+        row_band_codes(
+            obs, np.where(has_low, low, -INF), has_low, np.where(has_high, high, INF), has_high
+        )
+        == HELD
+    )
+    return np.select(
+        [
+            has_low & below,
+            has_high & above,
+            inside & has_low & has_high,
+            inside & has_low,
+            inside & has_high,
+        ],
+        [_FLAG_CODE[name] for name in ("low", "high", "normal", "not low", "not high")],
+        default=_FLAG_CODE["undetermined"],
+    ).astype(np.int8)
 
 
 def status_code(outcome: Outcome) -> int:

@@ -68,6 +68,10 @@ class Preset:
     time: str
     value_text: str | None
     codes: Mapping[Any, str]
+    # The lab's own reference interval of each result, in the result's unit (either may be
+    # empty); read into <analyte>_low / <analyte>_high when the table has the columns.
+    lab_low: str | None = None
+    lab_high: str | None = None
 
 
 PRESETS: Final[Mapping[str, Preset]] = {
@@ -79,6 +83,8 @@ PRESETS: Final[Mapping[str, Preset]] = {
         "charttime",
         "value",
         {k: v.analyte for k, v in MIMIC_IV_ITEMS.items()},
+        "ref_range_lower",
+        "ref_range_upper",
     ),
     # OMOP keeps the source's code in measurement_source_value (a LOINC code where the source
     # used LOINC); measurement_concept_id needs the vocabulary tables: map it with analyte_map.
@@ -90,6 +96,8 @@ PRESETS: Final[Mapping[str, Preset]] = {
         "measurement_datetime",
         None,
         {},
+        "range_low",
+        "range_high",
     ),
 }
 
@@ -180,6 +188,7 @@ def long_to_wide(
         )
     long["value"] = values.to_numpy()[keep]
     long["unit"] = frame[unit_col].to_numpy()[keep] if has_unit else None
+    lab_columns = _lab_limit_columns(frame, chosen, keep, long)
     keys = ["subject"]
     if time is not None:
         stamps = pd.to_datetime(frame[_require(frame, "time", time)]).to_numpy()[keep]
@@ -197,11 +206,34 @@ def long_to_wide(
     wide_values = long.pivot(index=keys, columns="analyte", values="value")
     wide_units = long.pivot(index=keys, columns="analyte", values="unit")
     wide_units.columns = [f"{c}_unit" for c in wide_units.columns]
-    wide = pd.concat([wide_values, wide_units], axis=1)
+    parts = [wide_values, wide_units]
+    for name, suffix in lab_columns:
+        limits = long.pivot(index=keys, columns="analyte", values=name)
+        limits.columns = [f"{c}{suffix}" for c in limits.columns]
+        parts.append(limits.apply(pd.to_numeric, errors="coerce").astype(float))
+    wide = pd.concat(parts, axis=1)
     wide.columns.name = None
     wide = wide.reset_index()
     wide = wide.rename(columns={"subject": subject, "time": time} if time else {"subject": subject})
     return _derive_tsat(wide)
+
+
+def _lab_limit_columns(
+    frame: pd.DataFrame, chosen: Preset | None, keep: Any, long: pd.DataFrame
+) -> list[tuple[str, str]]:
+    """Copy a preset's lab limit columns (when the table has them) into ``long``; the names
+    given to them there and the wide suffix each becomes."""
+    found: list[tuple[str, str]] = []
+    if chosen is None:
+        return found
+    for source, name, suffix in (
+        (chosen.lab_low, "_lab_low", "_low"),
+        (chosen.lab_high, "_lab_high", "_high"),
+    ):
+        if source is not None and source in frame.columns:
+            long[name] = frame[source].to_numpy()[keep]
+            found.append((name, suffix))
+    return found
 
 
 def _canonical(wide: pd.DataFrame, analyte: str) -> np.ndarray[Any, Any]:

@@ -30,7 +30,7 @@ except ImportError as _exc:  # pragma: no cover - exercised in a subprocess test
 
 import math
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -84,6 +84,9 @@ CONTEXT_FIELDS: Final = (
 _LISTS: Final = ("conditions", "medications", "symptoms")
 _UNIT_SUFFIX: Final = "_unit"
 _FLAG_SUFFIX: Final = "_flag"
+# A lab's own reference interval for a result, in the result's unit: <column>_low/_high.
+_LAB_LOW_SUFFIX: Final = "_low"
+_LAB_HIGH_SUFFIX: Final = "_high"
 DEFAULT_CHUNK: Final = 65_536
 
 Objects = npt.NDArray[np.object_]
@@ -192,6 +195,8 @@ class _AnalyteColumn:
     analyte: str
     unit: str | None  # one unit for every row (units=)
     unit_column: str | None  # a unit per row (<column>_unit)
+    lab_low_column: str | None = None  # the lab's low limit per row (<column>_low)
+    lab_high_column: str | None = None  # the lab's high limit per row (<column>_high)
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,12 +260,15 @@ def _plan(
             )
         seen[role] = name
         unit_column = name + _UNIT_SUFFIX
+        low_column, high_column = name + _LAB_LOW_SUFFIX, name + _LAB_HIGH_SUFFIX
         analytes.append(
             _AnalyteColumn(
                 name,
                 role,
                 unit_for.get(name),
                 unit_column if unit_column in names else None,
+                low_column if low_column in names else None,
+                high_column if high_column in names else None,
             )
         )
     constants = dict(context or {})
@@ -314,7 +322,16 @@ def _row_panel(table: _Table, plan: _Plan, row: int) -> dict[str, Any]:
         unit = col.unit if col.unit is not None else None
         if col.unit_column is not None:
             unit = table.cell(col.unit_column, row)
-        panel[col.analyte] = value if unit is None else {"value": value, "unit": unit}
+        entry: Any = value if unit is None else {"value": value, "unit": unit}
+        interval = _lab_interval_cells(table, col, row)
+        if interval:
+            # The lab's limits are in the result's unit; without a unit the scalar reader
+            # refuses the row and says why.
+            entry = {"value": value, "reference_interval": interval}
+            if unit is not None:
+                entry["unit"] = unit
+                interval["unit"] = unit
+        panel[col.analyte] = entry
     for key, value in plan.constants.items():
         panel[key] = _context_cell(key, value)
     for key, name in plan.context.items():
@@ -322,6 +339,17 @@ def _row_panel(table: _Table, plan: _Plan, row: int) -> dict[str, Any]:
         if cell is not None:
             panel[key] = cell
     return panel
+
+
+def _lab_interval_cells(table: _Table, col: _AnalyteColumn, row: int) -> dict[str, Any]:
+    """The row's lab limits ({} when neither is given)."""
+    interval: dict[str, Any] = {}
+    for name, bound in ((col.lab_low_column, "low"), (col.lab_high_column, "high")):
+        if name is not None:
+            cell = table.cell(name, row)
+            if cell is not None:
+                interval[bound] = cell
+    return interval
 
 
 def _context_cell(key: str, value: Any) -> Any:
@@ -430,8 +458,71 @@ def _read_analyte(
     else:
         units = np.full(n, col.unit, dtype=object)
     if table.is_numeric(col.column):
-        return _observed_numbers(col.analyte, table.floats(col.column, start, stop), units)
-    return _observed_objects(col.analyte, table.objects(col.column, start, stop), units)
+        obs, bad = _observed_numbers(col.analyte, table.floats(col.column, start, stop), units)
+    else:
+        obs, bad = _observed_objects(col.analyte, table.objects(col.column, start, stop), units)
+    if col.lab_low_column is None and col.lab_high_column is None:
+        return obs, bad
+    return _with_lab_interval(table, col, obs, bad, units, start, stop)
+
+
+def _lab_bound(table: _Table, name: str | None, start: int, stop: int) -> tuple[Floats, Bools]:
+    """One lab limit column as numbers (NaN where empty), and the rows the arrays cannot
+    read (a column of text or booleans: those rows go to the scalar reader)."""
+    n = stop - start
+    if name is None:
+        return np.full(n, np.nan), np.zeros(n, dtype=bool)
+    if table.is_numeric(name):
+        return table.floats(name, start, stop), np.zeros(n, dtype=bool)
+    given = np.asarray(table.data[name].iloc[start:stop].notna().to_numpy(dtype=bool))
+    return np.full(n, np.nan), given
+
+
+def _with_lab_interval(
+    table: _Table,
+    col: _AnalyteColumn,
+    obs: Observed,
+    bad: Bools,
+    units: Objects,
+    start: int,
+    stop: int,
+) -> tuple[Observed, Bools]:
+    """The lab's limits, checked as :class:`ReferenceInterval` checks them (low not above
+    high, each bound a plausible value in the result's unit), in canonical units. A row whose
+    interval fails is bad; the scalar reader then gives its reason."""
+    analyte = ANALYTES[col.analyte]
+    low, odd_low = _lab_bound(table, col.lab_low_column, start, stop)
+    high, odd_high = _lab_bound(table, col.lab_high_column, start, stop)
+    given = obs.present & (~np.isnan(low) | ~np.isnan(high) | odd_low | odd_high)
+    wrong = given & (odd_low | odd_high)
+    with np.errstate(invalid="ignore"):
+        wrong |= given & (low > high)
+    canonical_low, canonical_high = np.full(len(low), np.nan), np.full(len(low), np.nan)
+    codes, uniques = _factorize(units)
+    wrong |= given & (codes < 0)  # limits need the result's unit
+    for k, unit in enumerate(uniques):
+        rows = given & (codes == k)
+        if unit is None or not rows.any():
+            continue
+        try:
+            resolved = analyte.resolve_unit(unit)
+        except LabinterpError:
+            wrong |= rows
+            continue
+        for raw, out in ((low, canonical_low), (high, canonical_high)):
+            bound = raw[rows]
+            converted = canonical_values(bound, resolved)
+            with np.errstate(invalid="ignore"):
+                fine = np.isnan(bound) | (
+                    np.isfinite(bound) & (bound >= 0) & plausible_mask(analyte, converted)
+                )
+            out[rows] = converted
+            wrong[np.flatnonzero(rows)[~fine]] = True
+    bad = bad | wrong
+    keep = given & ~bad
+    lab_low = np.where(keep, canonical_low, np.nan)
+    lab_high = np.where(keep, canonical_high, np.nan)
+    return replace(obs, lab_low=lab_low, lab_high=lab_high), bad
 
 
 @dataclass(slots=True)
@@ -630,7 +721,9 @@ def interpret_frame(
     """Interpret every row of a wide lab table (one row a panel) against a pack.
 
     Columns are recognised by name: an analyte id or alias holds its results (numbers, or
-    report text such as ``"<5 ng/mL"``), ``<column>_unit`` its unit per row, and ``sex``,
+    report text such as ``"<5 ng/mL"``), ``<column>_unit`` its unit per row,
+    ``<column>_low``/``<column>_high`` the laboratory's own reference interval of each result
+    (in the row's unit; used as ``interpret`` uses ``reference_interval``), and ``sex``,
     ``age``, ``pregnant``, ``trimester``, ``conditions``, ``medications``, ``symptoms``
     and ``diet`` the context. Other columns are left alone. ``columns`` maps column names to
     analytes or context fields instead (only those columns are read); ``units`` gives one
@@ -804,7 +897,9 @@ def panels_from_long(
     subject's first result. Within a panel the latest result of an analyte wins.
     ``value_text`` names a column of report text used where ``value`` is empty (MIMIC's
     ``value`` for censored results). ``preset="mimic_iv"`` or ``"omop"`` fills in the column
-    names of those formats (and, for MIMIC-IV, a verified itemid map).
+    names of those formats (and, for MIMIC-IV, a verified itemid map), and carry the lab's
+    own limits (``ref_range_lower``/``ref_range_upper``, ``range_low``/``range_high``) into
+    ``<analyte>_low``/``<analyte>_high``.
 
     Where a panel has iron and TIBC but no transferrin saturation, it is computed (iron / TIBC
     x 100 %) and ``transferrin_saturation_derived`` is True for that row.

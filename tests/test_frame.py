@@ -338,3 +338,113 @@ def test_reference_intervals_not_covering_children_undecide_flags_and_criteria()
     adult_default = interpret_frame(frame)  # the default assumes an adult when age is missing
     assert adult_default.frame["mcv_flag"].tolist() == ["low", "no reference interval", "low"]
     _same_as_interpret(adult_default, ("hemolysis",), ("mcv", "reticulocytes"))
+
+
+# --- the lab's own reference interval per result ------------------------------------------------
+
+
+def _with_lab_intervals() -> Any:
+    """RDW 14 % against lab upper limits on both sides of it, one lower limit only, none, and
+    two intervals the scalar engine refuses (low above high; a limit no RDW can have)."""
+    return pd.DataFrame(
+        {
+            "hemoglobin": [10.0] * 6,
+            "hemoglobin_unit": ["g/dL"] * 6,
+            "mcv": [90.0] * 6,
+            "mcv_unit": ["fL"] * 6,
+            "ferritin": [10.0] * 6,
+            "ferritin_unit": ["ng/mL"] * 6,
+            "rdw": [14.0] * 6,
+            "rdw_unit": ["%"] * 6,
+            "rdw_low": [11.0, 11.0, 15.0, None, 13.0, 11.0],
+            "rdw_high": [13.0, 16.0, None, None, 12.0, 5_000.0],
+            "sex": ["female"] * 6,
+            "age": [40] * 6,
+        }
+    )
+
+
+def test_lab_intervals_give_the_flags_interpret_gives() -> None:
+    frame = _with_lab_intervals()
+    result = interpret_frame(frame)
+    flags = list(result.frame["rdw_flag"])
+    assert flags[:3] == ["high", "normal", "low"]
+    for row in range(4):
+        expected = {f.analyte: f.flag for f in interpret(result.panel(row)).flags}
+        assert flags[row] == expected["rdw"]
+    assert result.panel(0)["rdw"] == {
+        "value": 14.0,
+        "unit": "%",
+        "reference_interval": {"low": 11.0, "high": 13.0, "unit": "%"},
+    }
+
+
+def test_a_lab_interval_decides_a_reference_criterion_as_interpret_does() -> None:
+    """mixed_deficiency_possible needs the RDW above its interval: the lab's, when given."""
+    frame = _with_lab_intervals()
+    result = interpret_frame(frame)
+    statuses = list(result.frame["mixed_deficiency_possible"])
+    for row in range(4):
+        assert statuses[row] == interpret(result.panel(row)).statuses()["mixed_deficiency_possible"]
+    assert statuses[0] != statuses[1]  # the lab's upper limit, 13 or 16 %, decides
+
+
+def test_a_pack_that_ignores_lab_intervals_ignores_the_columns() -> None:
+    pack = labinterp.extend_pack(
+        labinterp.default_pack(),
+        {"name": "pack_ranges", "version": "1", "use_lab_reference_intervals": False},
+    )
+    frame = _with_lab_intervals()
+    result = interpret_frame(frame, pack=pack)
+    flags = list(result.frame["rdw_flag"])
+    assert len(set(flags[:4])) == 1  # the pack's interval for every row
+    assert (
+        flags[0] == {f.analyte: f.flag for f in interpret(result.panel(0), pack=pack).flags}["rdw"]
+    )
+
+
+@pytest.mark.parametrize("row", [4, 5])
+def test_a_lab_interval_interpret_refuses_makes_the_row_invalid(row: int) -> None:
+    frame = _with_lab_intervals()
+    result = interpret_frame(frame)
+    with pytest.raises(LabinterpError) as refused:
+        interpret(result.panel(row))
+    assert result.frame["invalid"].iloc[row] == str(refused.value)
+    assert "reference_interval" in str(refused.value)
+    assert pd.isna(result.frame["rdw_flag"].iloc[row])
+    assert result.invalid_count == 2
+
+
+def test_lab_limits_are_read_in_the_row_unit() -> None:
+    """Hemoglobin 110 g/L against a lab's 12-16 g/dL is low; the limits follow the row's unit."""
+    frame = pd.DataFrame(
+        {
+            "hemoglobin": [110.0, 11.0],
+            "hemoglobin_unit": ["g/L", "g/dL"],
+            "hemoglobin_low": [100.0, 12.0],
+            "hemoglobin_high": [160.0, 16.0],
+        }
+    )
+    result = interpret_frame(frame)
+    assert list(result.frame["hemoglobin_flag"]) == ["normal", "low"]
+
+
+def test_lab_limits_without_a_unit_make_the_row_invalid_with_interpret_reason() -> None:
+    frame = pd.DataFrame({"ferritin": ["8 ng/mL"], "ferritin_low": [15.0]})
+    result = interpret_frame(frame)
+    with pytest.raises(LabinterpError) as refused:
+        interpret(result.panel(0))
+    assert result.frame["invalid"].iloc[0] == str(refused.value)
+
+
+def test_lab_limits_written_as_text_are_read_by_the_scalar_reader() -> None:
+    """A limit column of text is not read on arrays; each such row gets interpret's answer."""
+    frame = pd.DataFrame(
+        {"ferritin": [8.0, 8.0], "ferritin_unit": ["ng/mL"] * 2, "ferritin_low": ["15", "x"]}
+    )
+    result = interpret_frame(frame)
+    expected = {f.analyte: f.flag for f in interpret(result.panel(0)).flags}
+    assert result.frame["ferritin_flag"].iloc[0] == expected["ferritin"] == "low"
+    with pytest.raises(LabinterpError) as refused:
+        interpret(result.panel(1))
+    assert result.frame["invalid"].iloc[1] == str(refused.value)

@@ -2,11 +2,13 @@
 for that row's panel, and a row is invalid exactly when interpret refuses its panel.
 
 Random wide tables mix every accepted unit of each analyte, numbers and report text,
-censored results, values exactly at a cut-off and a hair either side of it, missing and
-contradictory context, children's ages at and beside every age band's edge, missing age,
-pregnancy at every age, and small chunk sizes, on every bundled pack and on variants of the
-default whose rule for an unknown age differs (none, a band that straddles age bands, one
-that fits a band exactly) or whose population is narrowed to adults.
+censored results, values exactly at a cut-off and a hair either side of it, laboratories'
+own reference intervals (one limit or both, at and beside the result, in the wrong order or
+implausible), missing and contradictory context, children's ages at and beside every age
+band's edge, missing age, pregnancy at every age, and small chunk sizes, on every bundled
+pack and on variants of the default whose rule for an unknown age differs (none, a band that
+straddles age bands, one that fits a band exactly), whose population is narrowed to adults,
+or which ignores the laboratories' intervals.
 
 The budget follows the Hypothesis profile (tests/conftest.py): modest in CI,
 ``HYPOTHESIS_PROFILE=thorough`` for a long hunt.
@@ -76,11 +78,19 @@ VARIANT_PACKS: Mapping[str, Mapping[str, Any]] = {
         "when_age_unknown": {"assume_age_min": 15, "description": "an adult"},
     },
 }
-PACK_NAMES = (*bundled_pack_names(), *VARIANT_PACKS)
+#: The default pack told to ignore the laboratories' own intervals (the pack's flag results
+#: that carry one).
+PACK_RANGES_ONLY = "pack_ranges_only"
+PACK_NAMES = (*bundled_pack_names(), *VARIANT_PACKS, PACK_RANGES_ONLY)
 
 
 @cache
 def _pack(name: str) -> Pack:
+    if name == PACK_RANGES_ONLY:
+        return extend_pack(
+            default_pack(),
+            {"name": name, "version": "1", "use_lab_reference_intervals": False},
+        )
     if name in VARIANT_PACKS:
         return _default_with_population(name, VARIANT_PACKS[name])
     return load_pack(name)
@@ -148,11 +158,50 @@ def _column(draw: st.DrawFn, pack: str, analyte: str, rows: int) -> dict[str, li
             cells.append(None if value is None else f"{censor}{_text(value)}")
             unit_cells.append(unit)
     out: dict[str, list[Any]] = {analyte: cells}
+    if draw(st.integers(min_value=0, max_value=2)) == 0:  # sometimes the lab's own interval
+        row_units = unit_cells if unit_cells else [fixed] * rows
+        pairs = zip(row_units, cells, strict=True)
+        limits = [draw(_lab_limits(pack, analyte, u, v)) for u, v in pairs]
+        out[f"{analyte}_low"] = [low for low, _ in limits]
+        out[f"{analyte}_high"] = [high for _, high in limits]
     if style == "numbers":
         out["__unit__"] = [fixed]
     elif unit_cells:
         out[f"{analyte}_unit"] = unit_cells
     return out
+
+
+@st.composite
+def _lab_bound(draw: st.DrawFn, pack: str, analyte: str, unit: Any, cell: Any) -> float | None:
+    """A lab limit in the result's unit: none, the result itself nudged (so that it lies at,
+    or a hair either side of, the limit), a pack edge, a random or an impossible number."""
+    kind = draw(st.sampled_from(("none", "none", "near", "near", "edge", "random", "odd")))
+    if kind == "none":
+        return None
+    if kind == "near" and isinstance(cell, float):
+        return cell * draw(st.sampled_from(NUDGES))
+    try:
+        factor = ANALYTES[analyte].resolve_unit(unit).to_canonical
+    except LabinterpError:  # no unit, or "furlongs": any number does
+        factor = 1.0
+    edges = _edges(pack).get(analyte, ())
+    if kind == "edge" and edges:
+        return draw(st.sampled_from(edges)) * draw(st.sampled_from(NUDGES)) / factor
+    if kind == "odd":
+        return draw(st.sampled_from((-1.0, 1e12, 0.0)))
+    high = min(ANALYTES[analyte].plausible.high, 1e4) / factor
+    return draw(st.floats(min_value=0, max_value=high, allow_nan=False))
+
+
+@st.composite
+def _lab_limits(
+    draw: st.DrawFn, pack: str, analyte: str, unit: Any, cell: Any
+) -> tuple[float | None, float | None]:
+    low = draw(_lab_bound(pack, analyte, unit, cell))
+    high = draw(_lab_bound(pack, analyte, unit, cell))
+    if low is not None and high is not None and low > high and draw(st.booleans()):
+        low, high = high, low  # mostly ordered; sometimes low above high (refused)
+    return low, high
 
 
 DERIVED_INPUTS = tuple(a.derived.inputs for a in ANALYTES.values() if a.derived is not None)

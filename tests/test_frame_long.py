@@ -193,3 +193,48 @@ def test_each_panel_holds_the_latest_result_of_its_window(rows: list[tuple[Any, 
     }
     assert got == {k: v for k, (_, v) in expected.items()}
     assert len(wide) == len({(k[0], k[1]) for k in expected})
+
+
+def test_mimic_preset_carries_the_lab_limits_to_interpret_frame() -> None:
+    long = _mimic()
+    long["ref_range_lower"] = [12.0, 80.0, 1.0, 12.0, 13.5, None, 80.0]
+    long["ref_range_upper"] = [16.0, 100.0, 2.0, 16.0, 17.5, 0.5, None]
+    wide = panels_from_long(long, preset="mimic_iv", window="24h")
+    first = wide.iloc[0]
+    # The latest hemoglobin of the first window (10.2 at 20:00) and its own limits.
+    assert (first["hemoglobin"], first["hemoglobin_low"], first["hemoglobin_high"]) == (
+        10.2,
+        12.0,
+        16.0,
+    )
+    assert pd.isna(wide.iloc[2]["mcv_high"])
+    result = interpret_frame(wide)
+    assert list(result.frame["hemoglobin_flag"][:2]) == ["low", "normal"]
+    assert result.frame["mcv_flag"].iloc[2] == "not low"  # a lower limit only
+    for row in range(len(wide)):
+        flags = {f.analyte: f.flag for f in interpret(result.panel(row)).flags}
+        for analyte, column in result.flag_columns.items():
+            cell = result.frame[column].iloc[row]
+            assert (None if pd.isna(cell) else cell) == flags.get(analyte)
+
+
+def test_omop_preset_carries_range_low_and_range_high() -> None:
+    long = pd.DataFrame(
+        {
+            "person_id": [7, 7],
+            "measurement_source_value": ["718-7", "787-2"],
+            "value_as_number": [11.0, 95.0],
+            "unit_source_value": ["g/dL", "fL"],
+            "range_low": [11.5, 80.0],
+            "range_high": [15.5, 94.0],
+        }
+    )
+    wide = panels_from_long(long, preset="omop")
+    assert (wide.iloc[0]["mcv_low"], wide.iloc[0]["mcv_high"]) == (80.0, 94.0)
+    result = interpret_frame(wide)
+    assert list(result.frame[["hemoglobin_flag", "mcv_flag"]].iloc[0]) == ["low", "high"]
+
+
+def test_presets_without_limit_columns_give_no_limit_columns() -> None:
+    wide = panels_from_long(_mimic(), preset="mimic_iv", window="24h")
+    assert not [c for c in wide.columns if c.endswith(("_low", "_high"))]
