@@ -14,17 +14,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
 from labinterp._analytes import ANALYTES
 from labinterp._errors import LabinterpError, did_you_mean, shorten
 from labinterp._pack_coverage import Problem, coverage_problems
 from labinterp._pack_layers import ExtendStep
 from labinterp._pack_models import (
+    NotCovered,
     Population,
     ReferenceSpec,
     Source,
     ThresholdSpec,
+    When,
 )
 from labinterp._pack_patterns import (
     AllOf,
@@ -224,21 +226,33 @@ def _threshold_problems(
         yield from _source_problems(f"{where}.cutoffs[{i}]", pack, broken, cut.source, spec.source)
         if cut.when.inflammation is not None and not by_inflammation:
             yield f"{where}.cutoffs[{i}].when.inflammation", _NO_INFLAMMATION_PATTERN
-    for i, gap in enumerate(spec.not_covered):
+    entries = [(f"cutoffs[{i}]", cut.when) for i, cut in enumerate(spec.cutoffs)]
+    yield from _gap_and_coverage_problems(
+        where, "cutoffs", entries, spec.not_covered, spec.source, pack, broken, by_inflammation
+    )
+
+
+def _gap_and_coverage_problems(
+    where: str,
+    key: Literal["cutoffs", "intervals"],
+    entries: list[tuple[str, When]],
+    gaps: Sequence[NotCovered],
+    default_source: str | None,
+    pack: PackParts,
+    broken: Broken,
+    by_inflammation: bool,
+) -> Iterator[Problem]:
+    """A threshold's or reference's ``not_covered`` entries (their sources and context), then
+    whether its entries and gaps together give each patient exactly one."""
+    for i, gap in enumerate(gaps):
         yield from _source_problems(
-            f"{where}.not_covered[{i}]", pack, broken, gap.source, spec.source
+            f"{where}.not_covered[{i}]", pack, broken, gap.source, default_source
         )
         if gap.when.inflammation is not None and not by_inflammation:
             yield f"{where}.not_covered[{i}].when.inflammation", _NO_INFLAMMATION_PATTERN
-    entries = [(f"cutoffs[{i}]", cut.when) for i, cut in enumerate(spec.cutoffs)]
-    entries += [(f"not_covered[{i}]", gap.when) for i, gap in enumerate(spec.not_covered)]
+    entries = entries + [(f"not_covered[{i}]", gap.when) for i, gap in enumerate(gaps)]
     yield from coverage_problems(
-        where,
-        "cutoffs",
-        entries,
-        pack.population,
-        by_inflammation,
-        extends=pack.extends is not None,
+        where, key, entries, pack.population, by_inflammation, extends=pack.extends is not None
     )
 
 
@@ -271,21 +285,9 @@ def _reference_problems(
                     f"intervals[0] {given} '{end}' but this interval differs; every interval "
                     "of one analyte must give the same ends",
                 )
-    for i, gap in enumerate(ref.not_covered):
-        yield from _source_problems(
-            f"{where}.not_covered[{i}]", pack, broken, gap.source, ref.source
-        )
-        if gap.when.inflammation is not None and not by_inflammation:
-            yield f"{where}.not_covered[{i}].when.inflammation", _NO_INFLAMMATION_PATTERN
     entries = [(f"intervals[{i}]", ri.when) for i, ri in enumerate(ref.intervals)]
-    entries += [(f"not_covered[{i}]", gap.when) for i, gap in enumerate(ref.not_covered)]
-    yield from coverage_problems(
-        where,
-        "intervals",
-        entries,
-        pack.population,
-        by_inflammation,
-        extends=pack.extends is not None,
+    yield from _gap_and_coverage_problems(
+        where, "intervals", entries, ref.not_covered, ref.source, pack, broken, by_inflammation
     )
 
 
