@@ -7,7 +7,6 @@ each label. Renderers (text today; Markdown and HTML later) are views of this da
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -16,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr, computed_field
 
 from labinterp._analytes import resolve_analyte_id
 from labinterp._errors import UnknownPatternError, did_you_mean, shorten
+from labinterp._notebook_views import NotebookViews, short_repr
 from labinterp._packs import class_finding_id
 from labinterp._panel import Measurement, Panel
 from labinterp._rules import CriterionResult, FlagName, GreyZoneResult, HL7Code
@@ -37,7 +37,7 @@ Status = Literal["consistent", "not_consistent", "indeterminate"]
 
 
 @dataclass(frozen=True, slots=True)
-class PatternFinding:
+class PatternFinding(NotebookViews):
     """One pattern's status, its label, and the full trace of how it was reached.
 
     ``criteria`` is the trace of the pattern's criteria; ``grey_zones`` holds each grey zone
@@ -62,23 +62,11 @@ class PatternFinding:
     sources: tuple[str, ...] = ()  # what the description and note cite
     classification: str | None = None  # for a class: the classification it belongs to
 
-    # --- notebooks ------------------------------------------------------------------------
-    # The renderers sit above this module in the layers (import-linter), so they are imported
-    # lazily, by name, when a notebook asks for a view: importing labinterp.render here at
-    # module level would be a cycle, and a plain import in the method would break the layers
-    # contract. importlib.import_module is invisible to import-linter on purpose.
+    # --- notebooks (the views themselves come from NotebookViews) -------------------------
 
     def __repr__(self) -> str:
         label = self.label if len(self.label) <= 150 else self.label[:146] + " ..."
         return f"PatternFinding(id={self.id!r}, status={self.status!r}, label={label!r})"
-
-    def _repr_markdown_(self) -> str:
-        render = importlib.import_module("labinterp.render")
-        return str(render.notebook_markdown(self))
-
-    def _repr_html_(self) -> str:
-        render = importlib.import_module("labinterp.render")
-        return str(render.notebook_html(self))
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +200,7 @@ def _unknown_classification(classification_id: object, known: list[str]) -> Unkn
     )
 
 
-class Interpretation(BaseModel):
+class Interpretation(BaseModel, NotebookViews):
     """The answer to :func:`labinterp.interpret`: pattern findings, flags and their traces.
 
     Every status is decided when the interpretation is made. The findings with their traces
@@ -389,11 +377,7 @@ class Interpretation(BaseModel):
     def __hash__(self) -> int:
         return hash(self.to_json(indent=None))
 
-    # --- notebooks ------------------------------------------------------------------------
-    # The renderers sit above this module in the layers (import-linter), so they are imported
-    # lazily, by name, when a notebook asks for a view: importing labinterp.render here at
-    # module level would be a cycle, and a plain import in the method would break the layers
-    # contract. importlib.import_module is invisible to import-linter on purpose.
+    # --- notebooks (the views themselves come from NotebookViews) -------------------------
 
     def __repr__(self) -> str:
         statuses = self.statuses()  # no trace is built
@@ -403,15 +387,7 @@ class Interpretation(BaseModel):
             f"Interpretation(pack='{self.pack.name} {self.pack.version}', "
             f"consistent={consistent!r}, undecided={len(undecided)})"
         )
-        return text if len(text) < 300 else text[:290] + " ...)"
-
-    def _repr_markdown_(self) -> str:
-        render = importlib.import_module("labinterp.render")
-        return str(render.notebook_markdown(self))
-
-    def _repr_html_(self) -> str:
-        render = importlib.import_module("labinterp.render")
-        return str(render.notebook_html(self))
+        return short_repr(text)
 
 
 def pattern_headings(interp: Interpretation) -> tuple[PatternHeading, ...]:

@@ -20,7 +20,6 @@ not reported twice.
 
 from __future__ import annotations
 
-import importlib
 import json
 import warnings
 from collections.abc import Mapping
@@ -32,6 +31,7 @@ from pydantic import Field, ValidationError
 
 from labinterp._cache import cached_build
 from labinterp._errors import PackError, PackWarning
+from labinterp._notebook_views import NotebookViews, short_repr
 from labinterp._pack_layers import (
     MERGED_SECTIONS,
     ExtendStep,
@@ -141,7 +141,7 @@ __all__ = [
 ]
 
 
-class Pack(StrictModel):
+class Pack(StrictModel, NotebookViews):
     """A validated threshold pack. Build it with :func:`load_pack` or :func:`default_pack`.
 
     The constructor checks structure only; :meth:`model_validate`, the loaders and
@@ -215,26 +215,14 @@ class Pack(StrictModel):
         check_pack(pack, where="Pack")
         return pack
 
-    # --- notebooks ------------------------------------------------------------------------
-    # The renderers sit above this module in the layers (import-linter), so they are imported
-    # lazily, by name, when a notebook asks for a view: importing labinterp.render here at
-    # module level would be a cycle, and a plain import in the method would break the layers
-    # contract. importlib.import_module is invisible to import-linter on purpose.
+    # --- notebooks (the views themselves come from NotebookViews) -------------------------
 
     def __repr__(self) -> str:
         text = (
             f"Pack(name={self.name!r}, version={self.version!r}, "
             f"patterns={len(self.patterns)}, thresholds={len(self.thresholds)})"
         )
-        return text if len(text) < 300 else text[:290] + " ...)"
-
-    def _repr_markdown_(self) -> str:
-        render = importlib.import_module("labinterp.render")
-        return str(render.notebook_markdown(self))
-
-    def _repr_html_(self) -> str:
-        render = importlib.import_module("labinterp.render")
-        return str(render.notebook_html(self))
+        return short_repr(text)
 
 
 def pack_json_schema() -> dict[str, Any]:

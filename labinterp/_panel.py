@@ -8,7 +8,6 @@ symptoms, diet). It is a frozen pydantic model whose problems surface as
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal, Self, cast
@@ -30,6 +29,7 @@ from labinterp._measurement import (
     real_input,
     refuse_derived,
 )
+from labinterp._notebook_views import NotebookViews, short_repr
 from labinterp._panel_input import (
     context_word_hint,
     is_missing_word,
@@ -277,7 +277,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-class Panel(FrozenModel):
+class Panel(FrozenModel, NotebookViews):
     """Any subset of the catalog's analytes, plus the patient context.
 
     Build it with :meth:`from_mapping` (keys are ids or aliases) or :meth:`from_json`. Values
@@ -398,11 +398,7 @@ class Panel(FrozenModel):
         refuse_derived(ANALYTES[analyte_id], analyte)
         return cast(Measurement | None, getattr(self, analyte_id))
 
-    # --- notebooks ------------------------------------------------------------------------
-    # The renderers sit above this module in the layers (import-linter), so they are imported
-    # lazily, by name, when a notebook asks for a view: importing labinterp.render here at
-    # module level would be a cycle, and a plain import in the method would break the layers
-    # contract. importlib.import_module is invisible to import-linter on purpose.
+    # --- notebooks (the views themselves come from NotebookViews) -------------------------
 
     def __repr__(self) -> str:
         given = [f"{name}={m.as_given!r}" for name, m in self.measurements.items()]
@@ -417,15 +413,7 @@ class Panel(FrozenModel):
             if (v := getattr(self, k))
         ]
         text = f"Panel({', '.join(given)})"
-        return text if len(text) < 300 else text[:290] + " ...)"
-
-    def _repr_markdown_(self) -> str:
-        render = importlib.import_module("labinterp.render")
-        return str(render.notebook_markdown(self))
-
-    def _repr_html_(self) -> str:
-        render = importlib.import_module("labinterp.render")
-        return str(render.notebook_html(self))
+        return short_repr(text)
 
 
 _EMPTY_PANEL: dict[str, Any] = {name: f.default for name, f in Panel.model_fields.items()}
