@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -63,20 +63,8 @@ FAILED: Final = np.int8(-1)
 STATUS_NAMES: Final = ("not_consistent", "indeterminate", "consistent")
 _OUTCOME_CODE: Final = {Outcome.HELD: 1, Outcome.UNDECIDED: 0, Outcome.FAILED: -1}
 
-#: Flag names by code, as :attr:`labinterp.AnalyteFlag.flag` spells them.
-FLAG_NAMES: Final[tuple[FlagName, ...]] = (
-    "critically low",
-    "low, possibly critically low",
-    "low",
-    "normal",
-    "high",
-    "critically high",
-    "high, possibly critically high",
-    "not low",
-    "not high",
-    "undetermined",
-    "no reference interval",
-)
+#: Flag names by code: the engine's own list (:data:`FlagName`), in its order.
+FLAG_NAMES: Final[tuple[FlagName, ...]] = get_args(FlagName)
 _FLAG_CODE: Final[Mapping[FlagName, np.int8]] = {
     name: np.int8(i) for i, name in enumerate(FLAG_NAMES)
 }
