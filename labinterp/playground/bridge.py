@@ -19,7 +19,7 @@ from labinterp._analytes import ANALYTES
 from labinterp._context import CONTEXT_VOCABULARIES
 from labinterp._convert import convert
 from labinterp._engine import interpret
-from labinterp._errors import InvalidValueError, LabinterpError
+from labinterp._errors import LabinterpError
 from labinterp._findings import Interpretation
 from labinterp._packs import Pack, bundled_pack_names, load_pack
 from labinterp._panel import Panel
@@ -70,10 +70,6 @@ EXAMPLE_PANELS: dict[str, dict[str, Any]] = {
         "pregnant": False,
     },
 }
-
-#: What the page may ask for.
-FORMATS = ("html", "text", "markdown", "json")
-AUDIENCES = ("learner", "clinician")
 
 #: The positions a slider has; the value moves in steps of (high - low) / this.
 SLIDER_STEPS = 1000
@@ -182,20 +178,7 @@ def _pack_from(request: dict[str, Any]) -> Pack | None:
 
 
 def _render(result: Interpretation, fmt: str, audience: str) -> str:
-    if fmt not in FORMATS:
-        raise InvalidValueError(
-            f"format: {fmt!r} is not a format; use one of {', '.join(FORMATS)}",
-            field="format",
-            value=fmt,
-            expected=" or ".join(FORMATS),
-        )
-    if audience not in AUDIENCES:
-        raise InvalidValueError(
-            f"audience: {audience!r} is not an audience; use learner or clinician",
-            field="audience",
-            value=audience,
-            expected="learner or clinician",
-        )
+    # The renderers refuse an unknown format or audience themselves, naming the field.
     return render(result, format=fmt, audience=audience)  # type: ignore[arg-type]
 
 
