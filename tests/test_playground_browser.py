@@ -1,10 +1,9 @@
 """The playground in a real browser: build the site, serve it on 127.0.0.1, drive headless
 Chromium, and check what a learner sees.
 
-Needs Chromium (Debian's ``chromium``), the ``playwright`` package (which drives the system
-browser; its own browsers are never downloaded), and npm or a cached Pyodide runtime. Where
-one is absent the tests skip with the reason; ``.ci/run`` sets LABINTERP_REQUIRE_BROWSER=1,
-which turns every such skip into a failure.
+Needs Chromium and playwright (found as the other browser tests find them, tests/_browser.py)
+and npm or a cached Pyodide runtime. Where one is absent the tests skip with the reason;
+``.ci/run`` sets LABINTERP_REQUIRE_BROWSER=1, which turns every such skip into a failure.
 """
 
 from __future__ import annotations
@@ -21,32 +20,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _browser import CHROMIUM_ARGS, REQUIRE_ENV, require_browser
 
 import labinterp
 from labinterp.playground import PYODIDE, PlaygroundBuildError, build_site, default_cache_dir
 from labinterp.playground.bridge import EXAMPLE_PANELS
 
-CHROMIUM = os.environ.get("LABINTERP_CHROMIUM", "/usr/bin/chromium")
-REQUIRED = os.environ.get("LABINTERP_REQUIRE_BROWSER") == "1"
-#: Chromium's flags for a closed network: without the background-networking ones it keeps
-#: trying to reach Google's hosts.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 #: Loading Pyodide and the wheels takes seconds on a quiet machine; a busy CI machine gets room.
 LOAD_TIMEOUT_MS = 240_000
 STEP_TIMEOUT_MS = 60_000
 
 
 def _unavailable(reason: str) -> None:
-    if REQUIRED:
-        pytest.fail(f"LABINTERP_REQUIRE_BROWSER=1 but {reason}")
+    """Skip for a missing part other than the browser (which require_browser handles)."""
+    if os.environ.get(REQUIRE_ENV) == "1":
+        pytest.fail(f"{REQUIRE_ENV}=1 but {reason}")
     pytest.skip(reason)
 
 
@@ -57,8 +45,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not Path(CHROMIUM).is_file():
-        _unavailable(f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium)")
+    require_browser()  # Chromium and playwright, or a skip (a failure in CI) naming what lacks
     cached = default_cache_dir() / f"pyodide-{PYODIDE.version}.tgz"
     if shutil.which("npm") is None and not cached.is_file():
         _unavailable("npm is not installed and no Pyodide runtime is cached")
@@ -92,14 +79,14 @@ class Browsing:
 
 @pytest.fixture(scope="module")
 def browsing(server: str) -> Iterator[Browsing]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (pip install playwright)")
+    from playwright.sync_api import sync_playwright  # present: the site fixture checked it
+
     requests: list[str] = []
     errors: list[str] = []
     with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = driver.chromium.launch(
+            executable_path=require_browser(), args=list(CHROMIUM_ARGS)
+        )
         page = browser.new_page(viewport={"width": 375, "height": 800})
         page.on("request", lambda request: requests.append(request.url))
         page.on("pageerror", lambda error: errors.append(str(error)))
