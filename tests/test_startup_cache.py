@@ -230,7 +230,7 @@ _NOT_FOR_INTERPRET = (
     "labinterp.testing",
     "labinterp._catalog",
     "labinterp._review",
-    "labinterp._interpretation_json",
+    "labinterp._interpretation_",
     "labinterp._pack_yaml",
     "yaml",
     "jsonschema",
