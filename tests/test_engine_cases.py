@@ -1884,8 +1884,8 @@ def test_lab_interval_decides_the_reference_position_in_the_trace() -> None:
 def test_censored_high_result_that_may_be_critical_says_so(
     given: str, expected: tuple[str, str | None] | None
 ) -> None:
-    from labinterp._engine import _verdict
+    from labinterp._result_flags import verdict
     from labinterp._rules import flag_bands
 
     bands = flag_bands(20.0, 200.0, None, 300.0)
-    assert _verdict(Measurement.parse("ferritin", given), bands) == expected
+    assert verdict(Measurement.parse("ferritin", given), bands) == expected
