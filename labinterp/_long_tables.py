@@ -1,14 +1,17 @@
 """Long lab tables (one row a result) grouped into wide panels (one row a panel), vectorised.
 
 Used by :func:`labinterp.frame.panels_from_long`; needs pandas (the ``frame`` extra). The
-presets name the columns of MIMIC-IV's ``labevents`` and OMOP's ``MEASUREMENT`` tables; the
-MIMIC-IV preset also maps lab ``itemid`` numbers to the catalog's analytes.
+presets name the columns of MIMIC-IV's ``labevents`` and OMOP's ``MEASUREMENT`` tables. The
+MIMIC-IV preset also maps lab ``itemid`` numbers to the catalog's analytes (blood count,
+reticulocytes, iron studies, B12, folate, homocysteine, inflammation, hemolysis: each checked
+against MIMIC's ``d_labitems``), reads MIMIC's spellings of some units, and carries the lab's
+own ``flag`` of each result, unread, into ``<analyte>_lab_flag``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 import numpy as np
@@ -18,7 +21,16 @@ from labinterp._analytes import ANALYTES, resolve_analyte_id
 from labinterp._columnar import canonical_values, plausible_mask
 from labinterp._errors import LabinterpError, PanelError, shorten
 
-__all__ = ["MIMIC_IV_ITEMS", "PRESETS", "MimicItem", "Preset", "long_to_wide"]
+__all__ = [
+    "LAB_FLAG_SUFFIX",
+    "MIMIC_IV_ITEMS",
+    "MIMIC_IV_LEFT_OUT",
+    "MIMIC_IV_UNIT_SPELLINGS",
+    "PRESETS",
+    "MimicItem",
+    "Preset",
+    "long_to_wide",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,31 +42,70 @@ class MimicItem:
     source: str
 
 
-_CBC = "MIT-LCP/mimic-code, mimic-iv/concepts/measurement/complete_blood_count.sql"
-_BG = "MIT-LCP/mimic-code, mimic-iv/concepts/measurement/bg.sql"
-_ENZ = "MIT-LCP/mimic-code, mimic-iv/concepts/measurement/enzyme.sql"
-_CHEM = "MIT-LCP/mimic-code, mimic-iv/concepts/measurement/chemistry.sql"
-_INFL = "MIT-LCP/mimic-code, mimic-iv/concepts/measurement/inflammation.sql"
+# Every itemid below was checked against this file (label, fluid, unit and LOINC code):
+# tests/data/mimic_iv_d_labitems_to_loinc.csv holds a copy of its rows, and
+# tests/test_mimic_items.py checks each entry against them.
+_D_LABITEMS = (
+    "MIT-LCP/mimic-code@8bcbd190ca75, mimic-iv/mapping/d_labitems_to_loinc.csv (MIMIC-IV v2.0)"
+)
 
-#: MIMIC-IV ``itemid`` -> analyte, only where the MIT-LCP concept queries name the itemid for
-#: that measurement (the unit is read per row from ``valueuom``, never assumed). Iron studies,
-#: ferritin, B12 and folate are not here: their itemids were not verified (issue 9 names 50924
-#: for ferritin and 51010 for B12; pass them in ``analyte_map`` once checked against your
-#: copy of ``d_labitems``).
+
+def _item(analyte: str, label: str) -> MimicItem:
+    return MimicItem(analyte, label, _D_LABITEMS)
+
+
+#: MIMIC-IV ``itemid`` -> analyte; ``what`` is the itemid's ``d_labitems`` label, verbatim.
+#: The unit is read per row from ``valueuom``, never assumed. Left out on purpose: see
+#: :data:`MIMIC_IV_LEFT_OUT`.
 MIMIC_IV_ITEMS: Final[Mapping[int, MimicItem]] = {
-    51222: MimicItem("hemoglobin", "hemoglobin", _CBC),
-    50811: MimicItem("hemoglobin", "hemoglobin, blood gas", _BG),
-    51221: MimicItem("hematocrit", "hematocrit", _CBC),
-    50810: MimicItem("hematocrit", "hematocrit, blood gas", _BG),
-    51250: MimicItem("mcv", "MCV", _CBC),
-    51279: MimicItem("rbc", "red blood cells", _CBC),
-    51277: MimicItem("rdw", "RDW (the RDW-SD, 52159, is in fL and not mapped)", _CBC),
-    50889: MimicItem("crp", "C-reactive protein", _INFL),
-    50912: MimicItem("creatinine", "creatinine", _CHEM),
-    50885: MimicItem("bilirubin_total", "total bilirubin", _ENZ),
-    50884: MimicItem("bilirubin_indirect", "indirect bilirubin", _ENZ),
-    50954: MimicItem("ldh", "lactate dehydrogenase", _ENZ),
+    # Blood count (also the itemids of mimic-code's complete_blood_count.sql and bg.sql).
+    51222: _item("hemoglobin", "Hemoglobin"),
+    50811: _item("hemoglobin", "Hemoglobin"),  # the blood gas analyser's
+    51221: _item("hematocrit", "Hematocrit"),
+    50810: _item("hematocrit", "Hematocrit, Calculated"),  # the blood gas analyser's
+    51250: _item("mcv", "MCV"),
+    51279: _item("rbc", "Red Blood Cells"),
+    51277: _item("rdw", "RDW"),  # RDW-CV in %; RDW-SD (52172, fL) is left out
+    51283: _item("reticulocytes", "Reticulocyte Count, Automated"),  # in %
+    51284: _item("reticulocytes", "Reticulocyte Count, Manual"),  # in %
+    51282: _item("reticulocytes_absolute", "Reticulocyte Count, Absolute"),
+    51288: _item("esr", "Sedimentation Rate"),
+    # Iron studies, vitamins.
+    50924: _item("ferritin", "Ferritin"),
+    50952: _item("iron", "Iron"),
+    50953: _item("tibc", "Iron Binding Capacity, Total"),
+    50998: _item("transferrin", "Transferrin"),
+    51010: _item("vitamin_b12", "Vitamin B12"),
+    50925: _item("folate", "Folate"),
+    50945: _item("homocysteine", "Homocysteine"),
+    # Inflammation, kidney, hemolysis.
+    50889: _item("crp", "C-Reactive Protein"),
+    50912: _item("creatinine", "Creatinine"),
+    50885: _item("bilirubin_total", "Bilirubin, Total"),
+    50884: _item("bilirubin_indirect", "Bilirubin, Indirect"),
+    50954: _item("ldh", "Lactate Dehydrogenase (LD)"),
+    50935: _item("haptoglobin", "Haptoglobin"),
 }
+
+#: d_labitems rows that look like one of the analytes above but are not mapped, and why.
+#: Their rows are left out of the panels like any unmapped itemid.
+MIMIC_IV_LEFT_OUT: Final[Mapping[int, str]] = {
+    52172: "RDW-SD, in fL: a different measure from RDW-CV (51277, in %), which is the RDW "
+    "labinterp reads; the two cannot be converted into each other (as LOINC 21000-5 in FHIR)",
+    51746: "Transferrin Saturation has no unit in d_labitems (a fraction or a percent cannot be "
+    "told apart) and no labevents rows in MIMIC-IV v2.0; the preset computes transferrin "
+    "saturation from Iron (50952) and Iron Binding Capacity, Total (50953) instead",
+    51728: "Serum B12 without a unit, marked a duplicate of 51010 and without labevents rows",
+    51729: "Serum B12 without a unit, marked a duplicate of 51010 and without labevents rows",
+    51730: "Serum Folate without a unit and without labevents rows",
+    52562: "Folate without a unit and without labevents rows",
+    52159: "Platelet Aggregation (an earlier note here called it RDW-SD by mistake)",
+}
+
+#: How MIMIC-IV writes some units (``valueuom``), and the same unit as labinterp reads it:
+#: ``m/uL`` is millions per microlitre (Red Blood Cells, Reticulocyte Count, Absolute);
+#: ``/mm3`` is per cubic millimetre, which is per microlitre.
+MIMIC_IV_UNIT_SPELLINGS: Final[Mapping[str, str]] = {"m/uL": "10*6/uL", "/mm3": "/uL"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +123,11 @@ class Preset:
     # empty); read into <analyte>_low / <analyte>_high when the table has the columns.
     lab_low: str | None = None
     lab_high: str | None = None
+    # The lab's own mark on each result (MIMIC-IV: "abnormal" or empty), carried as written
+    # into <analyte>_lab_flag; labinterp flags every result itself and never reads it.
+    lab_flag: str | None = None
+    # The format's spellings of units labinterp writes otherwise (applied before reading).
+    unit_spellings: Mapping[str, str] = field(default_factory=dict)
 
 
 PRESETS: Final[Mapping[str, Preset]] = {
@@ -85,6 +141,8 @@ PRESETS: Final[Mapping[str, Preset]] = {
         {k: v.analyte for k, v in MIMIC_IV_ITEMS.items()},
         "ref_range_lower",
         "ref_range_upper",
+        "flag",
+        MIMIC_IV_UNIT_SPELLINGS,
     ),
     # OMOP keeps the source's code in measurement_source_value (a LOINC code where the source
     # used LOINC); measurement_concept_id needs the vocabulary tables: map it with analyte_map.
@@ -103,6 +161,8 @@ PRESETS: Final[Mapping[str, Preset]] = {
 
 _LOINC: Final = {code.code: a.id for a in ANALYTES.values() for code in a.loinc}
 TSAT_SOURCE_COLUMN: Final = "transferrin_saturation_derived"
+# The lab's own flag of a result: <analyte>_lab_flag (labinterp's own is <analyte>_flag).
+LAB_FLAG_SUFFIX: Final = "_lab_flag"
 
 
 def _analyte_of(code: Any, extra: Mapping[Any, str], preset: Mapping[Any, str]) -> str | None:
@@ -187,8 +247,12 @@ def long_to_wide(
             values.notna(), frame[_require(frame, "value_text", value_text)]
         )
     long["value"] = values.to_numpy()[keep]
-    long["unit"] = frame[unit_col].to_numpy()[keep] if has_unit else None
-    lab_columns = _lab_limit_columns(frame, chosen, keep, long)
+    long["unit"] = (
+        _respelled(frame[unit_col].to_numpy()[keep], chosen.unit_spellings if chosen else {})
+        if has_unit
+        else None
+    )
+    lab_columns = _lab_columns(frame, chosen, keep, long)
     keys = ["subject"]
     if time is not None:
         stamps = pd.to_datetime(frame[_require(frame, "time", time)]).to_numpy()[keep]
@@ -207,10 +271,12 @@ def long_to_wide(
     wide_units = long.pivot(index=keys, columns="analyte", values="unit")
     wide_units.columns = [f"{c}_unit" for c in wide_units.columns]
     parts = [wide_values, wide_units]
-    for name, suffix in lab_columns:
-        limits = long.pivot(index=keys, columns="analyte", values=name)
-        limits.columns = [f"{c}{suffix}" for c in limits.columns]
-        parts.append(limits.apply(pd.to_numeric, errors="coerce").astype(float))
+    for name, suffix, numeric in lab_columns:
+        cells = long.pivot(index=keys, columns="analyte", values=name)
+        cells.columns = [f"{c}{suffix}" for c in cells.columns]
+        parts.append(
+            cells.apply(pd.to_numeric, errors="coerce").astype(float) if numeric else cells
+        )
     wide = pd.concat(parts, axis=1)
     wide.columns.name = None
     wide = wide.reset_index()
@@ -218,12 +284,38 @@ def long_to_wide(
     return _derive_tsat(wide)
 
 
-def _lab_limit_columns(
+def _each_distinct(cells: np.ndarray[Any, Any], change: Callable[[Any], Any]) -> Any:
+    """``change`` applied once to each distinct cell (missing cells become None)."""
+    try:
+        codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    except TypeError:  # an unhashable cell (a list ...): each row on its own
+        out = np.empty(len(cells), dtype=object)
+        for row, cell in enumerate(cells):
+            missing = cell is None or cell is pd.NA or (isinstance(cell, float) and cell != cell)
+            out[row] = None if missing else change(cell)
+        return out
+    return np.array([*(change(u) for u in uniques), None], dtype=object)[codes]
+
+
+def _respelled(units: np.ndarray[Any, Any], spellings: Mapping[str, str]) -> Any:
+    """The unit cells with a format's own spellings (MIMIC's ``m/uL``) replaced by labinterp's."""
+    if not spellings:
+        return units
+    return _each_distinct(units, lambda u: spellings.get(u, u) if isinstance(u, str) else u)
+
+
+def _lab_flag_texts(cells: np.ndarray[Any, Any]) -> Any:
+    """The lab's own flags as text: an empty cell (None, NaN, blank) is no flag; any other
+    cell is kept as written (stripped), known word or not, for the reader to see."""
+    return _each_distinct(cells, lambda cell: str(cell).strip() or None)
+
+
+def _lab_columns(
     frame: pd.DataFrame, chosen: Preset | None, keep: Any, long: pd.DataFrame
-) -> list[tuple[str, str]]:
-    """Copy a preset's lab limit columns (when the table has them) into ``long``; the names
-    given to them there and the wide suffix each becomes."""
-    found: list[tuple[str, str]] = []
+) -> list[tuple[str, str, bool]]:
+    """Copy a preset's lab columns (limits, flag; when the table has them) into ``long``: the
+    names given to them there, the wide suffix each becomes, and whether it holds numbers."""
+    found: list[tuple[str, str, bool]] = []
     if chosen is None:
         return found
     for source, name, suffix in (
@@ -232,7 +324,10 @@ def _lab_limit_columns(
     ):
         if source is not None and source in frame.columns:
             long[name] = frame[source].to_numpy()[keep]
-            found.append((name, suffix))
+            found.append((name, suffix, True))
+    if chosen.lab_flag is not None and chosen.lab_flag in frame.columns:
+        long["_lab_flag"] = _lab_flag_texts(frame[chosen.lab_flag].to_numpy()[keep])
+        found.append(("_lab_flag", LAB_FLAG_SUFFIX, False))
     return found
 
 

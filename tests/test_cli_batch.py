@@ -129,6 +129,25 @@ def test_long_mimic_iv_preset(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "3 rows, 1 invalid" in capsys.readouterr().err
 
 
+def test_long_mimic_iv_keeps_the_labs_flag_beside_labinterps(tmp_path: Path) -> None:
+    source = tmp_path / "labevents.csv"
+    source.write_text(
+        "subject_id,itemid,valuenum,value,valueuom,flag,charttime\n"
+        "1,51222,9.8,9.8,g/dL,abnormal,2150-01-01 08:00:00\n"
+        "1,50953,400,400,ug/dL,,2150-01-01 08:00:00\n"
+        "1,51279,4.6,4.6,m/uL,,2150-01-01 08:00:00\n",
+        encoding="utf-8",
+    )
+    target = tmp_path / "panels.csv"
+    assert main(["batch", str(source), "-o", str(target), "--long", "--preset", "mimic_iv"]) == 0
+    out = pd.read_csv(target)
+    assert out.loc[0, "hemoglobin_lab_flag"] == "abnormal"
+    assert out.loc[0, "hemoglobin_flag"] == "low"
+    assert out["tibc_lab_flag"].isna().all()
+    assert out.loc[0, "rbc_unit"] == "10*6/uL"  # MIMIC's m/uL
+    assert out["invalid"].isna().all()
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -13,12 +13,14 @@ pytest.importorskip(
 pytest.importorskip(
     "polars", reason="whole tables need the frame extras: pip install -e '.[polars]'"
 )
+import numpy as np
 import pandas as pd
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from labinterp import ANALYTES, LabinterpError, PanelError, interpret
+from labinterp._units import is_close
 from labinterp.frame import MIMIC_IV_ITEMS, interpret_frame, panels_from_long
 
 
@@ -123,12 +125,10 @@ def test_polars_in_polars_out() -> None:
 
 
 def test_the_mimic_map_holds_only_verified_itemids_of_catalog_analytes() -> None:
+    # Each itemid against MIMIC's d_labitems row: tests/test_mimic_items.py.
     for itemid, item in MIMIC_IV_ITEMS.items():
         assert item.analyte in ANALYTES, itemid
         assert item.source.startswith("MIT-LCP/mimic-code"), itemid
-    # Named in the issue but not checked against d_labitems here: not shipped.
-    assert 50924 not in MIMIC_IV_ITEMS
-    assert 51010 not in MIMIC_IV_ITEMS
 
 
 @pytest.mark.parametrize(
@@ -238,3 +238,125 @@ def test_omop_preset_carries_range_low_and_range_high() -> None:
 def test_presets_without_limit_columns_give_no_limit_columns() -> None:
     wide = panels_from_long(_mimic(), preset="mimic_iv", window="24h")
     assert not [c for c in wide.columns if c.endswith(("_low", "_high"))]
+
+
+# --- MIMIC-IV with the real itemids: iron studies, units as MIMIC writes them, the lab's flag ---
+
+
+def _iron_panel(**extra: list[Any]) -> Any:
+    """One MIMIC-IV draw: serum iron 40 ug/dL and TIBC 400 ug/dL (no transferrin saturation),
+    ferritin 10 ng/mL, hemoglobin 9.8 g/dL and a red cell count in MIMIC's m/uL."""
+    return pd.DataFrame(
+        {
+            "subject_id": [1] * 5,
+            "itemid": [50952, 50953, 50924, 51222, 51279],
+            "valuenum": [40.0, 400.0, 10.0, 9.8, 4.1],
+            "value": ["40", "400", "10", "9.8", "4.1"],
+            "valueuom": ["ug/dL", "ug/dL", "ng/mL", "g/dL", "m/uL"],
+            "charttime": pd.to_datetime(["2150-01-01 08:00"] * 5),
+            **extra,
+        }
+    )
+
+
+def test_mimic_iron_and_tibc_give_a_derived_transferrin_saturation_end_to_end() -> None:
+    wide = panels_from_long(_iron_panel(), preset="mimic_iv", window="24h")
+    assert bool(wide.loc[0, "transferrin_saturation_derived"]) is True
+    assert wide.loc[0, "transferrin_saturation_unit"] == "%"
+    result = interpret_frame(wide, context={"sex": "female"})
+    assert result.invalid_count == 0
+    assert result.frame.loc[0, "iron_deficiency"] == "consistent"
+    assert result.frame.loc[0, "transferrin_saturation_flag"] == "low"
+    explained = result.explain(0)
+    tsat = explained.panel.measurements["transferrin_saturation"]
+    assert is_close(tsat.canonical_value, 10.0)  # 7.16 umol/L / 71.6 umol/L x 100 %
+    assert explained.statuses() == {p: result.frame.loc[0, p] for p in result.pattern_ids}
+
+
+def test_mimic_units_m_per_ul_and_per_mm3_are_read_as_10_6_and_1_per_microlitre() -> None:
+    long = _iron_panel()
+    long.loc[len(long)] = [1, 51282, 50000.0, "50000", "/mm3", long.loc[0, "charttime"]]
+    wide = panels_from_long(long, preset="mimic_iv", window="24h")
+    assert (wide.loc[0, "rbc_unit"], wide.loc[0, "reticulocytes_absolute_unit"]) == (
+        "10*6/uL",
+        "/uL",
+    )
+    result = interpret_frame(wide, context={"sex": "female"})
+    assert result.invalid_count == 0  # "m/uL" as written would be an unknown unit
+    measured = result.explain(0).panel.measurements
+    assert is_close(measured["rbc"].canonical_value, 4.1)  # 10*12/L
+    assert is_close(measured["reticulocytes_absolute"].canonical_value, 50.0)  # 10*9/L
+
+
+def test_without_the_preset_mimics_own_unit_spelling_is_an_unknown_unit() -> None:
+    long = _iron_panel().rename(columns={"itemid": "code"})
+    long["code"] = ["iron", "tibc", "ferritin", "hemoglobin", "rbc"]
+    wide = panels_from_long(
+        long, subject="subject_id", analyte="code", value="valuenum", unit="valueuom"
+    )
+    assert wide.loc[0, "rbc_unit"] == "m/uL"
+    result = interpret_frame(wide)
+    assert "unknown unit 'm/uL'" in result.frame.loc[0, "invalid"]
+
+
+def test_the_labs_own_flag_reaches_the_wide_table_as_written() -> None:
+    flags = ["abnormal", float("nan"), "  ", None, " delta "]  # hgb 9.8, rbc 4.1: the last two
+    wide = panels_from_long(_iron_panel(flag=flags), preset="mimic_iv", window="24h")
+    row = wide.iloc[0]
+    assert row["iron_lab_flag"] == "abnormal"
+    for empty in ("tibc_lab_flag", "ferritin_lab_flag", "hemoglobin_lab_flag"):
+        assert pd.isna(row[empty]), empty  # NaN, blank and None: no flag
+    assert row["rbc_lab_flag"] == "delta"  # a word labinterp does not know: kept, stripped
+    assert "transferrin_saturation_lab_flag" not in wide.columns  # computed: no lab flag
+
+
+def test_the_labs_flag_never_changes_labinterps_flag_or_makes_a_row_invalid() -> None:
+    flags = ["abnormal", "abnormal", "abnormal", "abnormal", "H"]
+    plain = interpret_frame(panels_from_long(_iron_panel(), preset="mimic_iv"))
+    flagged = interpret_frame(panels_from_long(_iron_panel(flag=flags), preset="mimic_iv"))
+    assert flagged.invalid_count == 0
+    assert flagged.frame.loc[0, "tibc_flag"] == "normal"  # the lab said abnormal
+    pd.testing.assert_frame_equal(plain.frame, flagged.frame)
+
+
+def test_a_flag_cell_that_is_not_text_is_kept_as_text() -> None:
+    flags: list[Any] = [["H", "crit"], None, 1, float("nan"), np.array(["L"])]
+    wide = panels_from_long(_iron_panel(flag=flags), preset="mimic_iv")
+    assert wide.loc[0, "iron_lab_flag"] == "['H', 'crit']"
+    assert wide.loc[0, "ferritin_lab_flag"] == "1"
+    assert pd.isna(wide.loc[0, "hemoglobin_lab_flag"])
+    assert wide.loc[0, "rbc_lab_flag"] == "['L']"
+    assert interpret_frame(wide).invalid_count == 0
+
+
+def test_the_flag_of_the_result_that_wins_is_the_one_kept() -> None:
+    long = _mimic()
+    long["flag"] = ["abnormal", None, None, None, None, None, "abnormal"]
+    wide = panels_from_long(long, preset="mimic_iv", window="24h")
+    # Subject 1's 08:00 hemoglobin (abnormal) is replaced by the 20:00 one (no flag).
+    assert wide.iloc[0]["hemoglobin"] == 10.2
+    assert pd.isna(wide.iloc[0]["hemoglobin_lab_flag"])
+    assert wide.iloc[2]["mcv_lab_flag"] == "abnormal"
+
+
+def test_the_labs_flag_in_polars() -> None:
+    long = pl.from_pandas(_iron_panel(flag=["abnormal", None, None, None, ""]))
+    wide = panels_from_long(long, preset="mimic_iv")
+    assert wide["iron_lab_flag"].to_list() == ["abnormal"]
+    assert wide["rbc_lab_flag"].to_list() == [None]
+
+
+def test_only_the_mimic_preset_reads_a_flag_column() -> None:
+    long = pd.DataFrame(
+        {
+            "person_id": [7],
+            "measurement_source_value": ["718-7"],
+            "value_as_number": [11.0],
+            "unit_source_value": ["g/dL"],
+            "flag": ["abnormal"],
+        }
+    )
+    wide = panels_from_long(long, preset="omop")
+    assert not [c for c in wide.columns if c.endswith("_lab_flag")]
+    no_flag = panels_from_long(_iron_panel(), preset="mimic_iv")
+    assert not [c for c in no_flag.columns if c.endswith("_lab_flag")]
