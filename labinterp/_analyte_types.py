@@ -79,7 +79,7 @@ class PlausibleRange:
 
 @dataclass(frozen=True, slots=True)
 class Derivation:
-    """How labinterp computes a derived index from measured analytes.
+    """How labinterp computes a derived index (or a derivable result) from measured analytes.
 
     ``function`` names a formula in labinterp's own registry (:mod:`labinterp._formulas`);
     the data never holds an expression. ``inputs`` are the analyte ids it reads, in their
@@ -131,6 +131,9 @@ class Analyte:
     dimension_hints: Mapping[Dimension, str] = field(default_factory=_no_hints, compare=False)
     # Set for an index labinterp computes (Mentzer index ...); never given by a caller.
     derived: Derivation | None = None
+    # Set for a measured analyte that labinterp computes from others when a panel does not
+    # report it (transferrin saturation from serum iron and TIBC); a reported value wins.
+    derivable: Derivation | None = None
     _resolved: dict[str, ResolvedUnit] = field(
         default_factory=dict, repr=False, compare=False, hash=False
     )

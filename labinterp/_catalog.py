@@ -126,6 +126,7 @@ class AnalyteSpec(_Strict):
     note: Annotated[str, Field(strict=True)] = ""
     dimension_hints: dict[DimensionName, Text] = Field(default_factory=dict)
     derived: DerivedSpec | None = None
+    derivable: DerivedSpec | None = None
 
 
 class DifferentTestSpec(_Strict):
@@ -270,7 +271,12 @@ def _cross_problems(spec: CatalogSpec) -> Iterator[_Problem]:
         yield from _unit_problems(where, entry)
         yield from (_derived_problems if entry.derived else _measured_problems)(where, entry)
         if entry.derived is not None:
-            yield from _inputs_problems(where, entry.derived, spec)
+            yield from _inputs_problems(f"{where}.derived", entry.derived, spec)
+        if entry.derivable is not None:
+            if entry.derived is not None:
+                yield f"{where}.derivable", "a derived index is always computed: no derivable"
+            else:
+                yield from _inputs_problems(f"{where}.derivable", entry.derivable, spec)
     for i, test in enumerate(spec.different_tests):
         for j, name in enumerate(test.names):
             yield from _name_problems(f"different_tests[{i}].names[{j}]", name, seen_names)
@@ -353,23 +359,25 @@ def _inputs_problems(where: str, derived: DerivedSpec, spec: CatalogSpec) -> Ite
     formula = FORMULAS.get(derived.function)
     if formula is None:
         known = ", ".join(FORMULAS)
-        yield f"{where}.derived.function", f"no formula {derived.function!r}; known: {known}"
+        yield f"{where}.function", f"no formula {derived.function!r}; known: {known}"
         return
     if tuple(derived.inputs) != formula.input_ids:
         yield (
-            f"{where}.derived.inputs",
+            f"{where}.inputs",
             f"the formula {formula.name!r} reads {list(formula.input_ids)}, in that order",
         )
         return
     for i, (aid, unit) in enumerate(formula.inputs):
         entry = spec.analytes.get(aid)
         if entry is None:
-            yield f"{where}.derived.inputs[{i}]", f"no analyte {aid!r} in the catalog"
+            yield f"{where}.inputs[{i}]", f"no analyte {aid!r} in the catalog"
         elif entry.derived is not None:
-            yield f"{where}.derived.inputs[{i}]", f"{aid!r} is itself derived"
+            yield f"{where}.inputs[{i}]", f"{aid!r} is itself derived"
+        elif entry.derivable is not None:
+            yield f"{where}.inputs[{i}]", f"{aid!r} is itself computed when not reported"
         elif entry.canonical_unit != unit:
             yield (
-                f"{where}.derived.inputs[{i}]",
+                f"{where}.inputs[{i}]",
                 f"the formula reads {aid} in {unit!r}, but its canonical unit is "
                 f"{entry.canonical_unit!r}",
             )
@@ -382,6 +390,7 @@ def _analyte(aid: str, entry: AnalyteSpec) -> Analyte:
     mm = entry.molar_mass
     p = entry.plausible
     d = entry.derived
+    dd = entry.derivable
     return Analyte(
         id=aid,
         display_name=entry.display_name,
@@ -408,6 +417,13 @@ def _analyte(aid: str, entry: AnalyteSpec) -> Analyte:
             None
             if d is None
             else Derivation(d.function, tuple(d.inputs), _one_line(d.formula), _one_line(d.source))
+        ),
+        derivable=(
+            None
+            if dd is None
+            else Derivation(
+                dd.function, tuple(dd.inputs), _one_line(dd.formula), _one_line(dd.source)
+            )
         ),
     )
 

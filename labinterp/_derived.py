@@ -1,11 +1,20 @@
-"""Derived indices (Mentzer index, reticulocyte production index, sTfR/log ferritin index).
+"""Derived indices (Mentzer index, reticulocyte production index, sTfR/log ferritin index),
+and results computed when a panel does not report them (transferrin saturation).
 
-The catalog lists them as analytes with a ``derived:`` block; a caller never gives one. When a
-panel holds their inputs as exact results, they are computed here and handed to the rules as
-if measured, so that packs can set thresholds on them. When they cannot be computed, the
-reason is kept: a missing input is named as the result that would decide (``red blood cell
-count``), not the index, and a censored input or an input outside the formula's domain is
+The catalog lists the indices as analytes with a ``derived:`` block; a caller never gives one.
+When a panel holds their inputs as exact results, they are computed here and handed to the
+rules as if measured, so that packs can set thresholds on them. When they cannot be computed,
+the reason is kept: a missing input is named as the result that would decide (``red blood
+cell count``), not the index, and a censored input or an input outside the formula's domain is
 given as the reason.
+
+A measured analyte with a ``derivable:`` block (transferrin saturation from serum iron and
+TIBC) is computed the same way when the panel does not report it; a reported value wins.
+
+When one input of an index was not measured, :func:`bounded_derived` gives the range the index
+can take over every value of that input labinterp accepts (its plausibility guard). A
+comparison that this whole range settles is settled whatever the missing result would be: a
+reticulocyte count of 0.9 % gives a production index below 2 at any hematocrit.
 """
 
 from __future__ import annotations
@@ -15,10 +24,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from labinterp._analytes import ANALYTES, Analyte
-from labinterp._formulas import FORMULAS, Formula
+from labinterp._formulas import BOUND_WIDENING, FORMULAS, Formula, bound_points
 from labinterp._panel import Measurement, Panel, fast_construct
 
-__all__ = ["Unavailable", "compute_derived", "derived_measurements", "why_unavailable"]
+__all__ = [
+    "Unavailable",
+    "bounded_derived",
+    "compute_derived",
+    "derived_measurements",
+    "why_unavailable",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +56,9 @@ def _specs() -> list[_Spec]:
         with _LOCK:
             if not _SPECS:
                 for a in ANALYTES.values():
-                    if a.derived is not None:
-                        _SPECS.append((a, a.derived.inputs, FORMULAS[a.derived.function]))
+                    how = a.derived or a.derivable
+                    if how is not None:
+                        _SPECS.append((a, how.inputs, FORMULAS[how.function]))
     return _SPECS
 
 
@@ -54,6 +70,8 @@ def compute_derived(values: Mapping[str, Measurement]) -> dict[str, Measurement]
     """
     computed: dict[str, Measurement] = {}
     for analyte, inputs, formula in _specs():
+        if analyte.id in values:  # a reported result wins over one labinterp would compute
+            continue
         canonical: dict[str, float] = {}
         for input_id in inputs:
             m = values.get(input_id)
@@ -62,9 +80,66 @@ def compute_derived(values: Mapping[str, Measurement]) -> dict[str, Measurement]
             canonical[input_id] = m.canonical_value
         else:
             value = formula.compute(canonical)
-            if not isinstance(value, str):
+            if not isinstance(value, str) and analyte.is_plausible(value):
                 computed[analyte.id] = _index(analyte, value, formula.describe(canonical))
     return computed
+
+
+def bounded_derived(values: Mapping[str, Measurement]) -> dict[str, Measurement]:
+    """Derived indices with exactly one input not measured (the others exact), as the range
+    the index takes over every plausible value of that input: a measurement whose interval is
+    that range (widened outwards by :data:`~labinterp._formulas.BOUND_WIDENING`), for the
+    rules to use only where the whole range settles a comparison."""
+    bounded: dict[str, Measurement] = {}
+    for analyte, inputs, formula in _specs():
+        if analyte.derived is None or analyte.id in values:
+            continue
+        absent = [i for i in inputs if i not in values]
+        if len(absent) != 1 or any(
+            values[i].comparator is not None for i in inputs if i != absent[0]
+        ):
+            continue
+        missing = ANALYTES[absent[0]]
+        points = bound_points(formula, missing.id, missing.plausible.low, missing.plausible.high)
+        if not points:
+            continue
+        known = {i: values[i].canonical_value for i in inputs if i != missing.id}
+        found = [formula.compute({**known, missing.id: p}) for p in points]
+        numbers = [v for v in found if not isinstance(v, str)]
+        if len(numbers) != len(found):
+            continue  # outside the formula's domain somewhere in the range: no bound
+        low = min(numbers) * (1.0 - BOUND_WIDENING)
+        high = max(numbers) * (1.0 + BOUND_WIDENING)
+        bounded[analyte.id] = _bounded_index(analyte, low, high, known, missing)
+    return bounded
+
+
+def _bounded_index(
+    analyte: Analyte, low: float, high: float, known: Mapping[str, float], missing: Analyte
+) -> Measurement:
+    given = ", ".join(
+        f"{ANALYTES[i].display_name} {v:g} {ANALYTES[i].canonical_unit}" for i, v in known.items()
+    )
+    guard = missing.plausible
+    how = (
+        f"{given}, at any {missing.display_name} labinterp accepts "
+        f"({guard.low:g}-{guard.high:g} {missing.canonical_unit}); "
+        f"the {missing.display_name} was not measured"
+    )
+    return fast_construct(
+        Measurement,
+        {
+            "analyte": analyte.id,
+            "value": high,
+            "unit": analyte.canonical_unit,
+            "comparator": "<=",
+            "reference_interval": None,
+            "canonical_value": high,
+            "canonical_unit": analyte.canonical_unit,
+            "derived_from": how,
+        },
+        {"_ri_canonical": None, "_interval": (low, True, high, True)},
+    )
 
 
 def derived_measurements(panel: Panel) -> dict[str, Measurement]:

@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from labinterp._units import is_close
 
-__all__ = ["FORMULAS", "Formula", "maturation_days"]
+__all__ = ["BOUND_WIDENING", "FORMULAS", "Formula", "bound_points", "maturation_days"]
+
+#: How far (relative) a bound computed over an unmeasured input is widened outwards. A step
+#: function's value just below a step is read at a point a millionth below it, which falls
+#: short of the true limit by about that much; widening by ten times more keeps every bound
+#: on the safe side, so that a comparison it settles is settled for every possible value.
+BOUND_WIDENING = 1e-5
+_BELOW_STEP = 1e-6
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,16 +33,39 @@ class Formula:
     ``compute`` takes the inputs' canonical values by analyte id and returns the index, or a
     text saying why these values give none. ``describe`` writes the arithmetic with the
     values, for traces: ``MCV 65 fL / RBC 5.6 10*12/L``.
+
+    ``monotone_between`` names the inputs the formula is monotone in between the given points
+    (in the input's canonical unit; no points: monotone throughout), the others held fixed.
+    For those inputs the index can be bounded when the input was not measured: its extremes
+    over the input's plausible range lie at the range's ends or at those points (see
+    :func:`bound_points`).
     """
 
     name: str
     inputs: tuple[tuple[str, str], ...]
     compute: Callable[[Mapping[str, float]], float | str]
     describe: Callable[[Mapping[str, float]], str]
+    monotone_between: Mapping[str, tuple[float, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
     @property
     def input_ids(self) -> tuple[str, ...]:
         return tuple(analyte for analyte, _ in self.inputs)
+
+
+def bound_points(formula: Formula, input_id: str, low: float, high: float) -> tuple[float, ...]:
+    """The values of ``input_id`` in ``[low, high]`` at which the formula's extremes over that
+    range lie: the ends, each step point, and a point just below each step (the limit of the
+    band below it). Empty when the formula does not declare ``input_id`` monotone."""
+    steps = formula.monotone_between.get(input_id)
+    if steps is None:
+        return ()
+    points = [low, high]
+    for step in steps:
+        if low < step <= high:
+            points.extend((step, max(low, step * (1.0 - _BELOW_STEP))))
+    return tuple(sorted(set(points)))
 
 
 def _mentzer(v: Mapping[str, float]) -> float | str:
@@ -70,6 +100,17 @@ def _describe_rpi(v: Mapping[str, float]) -> str:
     )
 
 
+def _transferrin_saturation(v: Mapping[str, float]) -> float | str:
+    tibc = v["tibc"]
+    if tibc <= 0.0:
+        return f"transferrin saturation needs a TIBC above 0 umol/L (got {tibc:g})"
+    return v["iron"] / tibc * 100.0
+
+
+def _describe_transferrin_saturation(v: Mapping[str, float]) -> str:
+    return f"serum iron {v['iron']:.3g} umol/L / TIBC {v['tibc']:.3g} umol/L x 100"
+
+
 def _stfr_index(v: Mapping[str, float]) -> float | str:
     ferritin = v["ferritin"]
     if ferritin < 1.0 or is_close(ferritin, 1.0):
@@ -93,12 +134,23 @@ FORMULAS: Mapping[str, Formula] = MappingProxyType(
                 (("mcv", "fL"), ("rbc", "10*12/L")),
                 _mentzer,
                 _describe_mentzer,
+                # MCV / RBC: rising in MCV, falling in RBC (both positive).
+                MappingProxyType({"mcv": (), "rbc": ()}),
             ),
             Formula(
                 "reticulocyte_production_index",
                 (("reticulocytes", "%"), ("hematocrit", "%")),
                 _rpi,
                 _describe_rpi,
+                # Linear in reticulocytes; in hematocrit it rises within each maturation band
+                # and steps at the bands' edges.
+                MappingProxyType({"reticulocytes": (), "hematocrit": (20.0, 30.0, 40.0)}),
+            ),
+            Formula(
+                "transferrin_saturation",
+                (("iron", "umol/L"), ("tibc", "umol/L")),
+                _transferrin_saturation,
+                _describe_transferrin_saturation,
             ),
             Formula(
                 "stfr_ferritin_index",

@@ -283,7 +283,11 @@ class Measurement(FrozenModel):
         """The result as the report wrote it, e.g. ``<5 ng/mL``; for an index labinterp
         computed, its value and arithmetic, e.g. ``11.6 (MCV 65 fL / RBC 5.6 10*12/L)``."""
         if self.derived_from is not None:
-            return f"{self.value:.3g} ({self.derived_from})"
+            unit = "" if self.unit == "1" else f" {self.unit}"
+            low, _, high, _ = self.canonical_interval
+            if low < high:  # an index bounded over an input not measured (labinterp._derived)
+                return f"{low:.3g} to {high:.3g}{unit} ({self.derived_from})"
+            return f"{self.value:.3g}{unit} ({self.derived_from})"
         return f"{self.comparator or ''}{_number(self.value)} {self.unit}"
 
     @property

@@ -282,6 +282,9 @@ class Facts:
     # The ages [low, high) the pack takes a patient to have whose age is not given (its
     # population.when_age_unknown); None: age is unknown.
     assumed_ages: tuple[float, float] | None = None
+    # Derived indices with one input not measured, as the range they take over that input's
+    # plausible values (labinterp._derived.bounded_derived); used only where it settles.
+    bounded: Mapping[str, Measurement] = field(default_factory=dict)
 
     def trace(self, pattern_id: str) -> PatternTrace:
         found = self.traces.get(pattern_id)

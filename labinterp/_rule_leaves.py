@@ -92,7 +92,11 @@ def _decide_leaf(analyte: str, cutoffs: tuple[CutoffUsed, ...], facts: Facts) ->
     """The outcome of a leaf without its trace; the same steps as :func:`_explain_leaf`."""
     obs = facts.values.get(analyte)
     if obs is None:
-        return Outcome.UNDECIDED
+        # An index with one input not measured may still be settled by its whole range; an
+        # outcome left undecided by that range is the same outcome as "not measured".
+        obs = facts.bounded.get(analyte)
+        if obs is None:
+            return Outcome.UNDECIDED
     lo, lo_incl, hi, hi_incl = obs.canonical_interval
     if len(cutoffs) == 1 and cutoffs[0].when is ALWAYS:
         return band_outcome(lo, lo_incl, hi, hi_incl, cutoffs[0].band)
@@ -110,17 +114,35 @@ def _explain_leaf(
     facts: Facts,
 ) -> CriterionResult:
     obs = facts.values.get(analyte)
-    if obs is None:
-        missing, reason = _not_observed(analyte, facts)
-        return CriterionResult(
-            kind,
-            rule,
-            Outcome.UNDECIDED,
-            analyte,
-            cutoffs=cutoffs,
-            missing_analytes=missing,
-            reason=reason,
-        )
+    if obs is not None:
+        return _explain_observed(kind, rule, analyte, cutoffs, facts, obs)
+    bounded = facts.bounded.get(analyte)
+    if bounded is not None:
+        # Settled by the index's whole range (labinterp._derived.bounded_derived): the trace
+        # shows that range and the input it covers. Unsettled, it is "not measured", below.
+        result = _explain_observed(kind, rule, analyte, cutoffs, facts, bounded)
+        if result.outcome is not Outcome.UNDECIDED:
+            return result
+    missing, reason = _not_observed(analyte, facts)
+    return CriterionResult(
+        kind,
+        rule,
+        Outcome.UNDECIDED,
+        analyte,
+        cutoffs=cutoffs,
+        missing_analytes=missing,
+        reason=reason,
+    )
+
+
+def _explain_observed(
+    kind: Literal["threshold", "reference"],
+    rule: str,
+    analyte: str,
+    cutoffs: tuple[CutoffUsed, ...],
+    facts: Facts,
+    obs: Measurement,
+) -> CriterionResult:
     chosen, unknown = candidates(cutoffs, facts)
     if not chosen:
         return CriterionResult(

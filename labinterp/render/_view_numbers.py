@@ -56,10 +56,18 @@ class Numbers:
     def value(self, m: Measurement) -> str:
         """The result as reported, its number tidied: ``12 ng/mL``, ``<5 ug/L``."""
         self.unit(m.unit)
+        if m.derived_from is not None:
+            # Computed by labinterp: the number (or the range an unmeasured input allows,
+            # labinterp._derived) and the arithmetic.
+            low, _, high, _ = m.canonical_interval
+            shown = (
+                f"{self.m.number(low, 3)} to {self.m.number(high, 3)}"
+                if low < high
+                else self.m.number(m.value, 3)
+            )
+            return f"{with_unit(shown, m.unit)} ({m.derived_from})"
         if m.comparator:
             self.use(m.comparator)
-        if m.derived_from is not None:
-            return f"{self.m.number(m.value, 3)} ({m.derived_from})"
         number = self.m.number(m.value, significant_figures(m.value))
         return with_unit(f"{m.comparator or ''}{number}", m.unit)
 
