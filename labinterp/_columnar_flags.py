@@ -30,7 +30,8 @@ _FLAG_CODE: Final[Mapping[FlagName, np.int8]] = {
     name: np.int8(i) for i, name in enumerate(FLAG_NAMES)
 }
 _NO_VERDICT: Final = np.int8(-1)
-# A censored result inside a limit may lie past the critical limit beyond it (as in _engine).
+# A censored result inside a limit may lie past the critical limit beyond it (as in
+# _result_flags).
 _POSSIBLY_CRITICAL: Final[Mapping[tuple[str, str], FlagName]] = {
     ("low", "critically low"): "low, possibly critically low",
     ("high", "critically high"): "high, possibly critically high",
@@ -61,7 +62,8 @@ _SEVERE: Final = frozenset(severe for _, severe in _POSSIBLY_CRITICAL)
 def flag_codes(
     pack: ColumnarPack, facts: ArrayFacts, analyte: str, outside: Bools
 ) -> npt.NDArray[np.int8]:
-    """``_result_flags.flag_result`` per row, as an index into :data:`FLAG_NAMES` (-1 where absent)."""
+    """``_result_flags.flag_result`` per row, as an index into :data:`FLAG_NAMES` (-1 where
+    absent)."""
     ranges: tuple[RangeUsed, ...] = pack.compiled.ranges.get(analyte, ())
     n = facts.n
     # _result_flags._uncovered_range: where the pack gives no interval for this patient there is
