@@ -26,18 +26,10 @@ from typing import Any
 
 import labinterp
 from labinterp.playground import build_site
+from labinterp.playground._chromium import CHROMIUM_FLAGS
 from labinterp.playground.bridge import EXAMPLE_PANELS
 from labinterp.render import render
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PANEL = EXAMPLE_PANELS["iron deficiency"]
 
 
@@ -63,7 +55,9 @@ def _browser_run(url: str, repeat: int) -> tuple[dict[str, float], list[float]]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = driver.chromium.launch(
+            executable_path="/usr/bin/chromium", args=list(CHROMIUM_FLAGS)
+        )
         page = browser.new_page()
         page.goto(url)
         page.wait_for_function("window.labinterpTimings", timeout=300_000)

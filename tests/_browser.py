@@ -19,22 +19,15 @@ from pathlib import Path
 
 import pytest
 
+from labinterp.playground._chromium import CHROMIUM_FLAGS
+
 REQUIRE_ENV = "LABINTERP_REQUIRE_BROWSER"
 CHROMIUM_ENV = "LABINTERP_CHROMIUM"
 PHONE_WIDTH = 375  # CSS pixels: a small phone, the narrowest screen a learner is likely to use
 
-# What this machine's closed network and a root user need (see the machine notes): no
-# sandbox as root, no GPU, and no background connections that would be refused and logged.
-CHROMIUM_ARGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
+# The flags this machine's closed network and a root user need (one list for the tests, the
+# playground benchmark and the docs' screenshots), with --headless as the tests always gave it.
+CHROMIUM_ARGS = ("--headless", *CHROMIUM_FLAGS)
 
 
 @dataclass(frozen=True)

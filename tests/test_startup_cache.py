@@ -225,6 +225,7 @@ _NOT_FOR_INTERPRET = (
     "labinterp.fhir",
     "labinterp._fhir",
     "labinterp.frame",
+    "labinterp._frame",  # labinterp.frame's machinery (_frame_table ...)
     "labinterp._columnar",
     "labinterp.playground._build",
     "labinterp.testing",

@@ -21,17 +21,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from labinterp.playground._chromium import CHROMIUM_FLAGS
+
 ROOT = Path(__file__).resolve().parents[2]
 IMAGES = ROOT / "docs" / "images"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>report</title>
 </head><body style="margin:0 auto;padding:0 8px;font-family:system-ui,sans-serif">{0}</body>
@@ -94,7 +87,9 @@ def main() -> None:
 
     IMAGES.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        browser = driver.chromium.launch(
+            executable_path="/usr/bin/chromium", args=list(CHROMIUM_FLAGS)
+        )
         for take in (report_screenshot, playground_screenshot):
             print(take(browser))
         browser.close()

@@ -1,0 +1,206 @@
+"""Which column of a wide table is what (an analyte's results, its unit, the lab's limits, a
+context field), and one row read through that plan as the panel mapping
+:func:`labinterp.interpret` takes (what ``FrameResult.explain`` and the equivalence with the
+scalar API rest on)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from labinterp._analytes import ANALYTES, resolve_analyte_id
+from labinterp._errors import PanelError, UnknownAnalyteError, shorten
+from labinterp._frame_table import Table, scalar_cell
+
+#: Context columns a wide table may hold, as :class:`labinterp.Panel` names them.
+CONTEXT_FIELDS: Final = (
+    "sex",
+    "age",
+    "pregnant",
+    "trimester",
+    "conditions",
+    "medications",
+    "symptoms",
+    "diet",
+)
+#: Context fields that hold a list of reported ids.
+LIST_FIELDS: Final = ("conditions", "medications", "symptoms")
+UNIT_SUFFIX: Final = "_unit"
+FLAG_SUFFIX: Final = "_flag"
+# A lab's own reference interval for a result, in the result's unit: <column>_low/_high.
+LAB_LOW_SUFFIX: Final = "_low"
+LAB_HIGH_SUFFIX: Final = "_high"
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyteColumn:
+    column: str
+    analyte: str
+    unit: str | None  # one unit for every row (units=)
+    unit_column: str | None  # a unit per row (<column>_unit)
+    lab_low_column: str | None = None  # the lab's low limit per row (<column>_low)
+    lab_high_column: str | None = None  # the lab's high limit per row (<column>_high)
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnPlan:
+    analytes: tuple[AnalyteColumn, ...]
+    context: Mapping[str, str]  # context field -> column
+    constants: Mapping[str, Any]  # context field -> value for every row
+
+
+def plan_columns(
+    table: Table,
+    columns: Mapping[str, str] | None,
+    units: Mapping[str, str] | None,
+    context: Mapping[str, Any] | None,
+) -> ColumnPlan:
+    names = table.names
+    if columns is None:
+        roles: dict[str, str] = {}
+        for name in names:
+            if name in CONTEXT_FIELDS:
+                roles[name] = name
+            elif not name.endswith(UNIT_SUFFIX):
+                try:
+                    roles[name] = resolve_analyte_id(name)
+                except UnknownAnalyteError:
+                    continue  # an identifier, a date ...: not ours, left alone
+    else:
+        roles = {}
+        for name, target in columns.items():
+            if name not in names:
+                raise PanelError(
+                    f"columns: no column {shorten(name)} in the table",
+                    field="columns",
+                    value=name,
+                    expected=f"one of {shorten(names)}",
+                )
+            roles[name] = target if target in CONTEXT_FIELDS else resolve_analyte_id(target)
+    analytes: list[AnalyteColumn] = []
+    seen: dict[str, str] = {}
+    ctx: dict[str, str] = {}
+    unit_for = _units_by_column(units, roles)
+    for name, role in roles.items():
+        if role in CONTEXT_FIELDS:
+            ctx[role] = name
+            continue
+        analyte = ANALYTES[role]
+        if analyte.derived is not None:
+            raise PanelError(
+                f"{shorten(name)}: the {analyte.display_name} is computed by labinterp from "
+                "its inputs, never given; drop the column or give the inputs",
+                field=name,
+                value=name,
+                expected="measured analytes only",
+            )
+        if role in seen:
+            raise PanelError(
+                f"{shorten(name)}: {role} is given twice (also as column {seen[role]!r})",
+                field=name,
+                value=name,
+                expected="each analyte in one column",
+            )
+        seen[role] = name
+        unit_column = name + UNIT_SUFFIX
+        low_column, high_column = name + LAB_LOW_SUFFIX, name + LAB_HIGH_SUFFIX
+        analytes.append(
+            AnalyteColumn(
+                name,
+                role,
+                unit_for.get(name),
+                unit_column if unit_column in names else None,
+                low_column if low_column in names else None,
+                high_column if high_column in names else None,
+            )
+        )
+    constants = dict(context or {})
+    for key in constants:
+        if key not in CONTEXT_FIELDS:
+            raise PanelError(
+                f"context: {shorten(key)} is not a context field",
+                field="context",
+                value=key,
+                expected=", ".join(CONTEXT_FIELDS),
+            )
+        if key in ctx:
+            raise PanelError(
+                f"context: {key} is given both as a column and in context=",
+                field="context",
+                value=key,
+                expected="one of the two",
+            )
+    return ColumnPlan(tuple(analytes), ctx, constants)
+
+
+def _units_by_column(units: Mapping[str, str] | None, roles: Mapping[str, str]) -> dict[str, str]:
+    """units= may name a column or its analyte (id or alias)."""
+    out: dict[str, str] = {}
+    by_analyte = {role: name for name, role in roles.items() if role not in CONTEXT_FIELDS}
+    for key, unit in (units or {}).items():
+        if key in roles:
+            out[key] = unit
+            continue
+        analyte = resolve_analyte_id(key)
+        if analyte not in by_analyte:
+            raise PanelError(
+                f"units: {shorten(key)} names no analyte column of the table",
+                field="units",
+                value=key,
+                expected=f"one of {shorten(sorted(by_analyte))}",
+            )
+        out[by_analyte[analyte]] = unit
+    return out
+
+
+# --- one row as a panel (what explain and the equivalence law use) ------------------------------
+
+
+def row_panel(table: Table, plan: ColumnPlan, row: int) -> dict[str, Any]:
+    panel: dict[str, Any] = {}
+    for col in plan.analytes:
+        value = table.cell(col.column, row)
+        if value is None:
+            continue
+        unit = col.unit if col.unit is not None else None
+        if col.unit_column is not None:
+            unit = table.cell(col.unit_column, row)
+        entry: Any = value if unit is None else {"value": value, "unit": unit}
+        interval = _lab_interval_cells(table, col, row)
+        if interval:
+            # The lab's limits are in the result's unit; without a unit the scalar reader
+            # refuses the row and says why.
+            entry = {"value": value, "reference_interval": interval}
+            if unit is not None:
+                entry["unit"] = unit
+                interval["unit"] = unit
+        panel[col.analyte] = entry
+    for key, value in plan.constants.items():
+        panel[key] = context_cell(key, value)
+    for key, name in plan.context.items():
+        cell = context_cell(key, table.cell(name, row))
+        if cell is not None:
+            panel[key] = cell
+    return panel
+
+
+def _lab_interval_cells(table: Table, col: AnalyteColumn, row: int) -> dict[str, Any]:
+    """The row's lab limits ({} when neither is given)."""
+    interval: dict[str, Any] = {}
+    for name, bound in ((col.lab_low_column, "low"), (col.lab_high_column, "high")):
+        if name is not None:
+            cell = table.cell(name, row)
+            if cell is not None:
+                interval[bound] = cell
+    return interval
+
+
+def context_cell(key: str, value: Any) -> Any:
+    """A reported list may be written as text, ids separated by ';' or ','."""
+    value = scalar_cell(value)
+    if key in LIST_FIELDS and isinstance(value, str):
+        return [part.strip() for part in value.replace(",", ";").split(";") if part.strip()]
+    if key in LIST_FIELDS and isinstance(value, tuple | set | frozenset):
+        return list(value)
+    return value
