@@ -23,7 +23,9 @@ from labinterp._columnar_values import (
     Observed,
     band_codes,
     is_close_array,
+    plausible_mask,
 )
+from labinterp._formulas import BOUND_WIDENING, FORMULAS, bound_points
 from labinterp._packs import Pack, When
 from labinterp._rule_base import Band
 
@@ -54,6 +56,11 @@ class ArrayFacts:
     reported: Mapping[tuple[str, str], Bools]
     pack: Pack
     assumed_ages: tuple[float, float] | None = None
+    # Rows where a derivable result (transferrin saturation) was computed, not reported: no
+    # flag there, as the engine flags measured results only.
+    computed: Mapping[str, Bools] = field(default_factory=dict)
+    # Derived indices bounded over an input not measured (``Facts.bounded``).
+    bounded: Mapping[str, Observed] = field(default_factory=dict)
     outcomes: dict[str, Codes] = field(default_factory=dict)
     _when_cache: dict[int, Codes] = field(default_factory=dict)
     _band_cache: dict[tuple[str, Band], Codes] = field(default_factory=dict)
@@ -81,12 +88,26 @@ class ArrayFacts:
             outside_ages = ~np.isnan(age) & ~((ages.min <= age) & (age <= ages.max))
         eff_pregnant[(eff_pregnant == 0) & outside_ages] = FAILED
         values = dict(values)
-        values.update(derived_values(values, n))
+        derived, computed = derived_values(values, n)
+        values.update(derived)
+        bounded = bounded_values(values, n)
         # The pack's rule for a panel without an age (population.when_age_unknown), as the
         # engine's _facts reads it; pregnancy is never assumed from these assumed ages.
         rule = pack.population.when_age_unknown
         assumed = None if rule is None else (rule.assume_age_min, rule.assume_age_max or math.inf)
-        return cls(n, values, eff_sex, eff_pregnant, trimester, age, reported, pack, assumed)
+        return cls(
+            n,
+            values,
+            eff_sex,
+            eff_pregnant,
+            trimester,
+            age,
+            reported,
+            pack,
+            assumed,
+            computed=computed,
+            bounded=bounded,
+        )
 
     def observed(self, analyte: str) -> Observed:
         found = self.values.get(analyte)
@@ -220,36 +241,114 @@ def _stfr_index(v: Mapping[str, Floats]) -> tuple[Floats, Bools]:
     return value, defined
 
 
+def _transferrin_saturation(v: Mapping[str, Floats]) -> tuple[Floats, Bools]:
+    tibc = v["tibc"]
+    with np.errstate(all="ignore"):
+        defined = tibc > 0.0
+        return np.where(defined, v["iron"] / tibc * 100.0, np.nan), defined
+
+
 _ARRAY_FORMULAS: Final[Mapping[str, Callable[[Mapping[str, Floats]], tuple[Floats, Bools]]]] = {
     "mentzer_index": _mentzer,
     "reticulocyte_production_index": _rpi,
     "stfr_ferritin_index": _stfr_index,
+    "transferrin_saturation": _transferrin_saturation,
 }
 
 
-def derived_values(values: Mapping[str, Observed], n: int) -> dict[str, Observed]:
-    """The catalog's derived indices where their inputs are exact (``compute_derived``)."""
+def _array_formula(function: str) -> Callable[[Mapping[str, Floats]], tuple[Floats, Bools]]:
+    formula = _ARRAY_FORMULAS.get(function)
+    if formula is None:  # pragma: no cover - a formula added without its array form
+        raise NotImplementedError(f"no array form of the formula {function}")
+    return formula
+
+
+def derived_values(
+    values: Mapping[str, Observed], n: int
+) -> tuple[dict[str, Observed], dict[str, Bools]]:
+    """The catalog's derived indices where their inputs are exact, and the derivable results
+    (transferrin saturation) where the row does not report them (``compute_derived``); with,
+    for each derivable result, the rows where it was computed rather than reported."""
     out: dict[str, Observed] = {}
+    computed: dict[str, Bools] = {}
     for analyte in ANALYTES.values():
-        if analyte.derived is None:
+        how = analyte.derived or analyte.derivable
+        if how is None:
             continue
-        inputs = analyte.derived.inputs
-        observed = [values.get(i) for i in inputs]
+        observed = [values.get(i) for i in how.inputs]
         if any(o is None for o in observed):
             continue
-        usable = np.ones(n, dtype=bool)
+        reported = values.get(analyte.id)
+        usable = np.ones(n, dtype=bool) if reported is None else ~reported.present
         for o in observed:
             assert o is not None
             usable &= o.exact
         if not usable.any():
             continue
-        formula = _ARRAY_FORMULAS.get(analyte.derived.function)
-        if formula is None:  # pragma: no cover - a formula added without its array form
-            raise NotImplementedError(f"no array form of the formula {analyte.derived.function}")
         canonical = {
-            i: np.where(usable, o.low, np.nan) for i, o in zip(inputs, observed, strict=True) if o
+            i: np.where(usable, o.low, np.nan)
+            for i, o in zip(how.inputs, observed, strict=True)
+            if o
         }
-        value, defined = formula(canonical)
+        value, defined = _array_formula(how.function)(canonical)
         present = usable & defined
-        out[analyte.id] = Observed.exact_values(np.where(present, value, np.nan), present)
+        present &= plausible_mask(analyte, np.where(present, value, np.nan))
+        found = Observed.exact_values(np.where(present, value, np.nan), present)
+        if reported is not None:
+            found = reported.merged(found, present)
+        out[analyte.id] = found
+        if analyte.derivable is not None:
+            computed[analyte.id] = present
+    return out, computed
+
+
+def bounded_values(values: Mapping[str, Observed], n: int) -> dict[str, Observed]:
+    """``bounded_derived`` for every row: a derived index absent where exactly one input was
+    not measured and the others are exact, as the range the index takes over that input's
+    plausible values (widened by ``BOUND_WIDENING``)."""
+    out: dict[str, Observed] = {}
+    for analyte in ANALYTES.values():
+        if analyte.derived is None:
+            continue
+        formula = FORMULAS[analyte.derived.function]
+        array_formula = _array_formula(formula.name)
+        inputs = analyte.derived.inputs
+        index = values.get(analyte.id)
+        low = np.full(n, np.nan)
+        high = np.full(n, np.nan)
+        present = np.zeros(n, dtype=bool)
+        for missing_id in inputs:
+            guard = ANALYTES[missing_id].plausible
+            points = bound_points(formula, missing_id, guard.low, guard.high)
+            others = [values.get(i) for i in inputs if i != missing_id]
+            if not points or any(o is None for o in others):
+                continue
+            missing = values.get(missing_id)
+            rows = np.ones(n, dtype=bool) if missing is None else ~missing.present
+            if index is not None:
+                rows &= ~index.present
+            for o in others:
+                assert o is not None
+                rows &= o.exact
+            if not rows.any():
+                continue
+            known = {
+                i: np.where(rows, o.low, np.nan)
+                for i, o in zip([i for i in inputs if i != missing_id], others, strict=True)
+                if o
+            }
+            lows = np.full(n, np.inf)
+            highs = np.full(n, -np.inf)
+            for point in points:
+                found, defined = array_formula({**known, missing_id: np.full(n, point)})
+                rows &= defined & np.isfinite(found)
+                with np.errstate(invalid="ignore"):
+                    np.minimum(lows, found, out=lows)
+                    np.maximum(highs, found, out=highs)
+            low = np.where(rows, lows * (1.0 - BOUND_WIDENING), low)
+            high = np.where(rows, highs * (1.0 + BOUND_WIDENING), high)
+            present |= rows
+        if present.any():
+            yes = np.ones(n, dtype=bool)
+            out[analyte.id] = Observed(present, low, yes, high, yes, np.zeros(n, dtype=bool))
     return out

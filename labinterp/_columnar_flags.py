@@ -101,6 +101,9 @@ def flag_codes(
         if lab_rows.any():
             codes = np.where(lab_rows, _lab_flag_codes(obs), codes).astype(np.int8)
     codes[~obs.present] = -1
+    computed = facts.computed.get(analyte)
+    if computed is not None:
+        codes[computed] = -1  # computed, not reported: not flagged (as flag_result)
     return codes
 
 

@@ -19,6 +19,7 @@ from labinterp._columnar_values import (
     Bools,
     Codes,
     Floats,
+    band_codes,
     lab_band,
     row_band_codes,
 )
@@ -77,7 +78,17 @@ def _leaf(analyte: str, cutoffs: Iterable[Any], facts: ArrayFacts) -> Codes:
         applies = facts.when(cut.when)
         outcomes.append((applies != FAILED, facts.band(analyte, cut.band)))
     codes = _agree(outcomes, facts.n)
-    codes[~facts.observed(analyte).present] = UNDECIDED
+    absent = ~facts.observed(analyte).present
+    codes[absent] = UNDECIDED
+    bounded = facts.bounded.get(analyte)
+    if bounded is not None:
+        # _decide_leaf: where the index is absent, its range over the input not measured.
+        rows = absent & bounded.present
+        ranged = _agree(
+            [(facts.when(cut.when) != FAILED, band_codes(bounded, cut.band)) for cut in cuts],
+            facts.n,
+        )
+        codes[rows] = ranged[rows]
     return codes
 
 

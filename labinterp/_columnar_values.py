@@ -56,6 +56,19 @@ class Observed:
         nan = np.full(n, np.nan)
         return cls(no, nan, no, nan, no, no)
 
+    def merged(self, other: Observed, rows: Bools) -> Observed:
+        """These results, with ``other``'s in ``rows`` (where these are absent)."""
+        return Observed(
+            self.present | rows,
+            np.where(rows, other.low, self.low),
+            np.where(rows, other.low_inclusive, self.low_inclusive),
+            np.where(rows, other.high, self.high),
+            np.where(rows, other.high_inclusive, self.high_inclusive),
+            np.where(rows, other.exact, self.exact),
+            self.lab_low,
+            self.lab_high,
+        )
+
     @classmethod
     def exact_values(cls, values: Floats, present: Bools) -> Observed:
         yes = np.ones(len(values), dtype=bool)

@@ -19,6 +19,7 @@ reticulocyte count of 0.9 % gives a production index below 2 at any hematocrit.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -104,8 +105,11 @@ def bounded_derived(values: Mapping[str, Measurement]) -> dict[str, Measurement]
         if not points:
             continue
         known = {i: values[i].canonical_value for i in inputs if i != missing.id}
-        found = [formula.compute({**known, missing.id: p}) for p in points]
-        numbers = [v for v in found if not isinstance(v, str)]
+        try:
+            found = [formula.compute({**known, missing.id: p}) for p in points]
+        except ZeroDivisionError:  # pragma: no cover - every guard keeps divisors above 0
+            continue
+        numbers = [v for v in found if not isinstance(v, str) and math.isfinite(v)]
         if len(numbers) != len(found):
             continue  # outside the formula's domain somewhere in the range: no bound
         low = min(numbers) * (1.0 - BOUND_WIDENING)

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from labinterp._derived import compute_derived
+from labinterp._derived import bounded_derived, compute_derived
 from labinterp._errors import InvalidValueError, LabinterpError, shorten
 from labinterp._findings import (
     AnalyteFlag,
@@ -139,6 +139,7 @@ class _Reader:
     def __init__(self, doc: InterpretationDoc, values: Mapping[str, Measurement]) -> None:
         self.doc = doc
         self.values = values
+        self.bounded = bounded_derived(values)
         self._cutoffs: dict[str, CutoffUsed] = {}
         self._gaps: dict[str, NotCoveredUsed] = {}
 
@@ -207,6 +208,16 @@ class _Reader:
         self._gaps[gap_id] = found
         return found
 
+    def observed(self, c: CriterionDoc) -> Measurement | None:
+        if c.analyte is None:
+            return None
+        found = self.values.get(c.analyte)
+        if found is None and c.kind in ("threshold", "reference") and c.outcome != "undecided":
+            # A comparison settled by a derived index's range over an input not measured
+            # (labinterp._derived.bounded_derived); unsettled, the engine keeps no value.
+            found = self.bounded.get(c.analyte)
+        return found
+
     def criterion(self, c: CriterionDoc, path: str) -> CriterionResult:
         return CriterionResult(
             kind=c.kind,
@@ -215,7 +226,7 @@ class _Reader:
             analyte=c.analyte,
             # The engine compares the panel's (or the derived) value of the analyte, when
             # there is one; the document names the analyte instead of repeating the value.
-            observed=None if c.analyte is None else self.values.get(c.analyte),
+            observed=self.observed(c),
             cutoffs=tuple(
                 self.cutoff(cid, f"{path}.cutoffs[{i}]") for i, cid in enumerate(c.cutoffs)
             ),

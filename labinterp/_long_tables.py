@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from labinterp._analytes import ANALYTES, resolve_analyte_id
-from labinterp._columnar import canonical_values, plausible_mask
 from labinterp._errors import LabinterpError, PanelError, shorten
 
 __all__ = [
@@ -160,7 +159,6 @@ PRESETS: Final[Mapping[str, Preset]] = {
 }
 
 _LOINC: Final = {code.code: a.id for a in ANALYTES.values() for code in a.loinc}
-TSAT_SOURCE_COLUMN: Final = "transferrin_saturation_derived"
 # The lab's own flag of a result: <analyte>_lab_flag (labinterp's own is <analyte>_flag).
 LAB_FLAG_SUFFIX: Final = "_lab_flag"
 
@@ -280,8 +278,7 @@ def long_to_wide(
     wide = pd.concat(parts, axis=1)
     wide.columns.name = None
     wide = wide.reset_index()
-    wide = wide.rename(columns={"subject": subject, "time": time} if time else {"subject": subject})
-    return _derive_tsat(wide)
+    return wide.rename(columns={"subject": subject, "time": time} if time else {"subject": subject})
 
 
 def _each_distinct(cells: np.ndarray[Any, Any], change: Callable[[Any], Any]) -> Any:
@@ -329,46 +326,3 @@ def _lab_columns(
         long["_lab_flag"] = _lab_flag_texts(frame[chosen.lab_flag].to_numpy()[keep])
         found.append(("_lab_flag", LAB_FLAG_SUFFIX, False))
     return found
-
-
-def _canonical(wide: pd.DataFrame, analyte: str) -> np.ndarray[Any, Any]:
-    """An analyte's numeric results in its canonical unit (NaN where not a plain number in a
-    known unit, or not plausible)."""
-    entry = ANALYTES[analyte]
-    numbers = pd.to_numeric(wide[analyte], errors="coerce").to_numpy(dtype=float)
-    out = np.full(len(wide), np.nan)
-    units = wide[f"{analyte}_unit"]
-    for written in units.dropna().unique():
-        rows = (units == written).to_numpy()
-        try:
-            resolved = entry.resolve_unit(str(written))
-        except LabinterpError:
-            continue
-        converted = canonical_values(numbers[rows], resolved)
-        out[rows] = np.where(plausible_mask(entry, converted), converted, np.nan)
-    return out
-
-
-def _derive_tsat(wide: pd.DataFrame) -> pd.DataFrame:
-    """Transferrin saturation from iron and TIBC of the same panel where none was reported:
-    iron / TIBC x 100 %, both in umol/L. ``transferrin_saturation_derived`` marks those rows."""
-    if not {"iron", "tibc", "iron_unit", "tibc_unit"} <= set(wide.columns):
-        return wide
-    iron = _canonical(wide, "iron")
-    tibc = _canonical(wide, "tibc")
-    if "transferrin_saturation" not in wide.columns:
-        wide["transferrin_saturation"] = None
-        wide["transferrin_saturation_unit"] = None
-    reported = wide["transferrin_saturation"].notna().to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        tsat = iron / tibc * 100.0
-    derived = ~reported & np.isfinite(tsat) & (tibc > 0)
-    derived &= plausible_mask(ANALYTES["transferrin_saturation"], np.where(derived, tsat, np.nan))
-    column = wide["transferrin_saturation"].astype(object)
-    column[derived] = tsat[derived]
-    wide["transferrin_saturation"] = column
-    unit = wide["transferrin_saturation_unit"].astype(object)
-    unit[derived] = "%"
-    wide["transferrin_saturation_unit"] = unit
-    wide[TSAT_SOURCE_COLUMN] = derived
-    return wide

@@ -175,8 +175,9 @@ def panels_from_long(
     own limits (``ref_range_lower``/``ref_range_upper``, ``range_low``/``range_high``) into
     ``<analyte>_low``/``<analyte>_high``.
 
-    Where a panel has iron and TIBC but no transferrin saturation, it is computed (iron / TIBC
-    x 100 %) and ``transferrin_saturation_derived`` is True for that row.
+    A panel with iron and TIBC but no transferrin saturation keeps it absent here: the
+    interpretation computes it (iron / TIBC x 100 %), as ``interpret`` does for any panel, and
+    its trace shows the arithmetic.
     """
     table = Table.of(frame)
     wide = long_to_wide(

@@ -19,7 +19,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labinterp import ANALYTES, LabinterpError, PanelError, interpret
+from labinterp import ANALYTES, Interpretation, LabinterpError, Measurement, PanelError, interpret
 from labinterp._units import is_close
 from labinterp.frame import MIMIC_IV_ITEMS, interpret_frame, panels_from_long
 
@@ -87,14 +87,30 @@ def test_codes_may_be_ids_aliases_or_loinc_and_tsat_is_derived() -> None:
     wide = panels_from_long(long, subject="pid", analyte="code")
     assert ANALYTES["iron"].loinc[0].code == "2498-4"
     first, second = wide.iloc[0], wide.iloc[1]
-    assert first["transferrin_saturation"] == pytest.approx(10.0, rel=1e-9)
-    assert first["transferrin_saturation_unit"] == "%"
-    assert bool(first["transferrin_saturation_derived"]) is True
-    assert second["transferrin_saturation"] == 35.0  # reported: never replaced
-    assert bool(second["transferrin_saturation_derived"]) is False
+    # Not computed into the table: the interpretation computes it, with its arithmetic.
+    assert pd.isna(first["transferrin_saturation"])
+    assert second["transferrin_saturation"] == 35.0
     result = interpret_frame(wide)
     assert result.invalid_count == 0
     assert result.frame["iron_deficiency"].iloc[0] == "consistent"  # ferritin 10, TSAT 10 %
+    computed = _observed(result.explain(0), "iron_deficiency", "transferrin_saturation")
+    assert computed.derived_from is not None
+    assert is_close(computed.canonical_value, 10.0)
+    # A reported saturation wins over iron / TIBC (10 %).
+    reported = _observed(result.explain(1), "iron_deficiency", "transferrin_saturation")
+    assert reported.derived_from is None
+    assert reported.value == 35.0
+
+
+def _observed(result: Interpretation, pattern: str, analyte: str) -> Measurement:
+    """The value a pattern's criteria compared for ``analyte`` (a computed one included)."""
+    stack = [result.pattern(pattern).criteria]
+    while stack:
+        node = stack.pop()
+        if node.analyte == analyte and node.observed is not None:
+            return node.observed
+        stack.extend(node.children)
+    raise AssertionError(f"{pattern} compares no {analyte}")
 
 
 def test_omop_preset_with_a_concept_map() -> None:
@@ -261,15 +277,15 @@ def _iron_panel(**extra: list[Any]) -> Any:
 
 def test_mimic_iron_and_tibc_give_a_derived_transferrin_saturation_end_to_end() -> None:
     wide = panels_from_long(_iron_panel(), preset="mimic_iv", window="24h")
-    assert bool(wide.loc[0, "transferrin_saturation_derived"]) is True
-    assert wide.loc[0, "transferrin_saturation_unit"] == "%"
+    assert "transferrin_saturation" not in wide.columns  # computed when interpreted
     result = interpret_frame(wide, context={"sex": "female"})
     assert result.invalid_count == 0
     assert result.frame.loc[0, "iron_deficiency"] == "consistent"
-    assert result.frame.loc[0, "transferrin_saturation_flag"] == "low"
     explained = result.explain(0)
-    tsat = explained.panel.measurements["transferrin_saturation"]
+    assert "transferrin_saturation" not in explained.panel.measurements  # not a result given
+    tsat = _observed(explained, "iron_deficiency", "transferrin_saturation")
     assert is_close(tsat.canonical_value, 10.0)  # 7.16 umol/L / 71.6 umol/L x 100 %
+    assert tsat.derived_from == "serum iron 7.16 umol/L / TIBC 71.6 umol/L x 100"
     assert explained.statuses() == {p: result.frame.loc[0, p] for p in result.pattern_ids}
 
 
