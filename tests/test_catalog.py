@@ -392,6 +392,28 @@ BROKEN: list[tuple[str, Callable[[dict[str, Any]], object], str, str]] = [
         "'hematocrit' is itself derived",
     ),
     (
+        "derivable result with an unknown formula",
+        _set("analytes.transferrin_saturation.derivable.function", "tsat_magic"),
+        "analytes.transferrin_saturation.derivable.function",
+        "no formula 'tsat_magic'",
+    ),
+    (
+        "derivable result computed from a derivable result",
+        lambda d: _entry(d, "iron").update(
+            derivable=_entry(d, "transferrin_saturation")["derivable"]
+        ),
+        "analytes.transferrin_saturation.derivable.inputs[0]",
+        "'iron' is itself computed when not reported",
+    ),
+    (
+        "derived index that is also derivable",
+        lambda d: _entry(d, "mentzer_index").update(
+            derivable=_entry(d, "transferrin_saturation")["derivable"]
+        ),
+        "analytes.mentzer_index.derivable",
+        "a derived index is always computed: no derivable",
+    ),
+    (
         "derived index with a guard",
         _set("analytes.mentzer_index.plausible", BUNDLED["analytes"]["rbc"]["plausible"]),
         "analytes.mentzer_index.plausible",
