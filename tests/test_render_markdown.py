@@ -15,20 +15,21 @@ from markdown_it import MarkdownIt
 import labinterp
 from labinterp.render import render
 from labinterp.render._markdown import code_span, escape_markdown
+from labinterp.render._view_model import Audience
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 _PARSER = MarkdownIt("commonmark").enable("table")
 
 
 def _html(markdown: str) -> str:
-    return _PARSER.render(markdown)
+    return str(_PARSER.render(markdown))
 
 
 @pytest.mark.parametrize(
     "example", ["iron_deficiency_panel.json", "inflammation_panel.json", "b12_grey_zone_panel.json"]
 )
 @pytest.mark.parametrize("audience", ["clinician", "learner"])
-def test_no_stray_backslash_reaches_the_html(example: str, audience: str) -> None:
+def test_no_stray_backslash_reaches_the_html(example: str, audience: Audience) -> None:
     panel = json.loads((EXAMPLES / example).read_text(encoding="utf-8"))
     result = labinterp.interpret(panel)
     html = _html(render(result, format="markdown", audience=audience, reasoning=True))
