@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,8 +18,8 @@ import labinterp
 from labinterp._analytes import ANALYTES
 from labinterp._numbers import format_number, significant_figures
 from labinterp._units import is_close
-from labinterp.render import render_text
-from labinterp.render._view_numbers import cutoff_figures, shown_cutoff
+from labinterp.render import Format, render, render_text
+from labinterp.render._view_numbers import cutoff_figures, display_unit, shown_cutoff
 
 
 def _brief(**panel: object) -> str:
@@ -181,3 +182,32 @@ def test_every_rendered_reason_agrees_with_its_status(unit: str, tenths: int, se
         a, b = float(shown_value), float(cut)
         holds = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[comparator]
         assert holds, f"the reason {comparator} {cut} does not hold for {shown_value}"
+
+
+# --- one spelling per unit (review 4, item 16) -----------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_a_unit_is_shown_in_one_spelling_across_the_report(fmt: Format) -> None:
+    result = labinterp.interpret(
+        {
+            "iron": "35 µg/dL", "tibc": "430 ug/dl", "hcy": "21 µmol/l", "esr": "14 mm/hr",
+            "ferritin": "12 ng/mL", "tsat": "9 %", "sex": "female", "age": 34,
+        }
+    )  # fmt: skip
+    report = render(result, format=fmt, audience="learner", reasoning=True)
+    for spelling in ("µg/dL", "ug/dl", "µmol/l", "mm/hr"):
+        assert spelling not in report
+    for shown in ("35 ug/dL", "430 ug/dL", "21 umol/L", "14 mm/h"):
+        assert shown in report
+    if fmt == "text":
+        flat = " ".join(report.split())
+        assert "total iron-binding capacity: 430 ug/dL; reference 250-450 ug/dL" in flat
+        assert "homocysteine (total): 21 umol/L; reference 5-15 umol/L" in flat
+
+
+def test_the_unit_spelling_is_the_ucum_code() -> None:
+    assert display_unit("µg/dL") == "ug/dL"
+    assert display_unit("ug/dl") == "ug/dL"
+    assert display_unit("mcg/L") == "ug/L"
+    assert display_unit("µmol/l") == "umol/L"

@@ -54,14 +54,12 @@ _TERMS: Mapping[str, str] = {
     "soluble transferrin receptor (sTfR)": "a protein that rises when cells lack iron",
     "inflammation": "the body's response to infection or injury; it changes several results",
     "marrow": "the bone marrow, where blood cells are made",
-    # Units.
+    # Units, in the one spelling a report shows (render._view_numbers.display_unit).
     "g/dL": "grams per decilitre (a tenth of a litre)",
     "g/L": "grams per litre",
     "ng/mL": "nanograms (billionths of a gram) per millilitre",
     "ug/L": "micrograms (millionths of a gram) per litre; the same as ng/mL",
     "ug/dL": "micrograms per decilitre",
-    "µg/dL": "micrograms per decilitre",
-    "ug/dl": "micrograms per decilitre",
     "pg/mL": "picograms (trillionths of a gram) per millilitre",
     "pmol/L": "picomoles per litre (an amount of substance)",
     "nmol/L": "nanomoles per litre (an amount of substance)",
@@ -71,7 +69,6 @@ _TERMS: Mapping[str, str] = {
     "fL": "femtolitres, a unit for the volume of one cell",
     "%": "per cent",
     "mm/h": "millimetres per hour",
-    "mm/hr": "millimetres per hour",
 }
 
 

@@ -20,16 +20,18 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
+from functools import lru_cache
 
 from labinterp._analytes import ANALYTES
+from labinterp._errors import LabinterpError
 from labinterp._messages import Messages
 from labinterp._numbers import MIN_FIGURES, format_number, significant_figures, tidy
 from labinterp._panel import Measurement
 from labinterp._rules import CriterionResult, CutoffUsed
-from labinterp._units import is_close, with_unit
+from labinterp._units import is_close, normalize_unit, with_unit
 from labinterp.render._view_model import Audience
 
-__all__ = ["Numbers", "cutoff_figures", "shown_cutoff"]
+__all__ = ["Numbers", "cutoff_figures", "display_unit", "shown_cutoff"]
 
 _COMPARATOR_WORDS = {
     "<": "below",
@@ -48,6 +50,20 @@ _FIRST_FIGURES_MOST = 5
 #: The figures tried before giving up: past twelve, a difference is below the engine's
 #: tolerance (REL_TOL), and the two numbers are taken as equal anyway.
 _FIGURES_MOST = 12
+
+
+@lru_cache(maxsize=256)
+def display_unit(unit: str) -> str:
+    """The one spelling a report shows a unit in: its UCUM code, as the packs write it.
+
+    ``ug/dl``, ``µg/dL`` and ``mcg/dL`` all read ``ug/dL``, so a result, its reference
+    interval and the cut-offs beside it never show two spellings of one unit. A unit
+    labinterp does not know (it was read, so this does not happen) is shown as written.
+    """
+    try:
+        return normalize_unit(unit)
+    except LabinterpError:
+        return unit
 
 
 def _last_digit(value: float) -> int:
@@ -123,13 +139,13 @@ class Numbers:
 
     def value(self, m: Measurement) -> str:
         """The result as reported, its number tidied: ``12 ng/mL``, ``<5 ug/L``."""
-        self.unit(m.unit)
+        unit = self.unit(display_unit(m.unit))
         if m.comparator:
             self.use(m.comparator)
         if m.derived_from is not None:
             return f"{self.m.number(m.value, _value_figures(m))} ({m.derived_from})"
         number = self.m.number(m.value, _value_figures(m))
-        return with_unit(f"{m.comparator or ''}{number}", m.unit)
+        return with_unit(f"{m.comparator or ''}{number}", unit)
 
     def beside(self, number: float, m: Measurement | None) -> str:
         """A number in the unit of ``m``, shown beside its value (:func:`cutoff_figures`):
@@ -139,12 +155,12 @@ class Numbers:
 
     def in_unit(self, value: float, cut: CutoffUsed, m: Measurement | None) -> tuple[str, str]:
         """A pack number (in ``cut.unit``) in the result's unit, and the unit shown."""
-        if m is None or m.derived_from is not None or m.unit == cut.unit:
+        if m is None or m.derived_from is not None or display_unit(m.unit) == cut.unit:
             return self.m.number(value), cut.unit
         factor = cut.to_canonical / ANALYTES[m.analyte].resolve_unit(m.unit).to_canonical
         if math.isclose(factor, 1.0):
-            return self.m.number(value), m.unit
-        return self.beside(value * factor, m), m.unit
+            return self.m.number(value), display_unit(m.unit)
+        return self.beside(value * factor, m), display_unit(m.unit)
 
     def cutoff(self, cut: CutoffUsed, m: Measurement | None, name: str) -> str:
         """``ferritin < 30 ng/mL [30 ug/L]``: in the result's unit, the pack's in brackets."""
@@ -203,10 +219,10 @@ class Numbers:
         cut, m = result.cutoffs[0], result.observed
         factor = 1.0
         unit = cut.unit
-        converted = m.derived_from is None and m.unit != cut.unit
+        converted = m.derived_from is None and display_unit(m.unit) != cut.unit
         if converted:
             factor = cut.to_canonical / ANALYTES[m.analyte].resolve_unit(m.unit).to_canonical
-            unit = m.unit
+            unit = display_unit(m.unit)
         distance = result.margin * factor
         if result.margin == 0:
             return self.m.gettext("at the cut-off")

@@ -10,7 +10,7 @@ from labinterp._messages import Messages
 from labinterp._panel import Measurement
 from labinterp._units import with_unit
 from labinterp.render._view_model import NumberLine, ResultRow
-from labinterp.render._view_numbers import Numbers
+from labinterp.render._view_numbers import Numbers, display_unit
 
 __all__ = ["result_row"]
 
@@ -32,12 +32,13 @@ def result_row(
     # so even a result in that unit sees 132.8050643) gets the figures that keep it on the
     # right side of the result, the same figures as the same number gets as a cut-off.
     parts = [n.beside(x, obs) for x in (low, high) if x is not None]
+    unit = display_unit(obs.unit)
     if low is not None and high is not None:
-        interval = with_unit("-".join(parts), obs.unit)
+        interval = with_unit("-".join(parts), unit)
     elif low is not None:
-        interval = with_unit(f"{n.use('>=')} {parts[0]}", obs.unit)
+        interval = with_unit(f"{n.use('>=')} {parts[0]}", unit)
     elif high is not None:
-        interval = with_unit(f"{n.use('<=')} {parts[0]}", obs.unit)
+        interval = with_unit(f"{n.use('<=')} {parts[0]}", unit)
     else:
         # Several intervals applied (the context is not known) and agreed on the flag.
         interval = (
@@ -51,7 +52,7 @@ def result_row(
     if flag.code:
         n.use(flag.code)
     self_line = NumberLine(
-        obs.unit,
+        unit,
         obs.value,
         obs.comparator,
         low,
