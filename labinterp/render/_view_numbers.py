@@ -40,6 +40,12 @@ _COMPARATOR_WORDS = {
     ">=": "at or above",
 }
 
+_LEARNER_INTERVALS = {
+    (True, False): "{name} from {low} to under {high}",
+    (False, True): "{name} over {low} and up to {high}",
+    (False, False): "{name} over {low} and under {high}",
+}
+
 #: A number this short is shown as it is, converted or not: it is exact, so it cannot sit on
 #: the wrong side of a result, and rounding it (11.5 to 12 beside a result of 17) would hide a
 #: digit the source wrote.
@@ -197,9 +203,14 @@ class Numbers:
                 position=self.m.gettext(position),
                 interval=interval,
             )
-        plain = self.audience == "learner" or (cut.low_inclusive and cut.high_inclusive)
-        if plain and low is not None and high is not None:
-            return self.m.format("{name} from {low} to {high}", name=name, low=low, high=high)
+        if low is not None and high is not None:
+            ends = (bool(cut.low_inclusive), bool(cut.high_inclusive))
+            if ends == (True, True):
+                return self.m.format("{name} from {low} to {high}", name=name, low=low, high=high)
+            if self.audience == "learner":
+                # In words, saying which end is left out: "from 8 to under 11 g/dL".
+                words = _LEARNER_INTERVALS[ends]
+                return self.m.format(words, name=name, low=low, high=high)
         parts = []
         if low is not None:
             parts.append(f"{low} {self.use('<=' if cut.low_inclusive else '<')}")

@@ -49,8 +49,8 @@ def result_row(
     if flag.missing_context:
         words = [m.gettext(c) for c in flag.missing_context]
         interval = m.format("depends on {what}", what=m.join_and(words))
-    if flag.code:
-        n.use(flag.code)
+    if flag.code and n.audience == "clinician":
+        n.use(flag.code)  # only the clinician's table shows the HL7 code, so only its legend
     self_line = NumberLine(
         unit,
         obs.value,
