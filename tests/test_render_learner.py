@@ -101,3 +101,23 @@ def test_no_user_facing_text_says_seed_document(path: Path) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     found = [t for t in _texts(data) if re.search(r"seed\s+(document|article)", t, re.I)]
     assert found == []
+
+
+# --- what --brief prints (review 4, items 13 and 28) -----------------------------------------
+
+
+@pytest.mark.parametrize("audience", ["learner", "clinician"])
+def test_brief_is_the_summary_with_its_legend_and_no_glossary(audience: Audience) -> None:
+    report = render(_example("iron_deficiency_panel.json"), audience=audience, brief=True)
+    for part in ("Context used", "Summary", "Legend", "Disclaimer"):
+        assert f"\n{part}\n" in report
+    for part in ("Glossary", "Results against reference intervals", "Reasoning per pattern"):
+        assert part not in report
+    view = build_view(_example("iron_deficiency_panel.json"), audience=audience, brief=True)
+    assert view.glossary == ()
+    assert {"[+]", "[?]", "[-]"} <= {s for s, _ in view.legend}
+
+
+def test_the_full_learner_report_keeps_its_glossary() -> None:
+    report = render(_example("iron_deficiency_panel.json"), audience="learner")
+    assert "\nGlossary\n" in report
