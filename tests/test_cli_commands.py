@@ -154,11 +154,32 @@ def test_audience_is_accepted(capsys: pytest.CaptureFixture[str], audience: str)
     assert "iron deficiency" in out
 
 
-def test_a_panel_without_results_says_so_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run_cli(capsys, "interpret", "sex=female", "age=40")
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_a_panel_without_results_says_so_in_the_format_asked_for(
+    capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    # Review 4, item 27: it was one plain-text line whatever --format said, with no disclaimer.
+    code, out, err = run_cli(capsys, "interpret", "sex=female", "age=40", "--format", fmt)
     assert (code, err) == (0, "")
-    assert len(out.splitlines()) == 1
-    assert "no lab results" in out
+    flat = " ".join(out.split())
+    assert "No results were given, so there is nothing to interpret yet" in flat
+    assert "Educational interpretation only." in flat
+    assert "cannot be decided" not in flat  # no report of patterns that all wait for results
+    if fmt == "html":
+        assert out.lstrip().startswith("<section")
+    if fmt == "markdown":
+        assert out.startswith("## labinterp: interpretation")
+        assert "\n### Disclaimer\n" in out
+
+
+def test_a_panel_without_results_is_a_whole_json_document(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run_cli(capsys, "interpret", "sex=female", "--format", "json")
+    assert code == 0
+    document = json.loads(out)
+    assert document["disclaimer"].startswith("Educational interpretation only.")
+    assert document["panel"]["sex"] == "female"
 
 
 def test_symptoms_alone_are_still_interpreted(capsys: pytest.CaptureFixture[str]) -> None:
