@@ -324,6 +324,43 @@ def test_schema_check_of_a_pack_never_suggests_overwriting_it(
     assert pack_file.read_bytes() == before
 
 
+INTERPRETATION_SCHEMA = REPO_ROOT / "docs" / "schemas" / "interpretation.schema.json"
+
+
+@pytest.mark.parametrize(
+    ("schema_file", "asked", "kind"),
+    [(INTERPRETATION_SCHEMA, "pack", "interpretation"), (SCHEMA_FILE, "interpretation", "pack")],
+)
+def test_schema_check_of_the_other_schema_names_the_option_and_never_overwrites(
+    capsys: pytest.CaptureFixture[str], schema_file: Path, asked: str, kind: str
+) -> None:
+    # Review 4, item 8: it suggested 'labinterp schema > interpretation.schema.json', which
+    # would have written the pack schema over the interpretation schema.
+    before = schema_file.read_bytes()
+    code, out, err = run_cli(capsys, "schema", "--output", asked, "--check", str(schema_file))
+    assert code == 2
+    assert out == ""
+    assert f"this is the {kind} schema" in err
+    assert f"--output {kind} --check" in err
+    assert ">" not in err
+    assert schema_file.read_bytes() == before
+
+
+def test_a_stale_interpretation_schema_is_recognised_by_its_title(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    stale = tmp_path / "interpretation.schema.json"
+    document = json.loads(INTERPRETATION_SCHEMA.read_text(encoding="utf-8"))
+    document["title"] = "labinterp interpretation, schema_version 0.9"
+    stale.write_text(json.dumps(document), encoding="utf-8")
+    code, _, err = run_cli(capsys, "schema", "--check", str(stale))
+    assert code == 2
+    assert "--output interpretation" in err
+    code, _, err = run_cli(capsys, "schema", "--output", "interpretation", "--check", str(stale))
+    assert code == 1
+    assert f"'labinterp schema --output interpretation > {stale}'" in err
+
+
 def test_schema_check_still_passes_on_the_schema(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(capsys, "schema", "--check", str(SCHEMA_FILE))
     assert code == 0
