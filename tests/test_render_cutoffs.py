@@ -211,3 +211,12 @@ def test_the_unit_spelling_is_the_ucum_code() -> None:
     assert display_unit("ug/dl") == "ug/dL"
     assert display_unit("mcg/L") == "ug/L"
     assert display_unit("µmol/l") == "umol/L"
+
+
+def test_margins_read_back_from_json_show_no_float_noise() -> None:
+    # The JSON rounds a margin to six figures; the margin shown is measured from the pack's
+    # own cut-off, so the read-back report says the same as the original.
+    result = labinterp.interpret({"folate": "9.1 ng/mL", "b12": "133 pmol/L", "age": 30})
+    again = labinterp.Interpretation.from_json(result.to_json())
+    assert render_text(again) == render_text(result)
+    assert "(6.1 ng/mL above the cut-off)" in " ".join(render_text(again).split())

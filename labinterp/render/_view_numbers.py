@@ -237,9 +237,17 @@ class Numbers:
         distance = result.margin * factor
         if result.margin == 0:
             return self.m.gettext("at the cut-off")
-        # The edge the engine measured from, in the unit shown, and both numbers as shown.
-        edge = m.value - distance
-        edge_text = shown_cutoff(edge, m.value) if converted else format_number(edge)
+        # The edge the engine measured from: the pack's number nearest to value - margin (not
+        # that difference itself, which carries float noise, and the JSON's rounding of the
+        # margin once read back), shown as the cut-off itself is shown.
+        ends = [x for x in (cut.value, cut.low, cut.high) if x is not None]
+        if not ends:
+            return None
+        edge = min(ends, key=lambda x: abs(x * factor - (m.value - distance)))
+        if converted and not math.isclose(factor, 1.0):
+            edge_text = shown_cutoff(edge * factor, m.value)
+        else:  # as in_unit shows it: the pack's own number
+            edge_text = format_number(edge)
         value_text = format_number(m.value, _value_figures(m))
         difference = Decimal(value_text) - Decimal(edge_text)
         if difference == 0:
