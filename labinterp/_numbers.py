@@ -53,10 +53,15 @@ def significant_figures(value: float) -> int:
 
 
 def round_figures(value: float, figures: int) -> float:
-    """``value`` rounded to ``figures`` significant figures (clipped to 1..MAX_FIGURES)."""
+    """``value`` rounded to ``figures`` significant figures (clipped to 1..12).
+
+    More than :data:`MAX_FIGURES` is asked for only to keep a converted cut-off on the right
+    side of a value that lies very close to it (``labinterp.render``); twelve figures is the
+    precision :func:`tidy` keeps, so even that never shows binary noise.
+    """
     if not math.isfinite(value) or value == 0:
         return value
-    figures = max(1, min(MAX_FIGURES, figures))
+    figures = max(1, min(_TIDY_FIGURES, figures))
     exponent = math.floor(math.log10(abs(value)))
     decimals = figures - 1 - exponent
     rounded = round(value, decimals)

@@ -154,11 +154,32 @@ def test_audience_is_accepted(capsys: pytest.CaptureFixture[str], audience: str)
     assert "iron deficiency" in out
 
 
-def test_a_panel_without_results_says_so_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run_cli(capsys, "interpret", "sex=female", "age=40")
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_a_panel_without_results_says_so_in_the_format_asked_for(
+    capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    # Review 4, item 27: it was one plain-text line whatever --format said, with no disclaimer.
+    code, out, err = run_cli(capsys, "interpret", "sex=female", "age=40", "--format", fmt)
     assert (code, err) == (0, "")
-    assert len(out.splitlines()) == 1
-    assert "no lab results" in out
+    flat = " ".join(out.split())
+    assert "No results were given, so there is nothing to interpret yet" in flat
+    assert "Educational interpretation only." in flat
+    assert "cannot be decided" not in flat  # no report of patterns that all wait for results
+    if fmt == "html":
+        assert out.lstrip().startswith("<section")
+    if fmt == "markdown":
+        assert out.startswith("## labinterp: interpretation")
+        assert "\n### Disclaimer\n" in out
+
+
+def test_a_panel_without_results_is_a_whole_json_document(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run_cli(capsys, "interpret", "sex=female", "--format", "json")
+    assert code == 0
+    document = json.loads(out)
+    assert document["disclaimer"].startswith("Educational interpretation only.")
+    assert document["panel"]["sex"] == "female"
 
 
 def test_symptoms_alone_are_still_interpreted(capsys: pytest.CaptureFixture[str]) -> None:
@@ -301,6 +322,43 @@ def test_schema_check_of_a_pack_never_suggests_overwriting_it(
     assert ">" not in err  # no 'labinterp schema > default.yaml'
     assert "pack validate" in err
     assert pack_file.read_bytes() == before
+
+
+INTERPRETATION_SCHEMA = REPO_ROOT / "docs" / "schemas" / "interpretation.schema.json"
+
+
+@pytest.mark.parametrize(
+    ("schema_file", "asked", "kind"),
+    [(INTERPRETATION_SCHEMA, "pack", "interpretation"), (SCHEMA_FILE, "interpretation", "pack")],
+)
+def test_schema_check_of_the_other_schema_names_the_option_and_never_overwrites(
+    capsys: pytest.CaptureFixture[str], schema_file: Path, asked: str, kind: str
+) -> None:
+    # Review 4, item 8: it suggested 'labinterp schema > interpretation.schema.json', which
+    # would have written the pack schema over the interpretation schema.
+    before = schema_file.read_bytes()
+    code, out, err = run_cli(capsys, "schema", "--output", asked, "--check", str(schema_file))
+    assert code == 2
+    assert out == ""
+    assert f"this is the {kind} schema" in err
+    assert f"--output {kind} --check" in err
+    assert ">" not in err
+    assert schema_file.read_bytes() == before
+
+
+def test_a_stale_interpretation_schema_is_recognised_by_its_title(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    stale = tmp_path / "interpretation.schema.json"
+    document = json.loads(INTERPRETATION_SCHEMA.read_text(encoding="utf-8"))
+    document["title"] = "labinterp interpretation, schema_version 0.9"
+    stale.write_text(json.dumps(document), encoding="utf-8")
+    code, _, err = run_cli(capsys, "schema", "--check", str(stale))
+    assert code == 2
+    assert "--output interpretation" in err
+    code, _, err = run_cli(capsys, "schema", "--output", "interpretation", "--check", str(stale))
+    assert code == 1
+    assert f"'labinterp schema --output interpretation > {stale}'" in err
 
 
 def test_schema_check_still_passes_on_the_schema(capsys: pytest.CaptureFixture[str]) -> None:

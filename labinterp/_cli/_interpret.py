@@ -147,29 +147,14 @@ def read_panel(inputs: Sequence[str], ignore_unknown: bool) -> Panel:
     return Panel.from_mapping(data, ignore_unknown=ignore_unknown)  # type: ignore[arg-type]
 
 
-def _has_nothing_to_interpret(panel: Panel) -> bool:
-    """No results and no reported context (symptoms alone can raise an alert)."""
-    reported = (panel.conditions, panel.medications, panel.symptoms, panel.diet)
-    return not panel.measurements and not any(reported)
-
-
-def _nothing_to_interpret(panel: Panel) -> str:
-    context = [name for name in ("sex", "age", "pregnant", "trimester") if getattr(panel, name)]
-    given = f" (only context: {', '.join(context)})" if context else ""
-    return (
-        f"Nothing to interpret: the panel has no lab results{given}; give results such as "
-        "ferritin='12 ng/mL' tsat=9% hemoglobin='10.2 g/dL'.\n"
-    )
-
-
 def run_interpret(args: argparse.Namespace) -> str:
     pack = load_pack(
         "default" if args.pack is None else args.pack,
         extends_root=None if args.extends_root is None else Path(args.extends_root),
     )
     panel = read_panel(args.inputs, args.ignore_unknown)
-    if args.format != "json" and _has_nothing_to_interpret(panel):
-        return _nothing_to_interpret(panel)
+    # A panel without results goes through the renderers too: they say there is nothing to
+    # interpret yet, in the format asked for and with the disclaimer.
     result = interpret(panel, pack=pack)
     return _render(
         result, args.format, args.audience, args.brief, _width(), reasoning=args.reasoning

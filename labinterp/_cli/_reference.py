@@ -229,9 +229,60 @@ def _generated(command: str, text: str, check: str | None, *, schema: bool) -> t
     return 1, ""
 
 
+_SCHEMA_OUTPUTS = ("pack", "interpretation")
+
+
+def _schema_names(document: object) -> tuple[str | None, str | None]:
+    """A schema's ``$id`` and its title up to a first comma (the interpretation schema's
+    title goes on with its version): what says which schema a file is."""
+    if not isinstance(document, dict):
+        return None, None
+    schema_id, title = document.get("$id"), document.get("title")
+    return (
+        schema_id if isinstance(schema_id, str) and schema_id else None,
+        title.split(",")[0].strip() if isinstance(title, str) and title.strip() else None,
+    )
+
+
+def _schema_kind(text: str) -> str | None:
+    """Which of labinterp's schemas ``text`` is, by its ``$id`` or title; None if neither."""
+    try:
+        file_id, file_title = _schema_names(json.loads(text))
+    except ValueError:
+        return None
+    for output in _SCHEMA_OUTPUTS:
+        known_id, known_title = _schema_names(json.loads(_schema_text(output)))
+        if (file_id is not None and file_id == known_id) or (
+            file_title is not None and file_title == known_title
+        ):
+            return output
+    return None
+
+
+def _refuse_the_other_schema(check: str, output: str) -> None:
+    """A check of one schema against a file that is the other schema is refused, naming the
+    option that checks it: regenerating would write the wrong schema over the file."""
+    try:
+        current = Path(check).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return  # _generated says the file cannot be read
+    kind = _schema_kind(current)
+    if kind is None or kind == output:
+        return
+    raise LabinterpError(
+        f"{check}: this is the {kind} schema, and 'schema --check' compared it with the "
+        f"{output} schema; check it with 'labinterp schema --output {kind} --check {check}'",
+        field="check",
+        value=check,
+        expected=f"the {output} schema, or --output {kind}",
+    )
+
+
 def run_schema(args: argparse.Namespace) -> tuple[int, str]:
     output = getattr(args, "output", "pack")
     command = "schema" if output == "pack" else f"schema --output {output}"
+    if args.check:
+        _refuse_the_other_schema(args.check, output)
     return _generated(command, _schema_text(output), args.check, schema=True)
 
 

@@ -1,8 +1,9 @@
 """The learner's glossary: one plain line for each term a rendering uses.
 
 The words are message ids of the catalog (:class:`labinterp._messages.Messages`), so a
-translation replaces them like any other message. A term without an entry here is explained
-by the catalog's LOINC name of the test, or by the pack's own description of a pattern.
+translation replaces them like any other message. A pattern is explained by the pack's own
+description of it, then by an entry here; a test without an entry here by the catalog's LOINC
+name. A term nothing explains is left out: a line that explains nothing teaches nothing.
 """
 
 from __future__ import annotations
@@ -54,14 +55,21 @@ _TERMS: Mapping[str, str] = {
     "soluble transferrin receptor (sTfR)": "a protein that rises when cells lack iron",
     "inflammation": "the body's response to infection or injury; it changes several results",
     "marrow": "the bone marrow, where blood cells are made",
-    # Units.
+    # Patterns the bundled packs name without a description of their own.
+    "severe anemia": "hemoglobin so far below the anemia cut-off that the sources call the "
+    "anemia severe",
+    "small red cells (microcytosis)": "red blood cells smaller than usual on average (a low "
+    "mean corpuscular volume), as with low iron or a thalassemia trait",
+    "normal-sized red cells (normocytosis)": "red blood cells of the usual size on average "
+    "(a mean corpuscular volume in the usual range)",
+    "large red cells (macrocytosis)": "red blood cells larger than usual on average (a high "
+    "mean corpuscular volume), as with a shortage of vitamin B12 or folate",
+    # Units, in the one spelling a report shows (render._view_numbers.display_unit).
     "g/dL": "grams per decilitre (a tenth of a litre)",
     "g/L": "grams per litre",
     "ng/mL": "nanograms (billionths of a gram) per millilitre",
     "ug/L": "micrograms (millionths of a gram) per litre; the same as ng/mL",
     "ug/dL": "micrograms per decilitre",
-    "µg/dL": "micrograms per decilitre",
-    "ug/dl": "micrograms per decilitre",
     "pg/mL": "picograms (trillionths of a gram) per millilitre",
     "pmol/L": "picomoles per litre (an amount of substance)",
     "nmol/L": "nanomoles per litre (an amount of substance)",
@@ -71,7 +79,6 @@ _TERMS: Mapping[str, str] = {
     "fL": "femtolitres, a unit for the volume of one cell",
     "%": "per cent",
     "mm/h": "millimetres per hour",
-    "mm/hr": "millimetres per hour",
 }
 
 
@@ -106,14 +113,13 @@ def glossary_for(
     lines: list[tuple[str, str]] = []
     for term in dict.fromkeys(terms):
         meaning = _TERMS.get(term)
-        if meaning is not None:
-            lines.append((messages.gettext(term), messages.gettext(meaning)))
-        elif extra and extra.get(term):
+        if extra and extra.get(term):
+            # The pack's own words for its pattern come before the generic ones.
             lines.append((messages.gettext(term), extra[term]))
+        elif meaning is not None:
+            lines.append((messages.gettext(term), messages.gettext(meaning)))
         elif term in by_name and by_name[term].loinc:
             lines.append((term, by_name[term].loinc[0].long_name))
         elif term in unit_terms:
             lines.append((term, messages.format("a unit of measurement: {unit}", unit=term)))
-        else:
-            lines.append((term, messages.gettext("a term of the sources cited")))
     return tuple(lines)

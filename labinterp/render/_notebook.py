@@ -15,7 +15,7 @@ from labinterp._messages import ENGLISH
 from labinterp._packs import Pack
 from labinterp._panel import Panel
 from labinterp.render._html import STYLE, layout_html
-from labinterp.render._markdown import escape_markdown, layout_markdown
+from labinterp.render._markdown import code_span, escape_markdown, layout_markdown
 from labinterp.render._view import MARKS, build_view, pattern_view
 
 __all__ = ["notebook_html", "notebook_markdown"]
@@ -67,11 +67,12 @@ def notebook_markdown(obj: object) -> str:
         lines += ["", f"context: {escape_markdown(_panel_context(obj))}"]
         return "\n".join(lines) + "\n"
     if isinstance(obj, Pack):
-        lines = [f"**{escape_markdown(obj.title)}** (`{escape_markdown(obj.name)}` {obj.version})"]
-        lines += ["", escape_markdown(obj.description)] if obj.description else []
+        lines = [f"**{escape_markdown(obj.title)}** ({code_span(obj.name)} {obj.version})"]
+        lines += ["", escape_markdown(obj.description, block_start=True)] if obj.description else []
         lines.append("")
         lines += [
-            f"- {escape_markdown(spec.label)} ({spec.kind})" for spec in obj.patterns.values()
+            f"- {escape_markdown(spec.label, block_start=True)} ({spec.kind})"
+            for spec in obj.patterns.values()
         ]
         return "\n".join(lines) + "\n"
     raise TypeError(f"no notebook view for {type(obj).__name__}")

@@ -44,25 +44,23 @@ def _x(value: float, span: tuple[float, float]) -> float:
 def describe(line: NumberLine, name: str, value_text: str, flag: str, m: Messages) -> str:
     """The drawing in words: the text alternative."""
     parts = [m.format("{name}: {value}", name=name, value=value_text)]
+    # The limits as the table beside the drawing shows them (a converted limit is rounded
+    # there); a line built without them shows the numbers tidied.
+    low = line.low_text or (m.number(line.low) if line.low is not None else "")
+    high = line.high_text or (m.number(line.high) if line.high is not None else "")
     if line.low is not None and line.high is not None:
         parts.append(
             m.format(
                 "reference interval {low} to {high} {unit}",
-                low=m.number(line.low),
-                high=m.number(line.high),
+                low=low,
+                high=high,
                 unit=line.unit,
             )
         )
     elif line.low is not None:
-        parts.append(
-            m.format("reference interval from {low} {unit}", low=m.number(line.low), unit=line.unit)
-        )
+        parts.append(m.format("reference interval from {low} {unit}", low=low, unit=line.unit))
     elif line.high is not None:
-        parts.append(
-            m.format(
-                "reference interval up to {high} {unit}", high=m.number(line.high), unit=line.unit
-            )
-        )
+        parts.append(m.format("reference interval up to {high} {unit}", high=high, unit=line.unit))
     if line.cutoffs:
         parts.append(
             m.format(

@@ -9,7 +9,8 @@ and how a number reads is made here, from the findings, in this order:
    for an undecided one, what to test next (cited);
 4. the reasoning per pattern (full mode only);
 5. the results against reference intervals;
-6. the legend of every symbol used (and, for learners, a glossary of every term used);
+6. the legend of every symbol used (and, for learners, a glossary of every term used; a brief
+   view has the legend of its summary's symbols and no glossary);
 7. the disclaimer.
 
 Numbers are shown in the unit the result was reported in: a cut-off written in another unit in
@@ -133,8 +134,9 @@ def build_view(
     messages: Messages | None = None,
     reasoning: bool = True,
 ) -> View:
-    """The view of ``interp`` for ``audience``; ``brief`` leaves out the reasoning and results,
-    ``reasoning=False`` only the reasoning per pattern (the summary already says why)."""
+    """The view of ``interp`` for ``audience``; ``brief`` leaves out the reasoning, the results
+    and the learner's glossary (its legend explains only the marks and symbols its summary
+    shows), ``reasoning=False`` only the reasoning per pattern (the summary already says why)."""
     m = messages if messages is not None else ENGLISH
     if audience not in AUDIENCES:
         raise InvalidValueError(
@@ -207,12 +209,14 @@ def build_view(
         b.n.term("not supported by these results")
     if any(item.status == "indeterminate" for item in summary):
         b.n.term("cannot be decided")
-    if audience == "learner":
-        # A term used only inside a pack's or the engine's sentence is glossed too.
+    glossary: tuple[tuple[str, str], ...] = ()
+    if audience == "learner" and not brief:
+        # A term used only inside a pack's or the engine's sentence is glossed too. A brief
+        # view has no glossary: it is the summary, with only the legend its marks need.
         for term in terms_in("\n".join(_texts(alerts, summary, steps))):
             b.n.term(term)
-    descriptions = {h.name: h.description for h in headings if h.description}
-    glossary = glossary_for(b.n.terms, m, descriptions, b.n.units) if audience == "learner" else ()
+        descriptions = {h.name: h.description for h in headings if h.description}
+        glossary = glossary_for(b.n.terms, m, descriptions, b.n.units)
     title = m.format(
         "labinterp: interpretation with the {pack} pack ({version})",
         pack=interp.pack.name,

@@ -102,6 +102,9 @@ class NumberLine:
     low: float | None
     high: float | None
     cutoffs: tuple[tuple[float, str], ...]  # (value, label) in the result's unit
+    # The limits as the results table shows them ("" when absent or not given).
+    low_text: str = ""
+    high_text: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,21 +5,33 @@ in, with the pack's own value in brackets; margins are in the result's unit (per
 for a percentage). Rounding is for display only (:mod:`labinterp._numbers`). The one
 :class:`Numbers` of a rendering records every symbol, term and unit it shows, for the legend
 and the glossary.
+
+How a converted number is shown beside a result (:func:`cutoff_figures`, stated for readers
+in docs/rendering.md): a number with at most four significant figures is shown as it is (it
+is exact: 12 g/dL is 120 g/L); a longer one (30 ug/L is 67.416 pmol/L) gets the fewest
+figures that reach the result's own last digit (at least two, at first at most five), and
+more only while the shown cut-off and the shown result would otherwise stand in a different
+order than the exact numbers. So a result below its cut-off is always shown below it, never
+equal to it unless the two are equal within the engine's tolerance, and a margin read off the
+two shown numbers is never 0 unless the result is at the cut-off.
 """
 
 from __future__ import annotations
 
 import math
+from decimal import Decimal
+from functools import lru_cache
 
 from labinterp._analytes import ANALYTES
+from labinterp._errors import LabinterpError
 from labinterp._messages import Messages
-from labinterp._numbers import MIN_FIGURES, significant_figures
+from labinterp._numbers import MIN_FIGURES, format_number, significant_figures, tidy
 from labinterp._panel import Measurement
 from labinterp._rules import CriterionResult, CutoffUsed
-from labinterp._units import with_unit
+from labinterp._units import is_close, normalize_unit, with_unit
 from labinterp.render._view_model import Audience
 
-__all__ = ["Numbers", "decimals"]
+__all__ = ["Numbers", "cutoff_figures", "display_unit", "shown_cutoff"]
 
 _COMPARATOR_WORDS = {
     "<": "below",
@@ -27,6 +39,84 @@ _COMPARATOR_WORDS = {
     ">": "above",
     ">=": "at or above",
 }
+
+_LEARNER_INTERVALS = {
+    (True, False): "{name} from {low} to under {high}",
+    (False, True): "{name} over {low} and up to {high}",
+    (False, False): "{name} over {low} and under {high}",
+}
+
+#: A number this short is shown as it is, converted or not: it is exact, so it cannot sit on
+#: the wrong side of a result, and rounding it (11.5 to 12 beside a result of 17) would hide a
+#: digit the source wrote.
+_WRITTEN_FIGURES = 4
+#: A converted cut-off starts with at most this many figures (the result's own precision
+#: may ask for more); it gets more only where fewer would misstate its order with the result.
+_FIRST_FIGURES_MOST = 5
+#: The figures tried before giving up: past twelve, a difference is below the engine's
+#: tolerance (REL_TOL), and the two numbers are taken as equal anyway.
+_FIGURES_MOST = 12
+
+
+@lru_cache(maxsize=256)
+def display_unit(unit: str) -> str:
+    """The one spelling a report shows a unit in: its UCUM code, as the packs write it.
+
+    ``ug/dl``, ``µg/dL`` and ``mcg/dL`` all read ``ug/dL``, so a result, its reference
+    interval and the cut-offs beside it never show two spellings of one unit. A unit
+    labinterp does not know (it was read, so this does not happen) is shown as written.
+    """
+    try:
+        return normalize_unit(unit)
+    except LabinterpError:
+        return unit
+
+
+def _last_digit(value: float) -> int:
+    """The power of ten of the last significant digit of a reported number (7.44 -> -2)."""
+    return math.floor(math.log10(abs(value))) - significant_figures(value) + 1
+
+
+def _value_figures(m: Measurement) -> int:
+    """The figures a result is shown with: as reported; a computed index to three."""
+    return 3 if m.derived_from is not None else significant_figures(m.value)
+
+
+def _order(a: float, b: float) -> int:
+    return 0 if is_close(a, b) else (1 if a > b else -1)
+
+
+def cutoff_figures(number: float, value: float | None) -> int | None:
+    """The significant figures to show ``number`` (a cut-off or a limit, in the result's
+    unit) with beside the reported ``value``; None to show it as it is (only tidied).
+
+    The shown number and the shown value stand in the order of the exact numbers (equal only
+    when they are equal within the engine's tolerance); within that, as few figures as reach
+    the value's last digit, at least :data:`MIN_FIGURES`.
+    """
+    if not math.isfinite(number) or number == 0:
+        return None
+    if significant_figures(tidy(number)) <= _WRITTEN_FIGURES:
+        return None
+    if value is None or not math.isfinite(value) or value == 0:
+        return max(MIN_FIGURES, 3)
+    magnitude = math.floor(math.log10(abs(number)))
+    if is_close(number, value):
+        # At the cut-off: shown to the value's own last digit, so the two read the same.
+        return max(1, magnitude - _last_digit(value) + 1)
+    shown_value = float(format_number(value, significant_figures(value)))
+    exact = _order(number, value)
+    first = max(MIN_FIGURES, min(_FIRST_FIGURES_MOST, magnitude - _last_digit(value) + 1))
+    for figures in range(first, _FIGURES_MOST + 1):
+        shown = float(format_number(number, figures))
+        if _order(shown, shown_value) == exact and shown != shown_value:
+            return figures
+    return _FIGURES_MOST
+
+
+def shown_cutoff(number: float, value: float | None) -> str:
+    """``number`` as :func:`cutoff_figures` shows it beside ``value`` (a "." decimal point)."""
+    return format_number(number, cutoff_figures(number, value))
 
 
 class Numbers:
@@ -55,35 +145,37 @@ class Numbers:
 
     def value(self, m: Measurement) -> str:
         """The result as reported, its number tidied: ``12 ng/mL``, ``<5 ug/L``."""
-        self.unit(m.unit)
+        unit = self.unit(display_unit(m.unit))
         if m.derived_from is not None:
             # Computed by labinterp: the number (or the range an unmeasured input allows,
             # labinterp._derived) and the arithmetic.
             low, _, high, _ = m.canonical_interval
+            figures = _value_figures(m)
             shown = (
-                f"{self.m.number(low, 3)} to {self.m.number(high, 3)}"
+                f"{self.m.number(low, figures)} to {self.m.number(high, figures)}"
                 if low < high
-                else self.m.number(m.value, 3)
+                else self.m.number(m.value, figures)
             )
-            return f"{with_unit(shown, m.unit)} ({m.derived_from})"
+            return f"{with_unit(shown, unit)} ({m.derived_from})"
         if m.comparator:
             self.use(m.comparator)
-        number = self.m.number(m.value, significant_figures(m.value))
-        return with_unit(f"{m.comparator or ''}{number}", m.unit)
+        number = self.m.number(m.value, _value_figures(m))
+        return with_unit(f"{m.comparator or ''}{number}", unit)
 
-    def figures(self, m: Measurement | None, pack_value: float | None) -> int:
-        reported = significant_figures(m.value) if m is not None else 0
-        given = significant_figures(pack_value) if pack_value is not None else 0
-        return max(MIN_FIGURES, reported, given)
+    def beside(self, number: float, m: Measurement | None) -> str:
+        """A number in the unit of ``m``, shown beside its value (:func:`cutoff_figures`):
+        on the same side of the value as the exact number, and the same wherever shown."""
+        reported = m.value if m is not None and m.derived_from is None else None
+        return self.m.number(number, cutoff_figures(number, reported))
 
     def in_unit(self, value: float, cut: CutoffUsed, m: Measurement | None) -> tuple[str, str]:
         """A pack number (in ``cut.unit``) in the result's unit, and the unit shown."""
-        if m is None or m.derived_from is not None or m.unit == cut.unit:
+        if m is None or m.derived_from is not None or display_unit(m.unit) == cut.unit:
             return self.m.number(value), cut.unit
         factor = cut.to_canonical / ANALYTES[m.analyte].resolve_unit(m.unit).to_canonical
         if math.isclose(factor, 1.0):
-            return self.m.number(value), m.unit
-        return self.m.number(value * factor, self.figures(None, value)), m.unit
+            return self.m.number(value), display_unit(m.unit)
+        return self.beside(value * factor, m), display_unit(m.unit)
 
     def cutoff(self, cut: CutoffUsed, m: Measurement | None, name: str) -> str:
         """``ferritin < 30 ng/mL [30 ug/L]``: in the result's unit, the pack's in brackets."""
@@ -120,9 +212,14 @@ class Numbers:
                 position=self.m.gettext(position),
                 interval=interval,
             )
-        plain = self.audience == "learner" or (cut.low_inclusive and cut.high_inclusive)
-        if plain and low is not None and high is not None:
-            return self.m.format("{name} from {low} to {high}", name=name, low=low, high=high)
+        if low is not None and high is not None:
+            ends = (bool(cut.low_inclusive), bool(cut.high_inclusive))
+            if ends == (True, True):
+                return self.m.format("{name} from {low} to {high}", name=name, low=low, high=high)
+            if self.audience == "learner":
+                # In words, saying which end is left out: "from 8 to under 11 g/dL".
+                words = _LEARNER_INTERVALS[ends]
+                return self.m.format(words, name=name, low=low, high=high)
         parts = []
         if low is not None:
             parts.append(f"{low} {self.use('<=' if cut.low_inclusive else '<')}")
@@ -132,33 +229,44 @@ class Numbers:
         return " ".join(parts)
 
     def margin(self, result: CriterionResult) -> str | None:
-        """The distance to the cut-off in the result's unit; percentage points for a %."""
+        """The distance to the cut-off in the result's unit; percentage points for a %.
+
+        It is the difference of the two numbers as shown (133 and 132.8 are 0.2 apart), so a
+        reader's own subtraction agrees with it; 0 is said as "at the cut-off".
+        """
         if result.margin is None or not result.cutoffs or result.observed is None:
             return None
         cut, m = result.cutoffs[0], result.observed
         factor = 1.0
         unit = cut.unit
-        if m.derived_from is None and m.unit != cut.unit:
+        converted = m.derived_from is None and display_unit(m.unit) != cut.unit
+        if converted:
             factor = cut.to_canonical / ANALYTES[m.analyte].resolve_unit(m.unit).to_canonical
-            unit = m.unit
-        value = result.margin * factor
-        # To the decimal place the result was reported with: 10.2 vs 12 is 1.8 apart.
-        number = self.m.number(round(abs(value), decimals(m.value)))
+            unit = display_unit(m.unit)
+        distance = result.margin * factor
+        if result.margin == 0:
+            return self.m.gettext("at the cut-off")
+        # The edge the engine measured from: the pack's number nearest to value - margin (not
+        # that difference itself, which carries float noise, and the JSON's rounding of the
+        # margin once read back), shown as the cut-off itself is shown.
+        ends = [x for x in (cut.value, cut.low, cut.high) if x is not None]
+        if not ends:
+            return None
+        edge = min(ends, key=lambda x: abs(x * factor - (m.value - distance)))
+        if converted and not math.isclose(factor, 1.0):
+            edge_text = shown_cutoff(edge * factor, m.value)
+        else:  # as in_unit shows it: the pack's own number
+            edge_text = format_number(edge)
+        value_text = format_number(m.value, _value_figures(m))
+        difference = Decimal(value_text) - Decimal(edge_text)
+        if difference == 0:
+            return self.m.gettext("at the cut-off")
+        number = self.m.number(abs(float(difference)))
         if unit == "%":
             unit_text = self.term(self.m.gettext("percentage points"))
             shown = f"{number} {unit_text}"
         else:
             shown = with_unit(number, unit)
-        if value == 0:
-            return self.m.gettext("at the cut-off")
-        side = "below the cut-off" if value < 0 else "above the cut-off"
+        side = "below the cut-off" if difference < 0 else "above the cut-off"
         self.term("cut-off")
         return self.m.format("{amount} {side}", amount=shown, side=self.m.gettext(side))
-
-
-def decimals(value: float) -> int:
-    """The decimal places a reported number carries (``10.2`` -> 1, ``120`` -> 0)."""
-    if not math.isfinite(value) or value == 0:
-        return 0
-    figures = significant_figures(value)
-    return max(0, figures - 1 - math.floor(math.log10(abs(value))))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
 from labinterp._analytes import ANALYTES
@@ -11,7 +10,7 @@ from labinterp._messages import Messages
 from labinterp._panel import Measurement
 from labinterp._units import with_unit
 from labinterp.render._view_model import NumberLine, ResultRow
-from labinterp.render._view_numbers import Numbers
+from labinterp.render._view_numbers import Numbers, display_unit
 
 __all__ = ["result_row"]
 
@@ -28,16 +27,18 @@ def result_row(
         factor = ANALYTES[flag.analyte].resolve_unit(obs.unit).to_canonical
     low = None if flag.low is None else flag.low / factor
     high = None if flag.high is None else flag.high / factor
-    # A limit in the pack's own numbers when no conversion happened (11.5 stays 11.5
-    # beside a result of 17); a converted limit to the result's figures, at least three.
-    figures = None if math.isclose(factor, 1.0) else max(3, n.figures(obs, None))
-    parts = [m.number(x, figures) for x in (low, high) if x is not None]
+    # Shown as a cut-off is (Numbers.beside): a limit as written stays as written (11.5
+    # beside a result of 17); a converted one (the interval is kept in the canonical unit,
+    # so even a result in that unit sees 132.8050643) gets the figures that keep it on the
+    # right side of the result, the same figures as the same number gets as a cut-off.
+    parts = [n.beside(x, obs) for x in (low, high) if x is not None]
+    unit = display_unit(obs.unit)
     if low is not None and high is not None:
-        interval = with_unit("-".join(parts), obs.unit)
+        interval = with_unit("-".join(parts), unit)
     elif low is not None:
-        interval = with_unit(f"{n.use('>=')} {parts[0]}", obs.unit)
+        interval = with_unit(f"{n.use('>=')} {parts[0]}", unit)
     elif high is not None:
-        interval = with_unit(f"{n.use('<=')} {parts[0]}", obs.unit)
+        interval = with_unit(f"{n.use('<=')} {parts[0]}", unit)
     else:
         # Several intervals applied (the context is not known) and agreed on the flag.
         interval = (
@@ -48,15 +49,16 @@ def result_row(
     if flag.missing_context:
         words = [m.gettext(c) for c in flag.missing_context]
         interval = m.format("depends on {what}", what=m.join_and(words))
-    if flag.code:
-        n.use(flag.code)
+    if flag.code and n.audience == "clinician":
+        n.use(flag.code)  # only the clinician's table shows the HL7 code, so only its legend
     self_line = NumberLine(
-        obs.unit,
+        unit,
         obs.value,
         obs.comparator,
         low,
         high,
-        _cutoffs_for(flag.analyte, obs, n, m, compared),
+        _cutoffs_for(flag.analyte, obs, n, compared),
+        *(n.beside(x, obs) if x is not None else "" for x in (low, high)),
     )
     loinc = entry.loinc[0].code if entry.loinc else ""
     return ResultRow(
@@ -73,7 +75,7 @@ def result_row(
 
 
 def _cutoffs_for(
-    analyte: str, obs: Measurement, n: Numbers, m: Messages, compared: Iterable[PatternFinding]
+    analyte: str, obs: Measurement, n: Numbers, compared: Iterable[PatternFinding]
 ) -> tuple[tuple[float, str], ...]:
     """The cut-offs the consistent and undecided patterns compared this result with."""
     found: dict[float, str] = {}
@@ -87,5 +89,5 @@ def _cutoffs_for(
                     continue
                 factor = cut.to_canonical / ANALYTES[analyte].resolve_unit(obs.unit).to_canonical
                 shown = v * factor
-                found.setdefault(round(shown, 9), m.number(shown, n.figures(None, v)))
+                found.setdefault(round(shown, 9), n.beside(shown, obs))
     return tuple(sorted(found.items()))
