@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from labinterp._analytes import ANALYTES, resolve_analyte_id
+from labinterp._context import CONDITIONS
 from labinterp._derived import bounded_derived, compute_derived
 from labinterp._errors import LabinterpError
 from labinterp._findings import (
@@ -340,6 +341,15 @@ def _facts(panel: Panel, compiled: _Compiled, assumptions: list[str]) -> Facts:
 
 def _outside_population(panel: Panel, pack: Pack, assumptions: list[str]) -> str | None:
     pop = pack.population
+    unreported = [c for c in pop.written_for or () if c not in panel.conditions]
+    if unreported:
+        # Interpreted all the same (the caller chose this pack), but the reader is told.
+        assumptions.append(
+            f"this pack's definitions are written for people with "
+            # A condition's name is its gloss up to the colon ("chronic kidney disease").
+            f"{' and '.join(CONDITIONS[c].split(':')[0] for c in unreported)}, which the "
+            "panel does not report; read its results with that in mind"
+        )
     rule = pop.when_age_unknown
     if panel.age is None and rule is not None:
         # The pack's own rule, stated: its cut-offs for these ages apply.

@@ -461,7 +461,8 @@ class Population(StrictModel):
 
     ``when_age_unknown`` is the pack's rule for a panel without an age; without it (the
     default, also for standalone packs) age is unknown, and results whose cut-off depends on
-    age cannot be decided.
+    age cannot be decided. ``written_for`` names conditions the pack's definitions assume
+    (a heart-failure pack); a panel without them is still interpreted, with a caveat listed.
     """
 
     age_min: AgeFrom | None = None
@@ -472,6 +473,12 @@ class Population(StrictModel):
         default=None,
         description="the ages a patient whose age is not given is taken to have (an "
         "assumption the interpretation lists); left out, age stays unknown",
+    )
+    written_for: _Conditions = Field(
+        default=None,
+        description="the conditions the pack's definitions are written for (heart failure, "
+        "say); a panel that does not report them is interpreted all the same, and the "
+        "interpretation lists that it did not",
     )
 
     @model_validator(mode="after")

@@ -51,19 +51,25 @@ FUNCTIONAL_IRON_DEFICIENCY: list[Case] = [
     # Functional iron deficiency: KDIGO 2012 with CKD, ESC 2021 with heart failure.
     Case(
         "functional_ckd",
-        adult(conditions=["chronic_kidney_disease"], tsat="25 %", ferritin="400 ug/L"),
+        adult(
+            conditions=["chronic_kidney_disease"], tsat="25 %", ferritin="400 ug/L", hb="10 g/dL"
+        ),
         "functional_iron_deficiency",
         "consistent",
     ),
     Case(
         "functional_ckd_edges_inclusive",
-        adult(conditions=["chronic_kidney_disease"], tsat="30 %", ferritin="500 ug/L"),
+        adult(
+            conditions=["chronic_kidney_disease"], tsat="30 %", ferritin="500 ug/L", hb="10 g/dL"
+        ),
         "functional_iron_deficiency",
         "consistent",
     ),
     Case(
         "functional_ckd_ferritin_600",
-        adult(conditions=["chronic_kidney_disease"], tsat="25 %", ferritin="600 ug/L"),
+        adult(
+            conditions=["chronic_kidney_disease"], tsat="25 %", ferritin="600 ug/L", hb="10 g/dL"
+        ),
         "functional_iron_deficiency",
         "not_consistent",
     ),
@@ -79,9 +85,25 @@ FUNCTIONAL_IRON_DEFICIENCY: list[Case] = [
         "functional_iron_deficiency",
         "not_consistent",
     ),
+    # KDIGO 2012's limits are for chronic kidney disease with anemia.
+    Case(
+        "functional_ckd_no_hemoglobin",
+        adult(conditions=["chronic_kidney_disease"], tsat="25 %", ferritin="400 ug/L"),
+        "functional_iron_deficiency",
+        "indeterminate",
+        missing_analytes=("hemoglobin",),
+    ),
+    Case(
+        "functional_ckd_without_anemia",
+        adult(
+            conditions=["chronic_kidney_disease"], tsat="25 %", ferritin="400 ug/L", hb="14 g/dL"
+        ),
+        "functional_iron_deficiency",
+        "not_consistent",
+    ),
     Case(
         "functional_ckd_no_tsat",
-        adult(conditions=["chronic_kidney_disease"], ferritin="400 ug/L"),
+        adult(conditions=["chronic_kidney_disease"], ferritin="400 ug/L", hb="10 g/dL"),
         "functional_iron_deficiency",
         "indeterminate",
         missing_analytes=("transferrin_saturation",),
