@@ -31,4 +31,4 @@ def test_the_default_pack_is_written_for_no_condition() -> None:
 
 def test_an_unknown_condition_is_refused_with_its_key_path() -> None:
     with pytest.raises(PackError, match="written_for"):
-        Population(description="adults", written_for=["heart_trouble"])
+        Population.model_validate({"description": "adults", "written_for": ["heart_trouble"]})
