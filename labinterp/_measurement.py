@@ -30,6 +30,7 @@ from labinterp._report_text import (
     parse_measurement_text,
     parse_plain_number,
     parse_value_field,
+    unitless_error,
 )
 from labinterp._units import is_boolean, is_close, normalize_unit, real_number
 
@@ -64,6 +65,13 @@ def real_input(value: Any) -> Any:
     if number is None:
         raise ValueError("expected a number")
     return number
+
+
+def _input_words(raw: object) -> str:
+    """A refused input as panel documents (JSON) write it: true and false, not True and False."""
+    if is_boolean(raw):
+        return "true" if raw else "false"
+    return shorten(raw)
 
 
 def _number(value: float) -> str:
@@ -423,20 +431,25 @@ def measurement_from(analyte: Analyte, raw: object) -> Measurement:
         return _build(analyte, value, unit, comparator)
     if isinstance(raw, Mapping):
         return _measurement_from_mapping(analyte, raw)
-    number = None if isinstance(raw, str | bytes) else real_number(raw)
-    if number is not None:
-        shown = _number(number) if math.isfinite(number) else shorten(raw)
+    number = None if is_boolean(raw) or isinstance(raw, str | bytes) else real_number(raw)
+    if number is not None and not math.isfinite(number):
+        # NaN is how tables write "not measured"; no unit would make it a result.
+        if math.isnan(number):
+            what = "NaN is not a number"
+        else:
+            what = f"{'-' if number < 0 else ''}Infinity is not a finite number"
         raise InvalidValueError(
-            f"{analyte.id}: value {shown} has no unit; give '{shown} "
-            f"{analyte.canonical_unit}' or {{'value': {shown}, 'unit': ...}} "
-            "(labinterp never assumes a unit)",
+            f"{analyte.id}: {what}; for a result that was not measured, give null (None in "
+            "Python) or leave the key out",
             field=analyte.id,
             value=raw,
-            expected=f"a unit such as {', '.join(analyte.common_units)}",
-            suggestion=analyte.canonical_unit,
+            expected="a finite number with a unit, or null",
+            suggestion="null",
         )
+    if number is not None:
+        raise unitless_error(analyte.id, _number(number), _number(number), raw)
     raise InvalidValueError(
-        f"{analyte.id}: cannot read {shorten(raw)} as a measurement",
+        f"{analyte.id}: cannot read {_input_words(raw)} as a measurement",
         field=analyte.id,
         value=raw,
         expected="text like '12 ng/mL', a {'value', 'unit'} mapping, or a Measurement",
