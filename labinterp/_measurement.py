@@ -93,7 +93,7 @@ def _unwrap(exc: ValidationError, model: type[FrozenModel]) -> LabinterpError:
     if msg[1:2].islower():  # "Input should be" -> "input should be", but keep "JSON ..."
         msg = msg[0].lower() + msg[1:]
     name = model._model_name or model.__name__
-    path = f"{name}.{where}" if where else name
+    path = where if where and model._bare_field_paths else (f"{name}.{where}" if where else name)
     return model._error_type(
         f"{path}: {msg} (got {shorten(err.get('input'))})",
         field=path if model._name_is_a_field else where,
@@ -111,6 +111,8 @@ class FrozenModel(BaseModel):
     _model_name: ClassVar[str | None] = None  # the name errors use; defaults to the class
     # True when the model is a field of its parent (reference_interval): errors name the path.
     _name_is_a_field: ClassVar[bool] = False
+    # True when messages name a field alone ("age: ..."), as every panel message does.
+    _bare_field_paths: ClassVar[bool] = False
     _derived: ClassVar[tuple[str, ...]] = ()  # fields computed from the others
 
     def __init__(self, /, **data: Any) -> None:
