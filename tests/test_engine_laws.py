@@ -16,7 +16,7 @@ from _engine_helpers import PACK_NAMES, SAMPLE_PANELS, STATUS_OF_OUTCOME, pack
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from labinterp import ANALYTES, Outcome, Pack, convert, interpret, load_pack
+from labinterp import ANALYTES, Outcome, Pack, PanelError, convert, interpret, load_pack
 from labinterp._packs import (
     ThresholdRef,
     dump_pack,
@@ -357,6 +357,12 @@ def panels_with_reported_context(draw: st.DrawFn) -> dict[str, Any]:
 def test_generated_packs_decide_what_they_explain(generated: Pack, panel: dict[str, Any]) -> None:
     """Context, missing, not_covered and grey zones included: the status decided without a
     trace is the outcome the trace explains (the engine also asserts this internally)."""
+    ages = generated.population.pregnancy_ages
+    age = panel.get("age")
+    if panel.get("pregnant") is True and age is not None and not ages.min <= age <= ages.max:
+        with pytest.raises(PanelError, match="outside the pregnancy ages"):
+            interpret(panel, pack=generated)
+        return
     result = interpret(panel, pack=generated)
     decided = result.statuses()
     for found in result.patterns:
