@@ -233,8 +233,8 @@ class Analyte:
         if not math.isfinite(value) or value < 0:
             what = "negative" if value < 0 else "not finite"
             raise InvalidValueError(
-                f"{self.id}: value {value!r} {resolved.written} is {what}; expected a finite, "
-                "non-negative number",
+                f"{self.id}: value {_as_written(value)} {resolved.written} is {what}; expected a "
+                "finite, non-negative number",
                 field=self.id,
                 value=value,
                 unit=resolved.written,
@@ -327,6 +327,13 @@ def _a(dim: Dimension) -> str:
     return f"{'an' if dim.value[0] in 'aeiou' else 'a'} {dim.value}"
 
 
+def _as_written(value: float) -> str:
+    """A value as a report writes it: -3, not -3.0; nan and inf as Python spells them."""
+    if math.isfinite(value) and float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
 def _closest_unit(written: str, units: tuple[str, ...]) -> str | None:
     # Compare case-insensitively so that 'Mmol/L' finds 'mmol/L'; the suggestion is only shown.
     lowered = {u.lower(): u for u in units}
@@ -335,7 +342,12 @@ def _closest_unit(written: str, units: tuple[str, ...]) -> str | None:
         return lowered[cleaned]
     # Only near-identical spellings: "mEq/L" must not be offered "mg/L".
     matches = difflib.get_close_matches(cleaned, sorted(lowered), n=1, cutoff=0.8)
-    return lowered[matches[0]] if matches else None
+    if matches:
+        return lowered[matches[0]]
+    # A unit without its denominator ("mm" for "mm/h", "ng" for "ng/mL"), when only one
+    # accepted unit has that numerator.
+    cut = [u for low, u in lowered.items() if "/" in low and low.split("/", 1)[0] == cleaned]
+    return cut[0] if len(cut) == 1 else None
 
 
 def name_key(name: str) -> str:

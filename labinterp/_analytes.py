@@ -43,6 +43,7 @@ __all__ = [
     "PlausibleRange",
     "ResolvedUnit",
     "get_analyte",
+    "is_one_typo",
     "loinc_check_digit_ok",
     "resolve_analyte_id",
 ]
@@ -239,7 +240,7 @@ def _unknown_analyte(name: str, key: str) -> UnknownAnalyteError:
     known = f"known analytes: {', '.join(a.id for a in ANALYTES.values() if a.derived is None)}"
     different = _DIFFERENT_TESTS.get(key)
     qualifier = next((q for q in _QUALIFIERS if f"_{q}_" in f"_{key}_"), None)
-    target = None if different else _typo_of(key)
+    target = None if different else (_typo_of(key) or _truncation_of(key))
     if different is not None:
         what, mistaken = different.what, different.mistaken_for
         said = shorten(name) if name_key(what) == key else f"{shorten(name)} ({what})"
@@ -276,6 +277,43 @@ def _typo_of(key: str) -> str | None:
         if _one_typo(key, alias) and not _qualified_differently(key, alias)
     }
     return targets.pop() if len(targets) == 1 else None
+
+
+#: The shortest cut name read as a truncation ("bili" for "bilirubin"); shorter is a guess.
+_MIN_TRUNCATION = 4
+
+
+def _truncation_of(key: str) -> str | None:
+    """The one analyte whose name begins with ``key`` cut inside its first word, else None.
+
+    "bili" for "bilirubin", "hemo" for "hemoglobin". A key that is a whole first word is no
+    truncation: "lactate" begins "lactate dehydrogenase" but is another test. When names of
+    several analytes begin so, the one with a one-word name wins ("bilirubin" is total
+    bilirubin); a tie is no suggestion.
+    """
+    if len(key) < _MIN_TRUNCATION or "_" in key:
+        return None
+    found: dict[str, set[str]] = {"one word": set(), "any": set()}
+    for alias, analyte_id in _ALIASES.items():
+        first = alias.split("_", 1)[0]
+        if len(first) > len(key) and first.startswith(key) and not _is_derived(analyte_id):
+            found["any"].add(analyte_id)
+            if alias == first:
+                found["one word"].add(analyte_id)
+    for targets in (found["any"], found["one word"]):
+        if len(targets) == 1:
+            return targets.pop()
+    return None
+
+
+def _is_derived(analyte_id: str) -> bool:
+    return _BY_ID[analyte_id].derived is not None
+
+
+def is_one_typo(typed: str, name: str) -> bool:
+    """True when ``typed`` is one typo (a letter inserted, dropped, changed, or two swapped)
+    away from ``name``, by the rules analyte names are suggested with."""
+    return _one_typo(typed, name)
 
 
 def _qualified_differently(key: str, alias: str) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 from labinterp._analytes import ANALYTES, resolve_analyte_id
 from labinterp._context import CONDITIONS
 from labinterp._derived import bounded_derived, compute_derived
-from labinterp._errors import LabinterpError
+from labinterp._errors import LabinterpError, PanelError
 from labinterp._findings import (
     AnalyteFlag,
     ClassificationFinding,
@@ -149,6 +149,7 @@ def interpret(
     if not isinstance(panel, Panel):
         panel = Panel.from_mapping(panel)
     chosen = _resolve_pack(pack)
+    _check_pregnancy_age(panel, chosen)
     compiled = _COMPILED.get(chosen)
     assumptions: list[str] = []
     facts = _facts(panel, compiled, assumptions)
@@ -279,6 +280,28 @@ class _FindingBuilder:
         if self._by_id is None:
             self._by_id = {cp.id: cp for cp in self._compiled.patterns}
         return self._by_id[pattern_id]
+
+
+def _check_pregnancy_age(panel: Panel, pack: Pack) -> None:
+    """Refuse a pregnancy given at an age outside the pack's pregnancy ages.
+
+    A pregnancy switches cut-offs (105 g/L hemoglobin in the second trimester), so one at
+    age 8 or 90 would silently change the answer; like a pregnant man, it is a data error.
+    """
+    if panel.pregnant is not True or panel.age is None:
+        return
+    ages = pack.population.pregnancy_ages
+    if ages.min <= panel.age <= ages.max:
+        return
+    given = "pregnant=true" + ("" if panel.trimester is None else f", trimester={panel.trimester}")
+    raise PanelError(
+        f"pregnant: {given} at age {panel.age:g} years, outside the pregnancy ages of pack "
+        f"{pack.name!r} ({ages.min:g} to {ages.max:g} years); check the age and the "
+        "pregnancy, or give pregnant=false or null",
+        field="pregnant",
+        value=True,
+        expected=f"pregnant only at ages {ages.min:g} to {ages.max:g} years",
+    )
 
 
 def _reinterpret(panel: Panel, pack: Pack) -> Interpretation:

@@ -328,6 +328,9 @@ def interpret_chunk(
         chunk_bad |= wrong
     ctx = read_context(table, plan, start, stop)
     chunk_bad |= ctx.bad
+    # A pregnancy outside the pack's pregnancy ages: interpret refuses it, and gives the reason.
+    ages = cpack.compiled.pack.population.pregnancy_ages
+    chunk_bad |= (ctx.pregnant == 1) & ((ctx.age < ages.min) | (ctx.age > ages.max))
     facts = ArrayFacts.build(
         cpack.compiled.pack,
         values,

@@ -30,6 +30,7 @@ from labinterp._report_text import (
     parse_measurement_text,
     parse_plain_number,
     parse_value_field,
+    unitless_error,
 )
 from labinterp._units import is_boolean, is_close, normalize_unit, real_number
 
@@ -66,6 +67,13 @@ def real_input(value: Any) -> Any:
     return number
 
 
+def _input_words(raw: object) -> str:
+    """A refused input as panel documents (JSON) write it: true and false, not True and False."""
+    if is_boolean(raw):
+        return "true" if raw else "false"
+    return shorten(raw)
+
+
 def _number(value: float) -> str:
     """A value as a reader wrote it: 12, 12.5, 0.15, 1234567 (no exponent, no '.0')."""
     if value.is_integer() and abs(value) < 1e15:
@@ -85,7 +93,7 @@ def _unwrap(exc: ValidationError, model: type[FrozenModel]) -> LabinterpError:
     if msg[1:2].islower():  # "Input should be" -> "input should be", but keep "JSON ..."
         msg = msg[0].lower() + msg[1:]
     name = model._model_name or model.__name__
-    path = f"{name}.{where}" if where else name
+    path = where if where and model._bare_field_paths else (f"{name}.{where}" if where else name)
     return model._error_type(
         f"{path}: {msg} (got {shorten(err.get('input'))})",
         field=path if model._name_is_a_field else where,
@@ -103,6 +111,8 @@ class FrozenModel(BaseModel):
     _model_name: ClassVar[str | None] = None  # the name errors use; defaults to the class
     # True when the model is a field of its parent (reference_interval): errors name the path.
     _name_is_a_field: ClassVar[bool] = False
+    # True when messages name a field alone ("age: ..."), as every panel message does.
+    _bare_field_paths: ClassVar[bool] = False
     _derived: ClassVar[tuple[str, ...]] = ()  # fields computed from the others
 
     def __init__(self, /, **data: Any) -> None:
@@ -427,20 +437,25 @@ def measurement_from(analyte: Analyte, raw: object) -> Measurement:
         return _build(analyte, value, unit, comparator)
     if isinstance(raw, Mapping):
         return _measurement_from_mapping(analyte, raw)
-    number = None if isinstance(raw, str | bytes) else real_number(raw)
-    if number is not None:
-        shown = _number(number) if math.isfinite(number) else shorten(raw)
+    number = None if is_boolean(raw) or isinstance(raw, str | bytes) else real_number(raw)
+    if number is not None and not math.isfinite(number):
+        # NaN is how tables write "not measured"; no unit would make it a result.
+        if math.isnan(number):
+            what = "NaN is not a number"
+        else:
+            what = f"{'-' if number < 0 else ''}Infinity is not a finite number"
         raise InvalidValueError(
-            f"{analyte.id}: value {shown} has no unit; give '{shown} "
-            f"{analyte.canonical_unit}' or {{'value': {shown}, 'unit': ...}} "
-            "(labinterp never assumes a unit)",
+            f"{analyte.id}: {what}; for a result that was not measured, give null (None in "
+            "Python) or leave the key out",
             field=analyte.id,
             value=raw,
-            expected=f"a unit such as {', '.join(analyte.common_units)}",
-            suggestion=analyte.canonical_unit,
+            expected="a finite number with a unit, or null",
+            suggestion="null",
         )
+    if number is not None:
+        raise unitless_error(analyte.id, _number(number), _number(number), raw)
     raise InvalidValueError(
-        f"{analyte.id}: cannot read {shorten(raw)} as a measurement",
+        f"{analyte.id}: cannot read {_input_words(raw)} as a measurement",
         field=analyte.id,
         value=raw,
         expected="text like '12 ng/mL', a {'value', 'unit'} mapping, or a Measurement",

@@ -14,7 +14,7 @@ from typing import Annotated, Any, ClassVar, Literal, Self, cast
 
 from pydantic import BeforeValidator, Field, StrictBool, model_validator
 
-from labinterp._analytes import ANALYTES, resolve_analyte_id
+from labinterp._analytes import ANALYTES, is_one_typo, resolve_analyte_id
 from labinterp._context import Condition, Diet, Medication, Symptom, context_ids, diet_id
 from labinterp._errors import LabinterpError, PanelError, UnknownAnalyteError, did_you_mean, shorten
 from labinterp._measurement import (
@@ -31,9 +31,14 @@ from labinterp._measurement import (
 )
 from labinterp._notebook_views import NotebookViews, short_repr
 from labinterp._panel_input import (
+    PYTHON_WORDS,
+    InputWords,
     context_word_hint,
+    given_twice,
     is_missing_word,
     missing_value_error,
+    read_age,
+    read_pregnant,
     read_sex,
 )
 
@@ -44,6 +49,7 @@ __all__ = [
     "ReferenceInterval",
     "Sex",
     "fast_construct",
+    "panel_from_mapping",
     "parse_measurement_text",
     "read_panel_json",
     "unknown_keys",
@@ -93,7 +99,7 @@ class _Context(FrozenModel):
     """The patient context alone, validated on the fast path of :meth:`Panel.from_mapping`."""
 
     _error_type: ClassVar[type[LabinterpError]] = PanelError
-    _model_name: ClassVar[str | None] = "Panel"
+    _bare_field_paths: ClassVar[bool] = True
 
     sex: Sex | None = None
     age: Age | None = None
@@ -110,20 +116,25 @@ def _check_context(sex: Sex | None, pregnant: bool | None, trimester: int | None
             expected="pregnant only with sex 'female' or unknown sex",
         )
     if trimester is not None and pregnant is not True:
+        # Written as panel documents write it (true, false, null): the same on every input.
+        given = "pregnant is not given" if pregnant is None else "pregnant=false"
         raise PanelError(
-            f"trimester: trimester {trimester} is given but pregnant is {pregnant!r}; set "
-            "pregnant=True as well (labinterp does not infer it)",
+            f"trimester: trimester {trimester} is given but {given}; set pregnant=true as well "
+            "(labinterp does not infer it)",
             field="trimester",
             value=trimester,
-            expected="pregnant=True",
+            expected="pregnant=true",
         )
 
 
-def _normalise_mapping(data: Mapping[Any, Any], *, ignore_unknown: bool = False) -> dict[str, Any]:
+def _normalise_mapping(
+    data: Mapping[Any, Any], *, ignore_unknown: bool = False, words: InputWords = PYTHON_WORDS
+) -> dict[str, Any]:
     """Resolve aliases to ids and raw values to measurements; context keys pass through.
 
     With ``ignore_unknown``, a key that is neither an analyte nor context is dropped (see
-    :func:`unknown_keys` for which); every other problem is still an error.
+    :func:`unknown_keys` for which); every other problem is still an error, and so is a key
+    that looks like a misspelt analyte or context key.
     """
     out: dict[str, Any] = {}
     spelling: dict[str, str] = {}  # analyte id -> the key it was given as, for duplicates
@@ -138,18 +149,11 @@ def _normalise_mapping(data: Mapping[Any, Any], *, ignore_unknown: bool = False)
                 value=key,
                 expected="an analyte name or a context field",
             )
-        analyte_id = _analyte_key(key, ignore_unknown)
+        analyte_id = _analyte_key(key, ignore_unknown, words)
         if analyte_id is None:
             continue
         if analyte_id in out:
-            first = spelling[analyte_id]
-            raise PanelError(
-                f"{analyte_id}: given twice, as {shorten(first)} and as {shorten(key)}; "
-                "give each result once",
-                field=analyte_id,
-                value=(first, key),
-                expected="each analyte once",
-            )
+            raise given_twice(analyte_id, spelling[analyte_id], key)
         spelling[analyte_id] = key
         analyte = ANALYTES[analyte_id]
         if analyte.derived is not None:
@@ -161,25 +165,41 @@ def _normalise_mapping(data: Mapping[Any, Any], *, ignore_unknown: bool = False)
 
 
 def _context_value(key: str, raw: Any) -> Any:
-    """A context value, with ``sex`` read leniently and "N/A"-like text refused clearly."""
+    """A context value, with ``sex`` and ``pregnant`` read leniently (F, yes ...), an age
+    with a unit of time refused with its value in years, and "N/A"-like text refused."""
     if key == "sex":
         return read_sex(raw)
+    if key == "pregnant":
+        return read_pregnant(raw)
     if is_missing_word(raw):
         raise missing_value_error(key, raw, is_result=False)
+    if key == "age":
+        return read_age(raw)
     return raw
 
 
-def _analyte_key(key: str, ignore_unknown: bool) -> str | None:
-    """The analyte id for a panel key; None for an unknown key when unknown keys are ignored."""
+def _analyte_key(key: str, ignore_unknown: bool, words: InputWords) -> str | None:
+    """The analyte id for a panel key; None for an unknown key when unknown keys are ignored
+    (unless it looks like a misspelt name: dropping that would drop a result unseen)."""
     try:
         return resolve_analyte_id(key)
     except UnknownAnalyteError as exc:
-        if ignore_unknown:
+        if ignore_unknown and not _looks_misspelt(key, exc):
             return None
-        raise _unknown_key_error(key, exc) from None
+        raise _unknown_key_error(key, exc, words) from None
 
 
-def _unknown_key_error(key: str, exc: UnknownAnalyteError) -> UnknownAnalyteError:
+def _looks_misspelt(key: str, exc: UnknownAnalyteError) -> bool:
+    """A near name of an analyte, or one typo from a context key ("pregnat")."""
+    if exc.suggestion is not None:
+        return True
+    folded = key.strip().lower()
+    return any(is_one_typo(folded, name) for name in _PASS_THROUGH)
+
+
+def _unknown_key_error(
+    key: str, exc: UnknownAnalyteError, words: InputWords = PYTHON_WORDS
+) -> UnknownAnalyteError:
     # Context words first: "gender" or "weeks" is never a misspelt analyte.
     hint = context_word_hint(key)
     if hint is not None:
@@ -195,8 +215,8 @@ def _unknown_key_error(key: str, exc: UnknownAnalyteError) -> UnknownAnalyteErro
         )
     if exc.suggestion is None:  # no near name: perhaps a column that is no result at all
         return UnknownAnalyteError(
-            f"{exc.message}; to skip keys that are not lab results (patient_id ...), pass "
-            "ignore_unknown=True (--ignore-unknown on the command line)",
+            f"{exc.message}; context keys: {', '.join(_PASS_THROUGH)}; to skip keys that are "
+            f"neither (patient_id ...), {words.skip_unknown}",
             field=exc.field,
             value=exc.value,
             expected=exc.expected,
@@ -216,8 +236,9 @@ def unknown_keys(data: Mapping[Any, Any]) -> tuple[str, ...]:
             continue
         try:
             resolve_analyte_id(key)
-        except UnknownAnalyteError:
-            found.append(key)
+        except UnknownAnalyteError as exc:
+            if not _looks_misspelt(key, exc):  # a misspelt name is refused, not dropped
+                found.append(key)
     return tuple(found)
 
 
@@ -258,6 +279,8 @@ def read_panel_json(text: str | bytes) -> Any:
             value=exc.doc[max(exc.pos - 20, 0) : exc.pos + 20],
             expected="a JSON object",
         ) from None
+    except LabinterpError:  # a key given twice (_unique_keys): its own message
+        raise
     except (ValueError, RecursionError) as exc:
         # Integers past Python's digit limit, or nesting deeper than the recursion limit.
         raise PanelError(f"panel JSON cannot be read: {exc}", expected="a JSON object") from None
@@ -268,11 +291,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise PanelError(
-                f"panel JSON gives {shorten(key)} twice",
-                field=shorten(key),
-                expected="each key once",
-            )
+            raise given_twice(key, key, key)
         out[key] = value
     return out
 
@@ -288,7 +307,8 @@ class Panel(FrozenModel, NotebookViews):
     (``tsat``, ``hb``) are read at run time there too, but a type checker knows only the ids,
     so typed code gives aliases through ``Panel.from_mapping({"tsat": "9 %"})``.
     Context: ``sex`` (``"female"``/``"male"``; F, M, woman and man in any case too), ``age``
-    in years, ``pregnant`` and, when known, ``trimester``. Nothing is assumed for context left
+    in years, ``pregnant`` (true or false; in text also yes/no and 1/0, in any case) and, when
+    known, ``trimester``. Nothing is assumed for context left
     out; rules that depend on it say so in their result. A blank or ``"N/A"``-like value is
     refused with a message that suggests ``null``.
 
@@ -299,6 +319,7 @@ class Panel(FrozenModel, NotebookViews):
     """
 
     _error_type: ClassVar[type[LabinterpError]] = PanelError
+    _bare_field_paths: ClassVar[bool] = True
 
     ferritin: Measurement | None = None
     transferrin_saturation: Measurement | None = None
@@ -352,24 +373,10 @@ class Panel(FrozenModel, NotebookViews):
 
         ``ignore_unknown=True`` keeps going past keys that name neither an analyte nor
         context (``patient_id``, ``sample_date``); :meth:`unknown_keys` lists them, so that a
-        caller can say what was left out. By default such a key is an error.
+        caller can say what was left out. By default such a key is an error; a key that looks
+        like a misspelt analyte or context key (``feritin``, ``pregnat``) is one even then.
         """
-        if not isinstance(data, Mapping):
-            raise PanelError(
-                f"a panel mapping must be a dict, got {type(data).__name__}",
-                value=data,
-                expected="a mapping of analyte names to values",
-            )
-        values = _normalise_mapping(data, ignore_unknown=ignore_unknown)
-        reported = {k: _REPORTED_CHECKS[k](values.pop(k)) for k in _REPORTED_FIELDS if k in values}
-        context = {k: values.pop(k) for k in _CONTEXT_FIELDS if k in values}
-        if context and not _plainly_valid(context):
-            context = _Context.model_validate(context).__dict__
-        elif context.get("age") is not None:
-            context["age"] = float(context["age"])  # as pydantic would store it
-        if context:
-            _check_context(context.get("sex"), context.get("pregnant"), context.get("trimester"))
-        return fast_construct(cls, {**_EMPTY_PANEL, **values, **context, **reported}, None)
+        return panel_from_mapping(data, ignore_unknown=ignore_unknown)
 
     @classmethod
     def from_json(cls, text: str | bytes, *, ignore_unknown: bool = False) -> Panel:
@@ -417,3 +424,25 @@ class Panel(FrozenModel, NotebookViews):
 
 
 _EMPTY_PANEL: dict[str, Any] = {name: f.default for name, f in Panel.model_fields.items()}
+
+
+def panel_from_mapping(
+    data: Mapping[str, Any], *, ignore_unknown: bool = False, words: InputWords = PYTHON_WORDS
+) -> Panel:
+    """:meth:`Panel.from_mapping`, with messages worded for the reader at hand (``words``)."""
+    if not isinstance(data, Mapping):
+        raise PanelError(
+            f"a panel must be {words.panel}, got {words.type_name(data)}",
+            value=data,
+            expected=words.panel,
+        )
+    values = _normalise_mapping(data, ignore_unknown=ignore_unknown, words=words)
+    reported = {k: _REPORTED_CHECKS[k](values.pop(k)) for k in _REPORTED_FIELDS if k in values}
+    context = {k: values.pop(k) for k in _CONTEXT_FIELDS if k in values}
+    if context and not _plainly_valid(context):
+        context = _Context.model_validate(context).__dict__
+    elif context.get("age") is not None:
+        context["age"] = float(context["age"])  # as pydantic would store it
+    if context:
+        _check_context(context.get("sex"), context.get("pregnant"), context.get("trimester"))
+    return fast_construct(Panel, {**_EMPTY_PANEL, **values, **context, **reported}, None)

@@ -10,15 +10,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from labinterp._errors import InvalidValueError, LabinterpError, PanelError, shorten
+from labinterp._units import is_boolean
 
 __all__ = [
+    "COMMAND_LINE_WORDS",
+    "PYTHON_WORDS",
+    "InputWords",
     "context_word_hint",
+    "given_twice",
     "is_missing_word",
     "missing_value_error",
     "parse_interval_text",
+    "read_age",
+    "read_pregnant",
     "read_sex",
 ]
 
@@ -94,6 +102,123 @@ def read_sex(raw: object) -> object:
         value=raw,
         expected="'female', 'male' or null",
     )
+
+
+# How pregnancy is written in text (a CSV cell, a key=value word, a JSON string); any case.
+_PREGNANT_WORDS: Mapping[str, bool] = {
+    "true": True,
+    "yes": True,
+    "1": True,
+    "false": False,
+    "no": False,
+    "0": False,
+}
+
+
+def read_pregnant(raw: object) -> object:
+    """``true``/``yes``/``1`` (any case) as True, ``false``/``no``/``0`` as False; None stays.
+
+    Text has no booleans (a CSV cell, a word on the command line), so the usual spellings
+    are read; anything else is refused here with the spellings accepted.
+    """
+    if raw is None or isinstance(raw, bool):
+        return raw
+    if is_boolean(raw):  # numpy's bool_
+        return bool(raw)
+    if isinstance(raw, str):
+        found = _PREGNANT_WORDS.get(raw.strip().lower()) if len(raw) <= 20 else None
+        if found is not None:
+            return found
+        if is_missing_word(raw):
+            raise missing_value_error("pregnant", raw, is_result=False)
+    raise PanelError(
+        f"pregnant: {shorten(raw)} is not a pregnancy status; write true or false (or yes/no, "
+        "1/0, in any case), or null when it is not known",
+        field="pregnant",
+        value=raw,
+        expected="true, false or null",
+    )
+
+
+# An age written with a unit of time: "2 months", "30 years", "3 wk". Linear: literals apart.
+_AGE_WITH_UNIT = re.compile(
+    r"(\d+(?:\.\d+)?) *(years?|yrs?|y|months?|mos?|mths?|weeks?|wks?|w|days?|d)",
+    re.ASCII | re.IGNORECASE,
+)
+_YEARS_PER_UNIT: Mapping[str, float] = {"y": 1.0, "m": 1 / 12, "w": 7 / 365.25, "d": 1 / 365.25}
+
+
+def read_age(raw: object) -> object:
+    """An age as given; text of a number with a unit of time is refused with what to write.
+
+    Ages are in years: "2 months" is refused with its value in years (0.17), so that the
+    number is never read in another unit by mistake. Anything else is left to the model.
+    """
+    match = (
+        _AGE_WITH_UNIT.fullmatch(raw.strip()) if isinstance(raw, str) and len(raw) <= 40 else None
+    )
+    if match is None:
+        return raw
+    years = float(match.group(1)) * _YEARS_PER_UNIT[match.group(2)[0].lower()]
+    shown = f"{years:.2f}".rstrip("0").rstrip(".") if years < 10 else f"{years:.1f}"
+    shown = shown.removesuffix(".0")
+    raise PanelError(
+        f"age: {shorten(raw)} is not a number of years; ages are given in years, so "
+        f"{shorten(raw)} is age={shown}",
+        field="age",
+        value=raw,
+        expected="the age in years, as a number",
+        suggestion=shown,
+    )
+
+
+def given_twice(field: str, first: object, second: object) -> PanelError:
+    """The error for a key given twice, the same on the command line, in JSON and in a mapping."""
+    how = "" if first == second else f", as {shorten(first)} and as {shorten(second)}"
+    name = field if len(field) <= 40 and field.isprintable() else shorten(field)
+    return PanelError(
+        f"{name}: given twice{how}; give each key once",
+        field=field,
+        value=(first, second),
+        expected="each key once",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class InputWords:
+    """How messages name the ways to give a panel, for the reader at hand.
+
+    A Python caller passes ``ignore_unknown=True`` and a dict; a user of the command line
+    writes ``--ignore-unknown`` and a JSON object.
+    """
+
+    skip_unknown: str
+    panel: str
+    type_names: Mapping[type, str]
+
+    def type_name(self, value: object) -> str:
+        kind = type(value)
+        return self.type_names.get(kind, kind.__name__)
+
+
+PYTHON_WORDS = InputWords(
+    skip_unknown="pass ignore_unknown=True (--ignore-unknown on the command line)",
+    panel="a mapping (such as a dict) of analyte names to values",
+    type_names={},
+)
+COMMAND_LINE_WORDS = InputWords(
+    skip_unknown="add --ignore-unknown",
+    panel="a JSON object of analyte names to values",
+    type_names={
+        list: "an array",
+        dict: "an object",
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        bool: "true or false",
+        type(None): "null",
+    },
+)
 
 
 # Keys that name patient context in other words; the hint says which panel key to use.

@@ -17,9 +17,10 @@ Two readings share the scanner:
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Literal, NamedTuple
 
-from labinterp._analytes import ANALYTES
+from labinterp._analytes import ANALYTES, Analyte
 from labinterp._errors import InvalidValueError, LabinterpError, UnitError, shorten
 from labinterp._units import normalize_unit
 
@@ -29,6 +30,7 @@ __all__ = [
     "parse_measurement_text",
     "parse_plain_number",
     "parse_value_field",
+    "unitless_error",
 ]
 
 Comparator = Literal["<", "<=", ">", ">="]
@@ -111,16 +113,77 @@ def parse_measurement_text(field: str, text: str) -> tuple[Comparator | None, fl
             expected="'<number> <unit>' with an optional <, <=, > or >=",
         )
     if not scanned.rest:
-        canonical = ANALYTES[field].canonical_unit
-        raise InvalidValueError(
-            f"{field}: {shorten(text)} has no unit; write it as e.g. "
-            f"'{scanned.number} {canonical}' (labinterp never assumes a unit)",
-            field=field,
-            value=text,
-            expected=f"a unit such as {', '.join(ANALYTES[field].common_units)}",
-            suggestion=canonical,
-        )
+        raise unitless_error(field, shorten(text), scanned.number, text)
     return scanned.comparator, float(scanned.number), scanned.rest
+
+
+def unitless_error(field: str, shown: str, number: str, value: object) -> InvalidValueError:
+    """The error for a number given without a unit, with spellings that keep its meaning.
+
+    ``shown`` is the input as the message echoes it, ``number`` its number as text. For a
+    percentage analyte a bare number may be a fraction (0.09 for 9 %) as well as a
+    percentage; a suggestion of '0.09 %' would turn a fraction into a value 100 times too
+    low, so each reading that is plausible is spelled out with what it means.
+    """
+    analyte = ANALYTES[field]
+    head = f"{field}: {shown} has no unit"
+    tail = " (labinterp never assumes a unit)"
+    expected = f"a unit such as {', '.join(analyte.common_units)}"
+    readings = _percent_readings(analyte, number)
+    if readings is None:
+        example = f"'{number} {analyte.canonical_unit}'"
+        return InvalidValueError(
+            f"{head}; write it as e.g. {example}{tail}",
+            field=field,
+            value=value,
+            expected=expected,
+            suggestion=analyte.canonical_unit,
+        )
+    message, suggestion = readings
+    return InvalidValueError(
+        f"{head}{message}{tail}",
+        field=field,
+        value=value,
+        expected=expected,
+        suggestion=suggestion,
+    )
+
+
+def _percent_readings(analyte: Analyte, number: str) -> tuple[str, str | None] | None:
+    """For an analyte kept in %, the plausible readings of a bare number as text, and the one
+    unit that is safe to apply (None when both readings are plausible); None otherwise."""
+    if analyte.canonical_unit != "%":
+        return None
+    value = float(number)
+    as_percent = analyte.is_plausible(value)
+    as_fraction = value >= 0 and analyte.is_plausible(value * 100)
+    if not (as_percent or as_fraction):
+        return None  # neither: the plain example, which the plausibility guard then explains
+    percent = f"'{number} %'"
+    if not as_fraction:
+        return f"; write it as e.g. {percent}", "%"
+    fraction_unit = _fraction_unit(analyte)
+    hundredfold = format((Decimal(number).scaleb(2)).normalize(), "f")
+    spellings = [f"'{hundredfold} %'"]
+    if fraction_unit is not None:
+        spellings.insert(0, f"'{number} {fraction_unit}'")
+    as_fraction_text = f"as a fraction (= {hundredfold} %) write {' or '.join(spellings)}"
+    if as_percent:
+        return (
+            f", and it may be a fraction or a percentage: {as_fraction_text}; as a "
+            f"percentage write {percent}",
+            None,
+        )
+    why = f"{number} % is not a plausible {analyte.display_name}"
+    return f" ({why}); {as_fraction_text}", fraction_unit or "%"
+
+
+def _fraction_unit(analyte: Analyte) -> str | None:
+    """The catalog's unit for this analyte as a fraction ('1', 'L/L'), if it lists one."""
+    for unit in analyte.common_units:
+        if unit != "%" and analyte.resolve_unit(unit).to_canonical == 100:
+            return unit
+    return None
 
 
 def parse_value_field(field: str, text: str, unit: object) -> tuple[Comparator | None, float]:

@@ -1572,7 +1572,10 @@ def twin_panels(rng: random.Random) -> TwinPanels:
         )
         context["age"] = min(max(age, 0.0), 130.0)
     if sex != "male" and rng.random() < 0.3:
-        context["pregnant"] = rng.random() < 0.6
+        # interpret refuses a pregnancy outside the pack's pregnancy ages: none is drawn there.
+        low, high = _pregnancy_ages()
+        possible = "age" not in context or low <= context["age"] <= high
+        context["pregnant"] = possible and rng.random() < 0.6
         if context["pregnant"] and rng.random() < 0.7:
             context["trimester"] = rng.choice((1, 2, 3))
     # Reported context (conditions, medications, symptoms, diet) turns notes, alerts and
@@ -1582,6 +1585,13 @@ def twin_panels(rng: random.Random) -> TwinPanels:
             chosen = rng.sample(ids, rng.randint(1, min(3, len(ids))))
             context[key] = chosen[0] if key == "diet" else chosen
     return TwinPanels({**original, **context}, {**twin, **context})
+
+
+@cache
+def _pregnancy_ages() -> tuple[float, float]:
+    """The ages at which every bundled pack takes a pregnancy."""
+    ages = [pack.population.pregnancy_ages for pack in bundled_packs()]
+    return max(a.min for a in ages), min(a.max for a in ages)
 
 
 @cache

@@ -145,7 +145,7 @@ def test_unknown_analyte_exits_2_with_a_suggestion(
     ("content", "needle"),
     [
         ("{not json", "panel JSON is not valid"),
-        ("[1, 2]", "must be a dict"),
+        ("[1, 2]", "must be a JSON object of analyte names to values, got an array"),
         ('{"ferritin": 12}', "has no unit"),
         ('{"ferritin": "12 fL"}', "fL"),
         ('{"hb": "130 g/dL"}', "did you mean"),

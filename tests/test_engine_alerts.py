@@ -221,10 +221,15 @@ def test_pregnancy_is_asked_about_inside_the_ages(age: float, expected: str, ass
 
 def test_given_pregnancy_is_never_overridden_and_men_need_no_assumption() -> None:
     pregnant = labinterp.interpret(
-        {"age": 58, "sex": "female", "pregnant": True, "trimester": 2, "hb": "10.7 g/dL"}
+        {"age": 50, "sex": "female", "pregnant": True, "trimester": 2, "hb": "10.7 g/dL"}
     )
     assert pregnant.status("anemia") == "not_consistent"  # the pregnancy cut-off, 105 g/L
     assert not any("taken as not pregnant" in a for a in pregnant.assumptions)
+    # Outside the pack's pregnancy ages a given pregnancy is refused, not overridden (review4 #3).
+    with pytest.raises(labinterp.PanelError, match="outside the pregnancy ages"):
+        labinterp.interpret(
+            {"age": 58, "sex": "female", "pregnant": True, "trimester": 2, "hb": "10.7 g/dL"}
+        )
     man = labinterp.interpret({"age": 88, "sex": "male", "hb": "12.5 g/dL"})
     assert man.status("anemia") == "consistent"
     assert man.assumptions == ()

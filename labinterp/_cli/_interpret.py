@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import shutil
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+from labinterp._analytes import resolve_analyte_id
 from labinterp._cli._io import complain, is_file, read_bytes
 from labinterp._engine import interpret
-from labinterp._errors import LabinterpError, PanelError, shorten
+from labinterp._errors import LabinterpError, PanelError, UnknownAnalyteError, shorten
 from labinterp._findings import Interpretation
 from labinterp._packs import load_pack
-from labinterp._panel import Panel, read_panel_json
+from labinterp._panel import Panel, panel_from_mapping, read_panel_json
+from labinterp._panel_input import COMMAND_LINE_WORDS, given_twice
 from labinterp._render import render_panel_text
 
 __all__ = ["FORMATS", "run_interpret", "run_normalize"]
@@ -98,12 +101,7 @@ def panel_data_from_pairs(words: Sequence[str]) -> dict[str, Any]:
                 expected="key=value",
             )
         if key in data:
-            raise PanelError(
-                f"{shorten(key)}: given twice on the command line",
-                field=key,
-                value=word,
-                expected="each key once",
-            )
+            raise given_twice(key, key, key)
         data[key] = _pair_value(key, value)
     return data
 
@@ -112,7 +110,12 @@ def _panel_data(inputs: Sequence[str]) -> tuple[str, object]:
     """(where it came from, the decoded panel document) from a file, stdin or key=value words."""
     if len(inputs) == 1 and ("=" not in inputs[0] or is_file(inputs[0])):
         path = inputs[0]
-        data = read_bytes(path)
+        try:
+            data = read_bytes(path)
+        except LabinterpError as exc:
+            if path != "-" and _missing(path):  # perhaps a result meant as key=value
+                raise LabinterpError(f"{exc}; {_as_words_hint([path])}") from None
+            raise
         try:
             return ("stdin" if path == "-" else path), read_panel_json(data)
         except LabinterpError as exc:
@@ -120,14 +123,73 @@ def _panel_data(inputs: Sequence[str]) -> tuple[str, object]:
             if exc.field is None:
                 raise type(exc)(f"{path}: {exc}", expected=exc.expected) from None
             raise
-    if any("=" not in word for word in inputs):
-        raise PanelError(
-            "give one panel file (or - for stdin), or key=value words such as "
-            "ferritin='12 ng/mL' tsat=9% sex=female; not both",
-            value=list(inputs),
-            expected="FILE, -, or key=value ...",
-        )
+    loose = [word for word in inputs if "=" not in word]
+    if loose:
+        raise _not_key_value(inputs, loose)
     return "the command line", panel_data_from_pairs(inputs)
+
+
+_KEY_VALUE_EXAMPLE = "ferritin='12 ng/mL' tsat=9% sex=female"
+
+
+_PANEL_WORDS = ("sex", "age", "pregnant", "trimester", "conditions", "medications", "symptoms")
+
+
+def _missing(path: str) -> bool:
+    """True when nothing has this name (not a directory, not an unreadable file)."""
+    try:
+        return not Path(path).exists()
+    except (OSError, ValueError):  # a name too long, or a NUL in it: no file, but no result
+        return False
+
+
+def _is_panel_key(name: str) -> bool:
+    if name in (*_PANEL_WORDS, "diet"):
+        return True
+    try:
+        resolve_analyte_id(name)
+    except UnknownAnalyteError:
+        return False
+    return True
+
+
+def _key_value_hint(words: Sequence[str]) -> str:
+    """For words that start with a panel key ("ferritin 12 ng/mL"), the key=value to write."""
+    name, _, rest = " ".join(words).strip().partition(" ")
+    if not name or not _is_panel_key(name):
+        return ""
+    if rest.strip():
+        return f"; did you mean {name}={shlex.quote(rest.strip())}?"
+    return f"; {name} is a panel key: give it as {name}=VALUE, such as ferritin='12 ng/mL'"
+
+
+def _as_words_hint(words: Sequence[str]) -> str:
+    return (
+        f"to give results on the command line, write key=value words such as "
+        f"{_KEY_VALUE_EXAMPLE}{_key_value_hint(words)}"
+    )
+
+
+def _not_key_value(inputs: Sequence[str], loose: Sequence[str]) -> PanelError:
+    """The error for several words, some (or all) of them not key=value."""
+    if len(loose) == len(inputs):
+        names = ", ".join(shorten(word, 30) for word in inputs[:4])
+        message = (
+            f"give one panel file (or - for stdin), not {len(inputs)} ({names}), or key=value "
+            f"words such as {_KEY_VALUE_EXAMPLE}{_key_value_hint(inputs)}"
+        )
+    elif any(word == "-" or is_file(word) for word in loose):
+        message = (
+            "give one panel file (or - for stdin) or key=value words such as "
+            f"{_KEY_VALUE_EXAMPLE}, not both"
+        )
+    else:
+        message = (
+            f"{shorten(loose[0])} is not key=value; give key=value words such as "
+            f"{_KEY_VALUE_EXAMPLE}, or one panel file (or - for stdin) alone"
+            f"{_key_value_hint(loose)}"
+        )
+    return PanelError(message, value=list(inputs), expected="FILE, -, or key=value ...")
 
 
 def read_panel(inputs: Sequence[str], ignore_unknown: bool) -> Panel:
@@ -143,8 +205,12 @@ def read_panel(inputs: Sequence[str], ignore_unknown: bool) -> Panel:
                 f"labinterp: warning: {where}: ignored keys that are neither lab results nor "
                 f"context: {names}{more}"
             )
-    # Not a mapping: from_mapping refuses it with its own message.
-    return Panel.from_mapping(data, ignore_unknown=ignore_unknown)  # type: ignore[arg-type]
+    # Not a mapping: panel_from_mapping refuses it with its own message, in JSON's words.
+    return panel_from_mapping(
+        data,  # type: ignore[arg-type]
+        ignore_unknown=ignore_unknown,
+        words=COMMAND_LINE_WORDS,
+    )
 
 
 def run_interpret(args: argparse.Namespace) -> str:

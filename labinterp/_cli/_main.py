@@ -57,8 +57,8 @@ def _parser() -> argparse.ArgumentParser:
         "interpret",
         help="interpret a panel: a JSON file, - for stdin, or key=value words",
         description="Interpret a panel: a JSON file, - for stdin, or key=value words such as "
-        "ferritin='12 ng/mL' tsat=9%% sex=female age=40 conditions=chronic_kidney_disease "
-        "(lists by commas; true, false and null as JSON).",
+        "ferritin='12 ng/mL' tsat=9% sex=female age=40 conditions=chronic_kidney_disease "
+        "(lists by commas; true, false and null as JSON; pregnant also yes or no).",
     )
     p.add_argument("inputs", nargs="+", metavar="FILE | - | KEY=VALUE")
     _add_pack_options(p)

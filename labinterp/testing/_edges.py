@@ -123,11 +123,15 @@ def _age_for(when: When, pack: Pack) -> tuple[float | None, str | None]:
     pop = pack.population
     lows = [a for a in (when.age_min, pop.age_min) if a is not None]
     highs = [a for a in (when.age_max, pop.age_max) if a is not None]
+    if when.pregnant or when.trimester:  # interpret refuses a pregnancy outside these ages
+        ages = pop.pregnancy_ages
+        lows.append(ages.min)
+        highs.append(ages.max + 1e-9)  # both ends included, where high is excluded
     low, high = max(lows, default=0.0), min(highs, default=float(MAX_AGE))
     if low >= high:
         return None, (
             f"its ages ({when.describe()}) lie outside the pack's population "
-            f"({pop.description}), where no cut-off is applied"
+            f"({pop.description}) or pregnancy ages, where no cut-off is applied"
         )
     return (40.0 if low <= 40.0 < high else low + (high - low) / 2), None
 

@@ -49,7 +49,12 @@ def _complete(pack: Pack, panel: Mapping[str, Any], rng: random.Random) -> dict[
     if "age" not in out:
         low = pack.population.age_min or 0.0
         high = pack.population.age_max or 130.0
-        out["age"] = rng.choice([a for a in (10.0, 15.0, 40.0, 80.0) if low <= a < high] or [low])
+        choices = [a for a in (10.0, 15.0, 40.0, 80.0) if low <= a < high]
+        if out.get("pregnant") is True or "trimester" in out:
+            # interpret refuses a pregnancy outside the pack's pregnancy ages.
+            ages = pack.population.pregnancy_ages
+            choices = [a for a in choices if ages.min <= a <= ages.max] or [max(low, ages.min)]
+        out["age"] = rng.choice(choices or [low])
     if "sex" not in out:
         pregnancy_stated = out.get("pregnant") is True or "trimester" in out
         out["sex"] = "female" if pregnancy_stated else rng.choice(["female", "male"])

@@ -203,20 +203,24 @@ def _ages(pack: Pack | None) -> list[float]:
 
 
 @st.composite
-def _context(draw: st.DrawFn, ages: Sequence[float], reported: bool) -> dict[str, Any]:
+def _context(
+    draw: st.DrawFn, ages: Sequence[float], reported: bool, pregnancy: tuple[float, float]
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     sex = draw(st.sampled_from([None, "female", "male"]))
     if sex is not None:
         out["sex"] = sex
+    # Drawn first: interpret refuses a pregnancy outside the pack's pregnancy ages.
+    age = draw(st.sampled_from([None, *ages]))
     if sex != "male":
-        pregnant = draw(st.sampled_from([None, True, False]))
+        possible = age is None or pregnancy[0] <= age <= pregnancy[1]
+        pregnant = draw(st.sampled_from([None, True, False] if possible else [None, False]))
         if pregnant is not None:
             out["pregnant"] = pregnant
         if pregnant:
             trimester = draw(st.sampled_from([None, 1, 2, 3]))
             if trimester is not None:
                 out["trimester"] = trimester
-    age = draw(st.sampled_from([None, *ages]))
     if age is not None:
         out["age"] = age
     if reported:
@@ -237,7 +241,8 @@ def contexts(
     """A patient context as panel keys, each part possibly unknown (left out): sex, pregnancy,
     trimester and age (ages include the pack's age bands' ends); with ``reported``, also
     reported conditions, medications, symptoms and diet from labinterp's vocabularies."""
-    return _context(_ages(pack), reported)
+    ages = (pack if pack is not None else default_pack()).population.pregnancy_ages
+    return _context(_ages(pack), reported, (ages.min, ages.max))
 
 
 def panels(
