@@ -26,6 +26,12 @@ CONTEXT_FIELDS: Final = (
 )
 #: Context fields that hold a list of reported ids.
 LIST_FIELDS: Final = ("conditions", "medications", "symptoms")
+#: Context fields that hold true or false. A CSV file has no booleans: its cells are text.
+BOOL_FIELDS: Final = ("pregnant",)
+# How a spreadsheet or CSV writes true and false (compared after strip().lower()). Blank cells
+# are missing before they get here (scalar_cell).
+_TRUE_TEXT: Final = frozenset({"true", "t", "yes", "y", "1", "1.0"})
+_FALSE_TEXT: Final = frozenset({"false", "f", "no", "n", "0", "0.0"})
 UNIT_SUFFIX: Final = "_unit"
 FLAG_SUFFIX: Final = "_flag"
 # A lab's own reference interval for a result, in the result's unit: <column>_low/_high.
@@ -197,10 +203,29 @@ def _lab_interval_cells(table: Table, col: AnalyteColumn, row: int) -> dict[str,
 
 
 def context_cell(key: str, value: Any) -> Any:
-    """A reported list may be written as text, ids separated by ';' or ','."""
+    """A reported list may be written as text, ids separated by ';' or ','; a true/false
+    field as text (true/false, yes/no, 1/0 in any case) or as the numbers 1 and 0."""
     value = scalar_cell(value)
+    if key in BOOL_FIELDS:
+        return table_boolean(value)
     if key in LIST_FIELDS and isinstance(value, str):
         return [part.strip() for part in value.replace(",", ";").split(";") if part.strip()]
     if key in LIST_FIELDS and isinstance(value, tuple | set | frozenset):
         return list(value)
+    return value
+
+
+def table_boolean(value: Any) -> Any:
+    """A table's cell for a true/false field: the text and number forms read as a boolean;
+    anything else is returned as it is, for the panel to refuse with its own message."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _TRUE_TEXT:
+            return True
+        if word in _FALSE_TEXT:
+            return False
     return value
