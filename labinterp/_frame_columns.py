@@ -6,11 +6,13 @@ scalar API rest on)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
+import pandas as pd
+
 from labinterp._analytes import ANALYTES, resolve_analyte_id
-from labinterp._errors import PanelError, UnknownAnalyteError, shorten
+from labinterp._errors import LabinterpError, PanelError, UnknownAnalyteError, shorten
 from labinterp._frame_table import Table, scalar_cell
 
 #: Context columns a wide table may hold, as :class:`labinterp.Panel` names them.
@@ -54,6 +56,46 @@ class ColumnPlan:
     analytes: tuple[AnalyteColumn, ...]
     context: Mapping[str, str]  # context field -> column
     constants: Mapping[str, Any]  # context field -> value for every row
+    # Columns that are not read and do not look like identifiers or times, each with the
+    # analyte it may be a misspelling of (None when it is close to none).
+    ignored: Mapping[str, str | None] = field(default_factory=dict)
+
+
+# Columns a table of lab results carries besides results and context: identifiers and times.
+# Compared after lower(); a name ending in one of the suffixes counts too (subject_id,
+# charttime, measurement_datetime).
+_ID_LIKE_NAMES: Final = frozenset(
+    {
+        "id",
+        "patient",
+        "person",
+        "subject",
+        "mrn",
+        "name",
+        "sample",
+        "specimen",
+        "encounter",
+        "visit",
+        "admission",
+        "episode",
+        "date",
+        "time",
+        "datetime",
+        "timestamp",
+        "index",
+        "row",
+        "unnamed: 0",
+    }
+)
+_ID_LIKE_SUFFIXES: Final = ("id", "_no", "_number", "time", "date", "_at", "_ts")
+# Companions of a result column: its unit, the lab's limits, labinterp's flag and the lab's.
+_COMPANION_SUFFIXES: Final = (
+    "_lab_flag",
+    UNIT_SUFFIX,
+    LAB_LOW_SUFFIX,
+    LAB_HIGH_SUFFIX,
+    FLAG_SUFFIX,
+)
 
 
 def plan_columns(
@@ -63,6 +105,7 @@ def plan_columns(
     context: Mapping[str, Any] | None,
 ) -> ColumnPlan:
     names = table.names
+    unread: dict[str, str | None] = {}
     if columns is None:
         roles: dict[str, str] = {}
         for name in names:
@@ -71,8 +114,10 @@ def plan_columns(
             elif not name.endswith(UNIT_SUFFIX):
                 try:
                     roles[name] = resolve_analyte_id(name)
-                except UnknownAnalyteError:
-                    continue  # an identifier, a date ...: not ours, left alone
+                except UnknownAnalyteError as exc:
+                    unread[name] = exc.suggestion  # an identifier, a date, a typo ...
+            else:
+                unread[name] = None
     else:
         roles = {}
         for name, target in columns.items():
@@ -137,7 +182,77 @@ def plan_columns(
                 value=key,
                 expected="one of the two",
             )
-    return ColumnPlan(tuple(analytes), ctx, constants)
+    return ColumnPlan(tuple(analytes), ctx, constants, _worth_reporting(unread, roles))
+
+
+def _worth_reporting(
+    unread: Mapping[str, str | None], roles: Mapping[str, str]
+) -> dict[str, str | None]:
+    """The unread columns a reader should hear about: not a read column's companion (its
+    unit, limits or flags), not an identifier or a time."""
+    out: dict[str, str | None] = {}
+    for name, suggestion in unread.items():
+        base = next((name[: -len(s)] for s in _COMPANION_SUFFIXES if name.endswith(s)), None)
+        if base is not None and base in roles:
+            continue
+        if base is not None and suggestion is None:
+            # "feritin_unit": the suffix is right, the analyte misspelt.
+            try:
+                resolve_analyte_id(base)
+            except UnknownAnalyteError as exc:
+                suggestion = None if exc.suggestion is None else exc.suggestion + name[len(base) :]
+        if suggestion is None and _id_like(name):
+            continue
+        out[name] = suggestion
+    return out
+
+
+def _id_like(name: str) -> bool:
+    lowered = name.strip().lower()
+    return lowered in _ID_LIKE_NAMES or lowered.endswith(_ID_LIKE_SUFFIXES)
+
+
+def unit_conflicts(table: Table, plan: ColumnPlan) -> list[str]:
+    """A message for each analyte column whose unit column names, on some row, another unit
+    than the one units= gives for the column (the row's own unit is used there)."""
+    found: list[str] = []
+    for col in plan.analytes:
+        if col.unit is None or col.unit_column is None:
+            continue
+        analyte = ANALYTES[col.analyte]
+        for cell in pd.unique(table.data[col.unit_column].to_numpy(dtype=object)):
+            own = scalar_cell(cell)
+            if own is None or _same_unit(analyte.id, own, col.unit):
+                continue
+            found.append(
+                f"{shorten(col.column)}: column {shorten(col.unit_column)} gives "
+                f"{shorten(own)} where units= gives {shorten(col.unit)}; a row's own unit is "
+                "used, units= only fills the blank cells of the unit column"
+            )
+            break
+    return found
+
+
+def _same_unit(analyte_id: str, written: Any, other: str) -> bool:
+    """The same unit in another spelling (g/dl and g/dL)."""
+    analyte = ANALYTES[analyte_id]
+    try:
+        return analyte.resolve_unit(written).ucum == analyte.resolve_unit(other).ucum
+    except (LabinterpError, TypeError):
+        return False
+
+
+def ignored_columns_message(ignored: Mapping[str, str | None]) -> str:
+    """One line naming the columns not read, with a did-you-mean for the misspelt analytes."""
+    parts = [
+        shorten(name) if hint is None else f"{shorten(name)} (did you mean {hint!r}?)"
+        for name, hint in ignored.items()
+    ]
+    return (
+        f"columns not read (neither a lab result, its unit or limits, nor context): "
+        f"{', '.join(parts)}; rename a misspelt analyte column, or name the columns to read "
+        "with columns="
+    )
 
 
 def _units_by_column(units: Mapping[str, str] | None, roles: Mapping[str, str]) -> dict[str, str]:
@@ -169,9 +284,11 @@ def row_panel(table: Table, plan: ColumnPlan, row: int) -> dict[str, Any]:
         value = table.cell(col.column, row)
         if value is None:
             continue
-        unit = col.unit if col.unit is not None else None
+        unit = col.unit
         if col.unit_column is not None:
-            unit = table.cell(col.unit_column, row)
+            # The row's own unit wins; units= fills a blank cell (as the arrays read it).
+            own = table.cell(col.unit_column, row)
+            unit = col.unit if own is None else own
         entry: Any = value if unit is None else {"value": value, "unit": unit}
         interval = _lab_interval_cells(table, col, row)
         if interval:

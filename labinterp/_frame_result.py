@@ -30,7 +30,9 @@ class FrameResult:
     or why the row could not be read; its statuses and flags are then empty).
     ``invalid_count`` counts those rows. ``explain(row)`` gives the full
     :class:`~labinterp.Interpretation` of a row (by position), as :func:`labinterp.interpret`
-    returns it for :meth:`panel` of that row.
+    returns it for :meth:`panel` of that row. ``ignored_columns`` names the columns that
+    were not read and look like neither an identifier nor a time (a misspelt analyte: the
+    analyte it may be meant for; a :class:`~labinterp.TableWarning` said so too).
     """
 
     frame: Any
@@ -41,6 +43,9 @@ class FrameResult:
     _plan: ColumnPlan = field(repr=False)
     _pack: Pack = field(repr=False)
     interpretations: tuple[Interpretation | None, ...] | None = field(default=None, repr=False)
+    #: Columns not read (neither a result, its unit or limits, context, nor an identifier or
+    #: a time), each with the analyte it may be a misspelling of, or None.
+    ignored_columns: Mapping[str, str | None] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self._table)
