@@ -13,9 +13,9 @@ import pytest
 pytest.importorskip("pandas", reason="whole tables need the frame extra: pip install -e '.[frame]'")
 import pandas as pd
 
-from labinterp import LabinterpError, interpret
+from labinterp import TableWarning, interpret
 from labinterp._cli import main
-from labinterp.frame import interpret_frame, panels_from_long
+from labinterp.frame import interpret_frame
 
 # --- #4: true/false context written as text ----------------------------------------------------
 
@@ -87,3 +87,144 @@ def test_batch_reads_a_csv_pregnant_column_with_blanks(
     assert main(["batch", str(source), "-o", str(out), "-q"]) == 0
     written = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert written["invalid"].tolist() == [""] * 4
+
+
+# --- #9: columns that are not read -------------------------------------------------------------
+
+
+def test_misspelt_analyte_columns_are_named_with_a_suggestion() -> None:
+    frame = pd.DataFrame(
+        {
+            "patient": ["p1"],
+            "subject_id": [7],
+            "charttime": ["2180-01-01"],
+            "feritin": ["8 ng/mL"],
+            "hemoglobn": ["10 g/dL"],
+            "Hb": ["10 g/dL"],
+            "Hb_unit": [None],
+            "Hb_low": [None],
+            "sex": ["female"],
+        }
+    )
+    with pytest.warns(TableWarning) as caught:
+        result = interpret_frame(frame)
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert "'feritin' (did you mean 'ferritin'?)" in message
+    assert "'hemoglobn' (did you mean 'hemoglobin'?)" in message
+    for quiet in ("patient", "subject_id", "charttime", "Hb_unit", "Hb_low"):
+        assert repr(quiet) not in message
+    assert result.ignored_columns == {"feritin": "ferritin", "hemoglobn": "hemoglobin"}
+
+
+def test_a_table_whose_columns_are_all_read_gives_no_warning() -> None:
+    frame = pd.DataFrame({"id": [1], "ferritin": ["8 ng/mL"], "sex": ["female"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = interpret_frame(frame)
+    assert result.ignored_columns == {}
+
+
+def test_columns_named_by_the_caller_leave_the_others_unreported() -> None:
+    frame = pd.DataFrame({"HGB": ["10 g/dL"], "feritin": ["8 ng/mL"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = interpret_frame(frame, columns={"HGB": "hemoglobin"})
+    assert result.ignored_columns == {}
+
+
+def test_batch_prints_the_unread_columns_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from labinterp._cli import _batch
+
+    monkeypatch.setattr(_batch, "STEP", 2)  # three calls of interpret_frame, one warning
+    source = tmp_path / "typo.csv"
+    source.write_text("patient,feritin,hemoglobn,sex\n" + "p1,8 ng/mL,10 g/dL,female\n" * 5)
+    assert main(["batch", str(source), "-o", str(tmp_path / "o.csv")]) == 0
+    err = capsys.readouterr().err
+    assert err.count("did you mean 'ferritin'?") == 1
+    assert "warning: columns not read" in err
+
+
+# --- #21: units= and a unit column ---------------------------------------------------------------
+
+
+def test_units_fill_the_blank_cells_of_a_unit_column() -> None:
+    frame = pd.DataFrame({"Hb": [10.0, 100.0, 10.0], "Hb_unit": ["g/dL", "g/L", None]})
+    with pytest.warns(TableWarning, match="a row's own unit is used"):
+        result = interpret_frame(frame, units={"Hb": "g/dL"})
+    assert result.invalid_count == 0, result.frame["invalid"].tolist()
+    assert result.panel(2)["hemoglobin"] == {"value": 10.0, "unit": "g/dL"}
+    assert result.panel(1)["hemoglobin"] == {"value": 100.0, "unit": "g/L"}  # the row's own
+    assert result.frame["anemia"].tolist() == [result.explain(i).status("anemia") for i in range(3)]
+
+
+def test_units_that_agree_with_the_unit_column_give_no_warning() -> None:
+    frame = pd.DataFrame({"Hb": [10.0, 10.0], "Hb_unit": ["g/dl", None]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = interpret_frame(frame, units={"Hb": "g/dL"})
+    assert result.invalid_count == 0
+
+
+def test_batch_units_fill_blank_unit_cells(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "u.csv"
+    source.write_text("Hb,Hb_unit\n10 g/dL,g/L\n100,g/L\n10,\n")
+    out = tmp_path / "o.csv"
+    assert main(["batch", str(source), "-o", str(out), "--units", "Hb=g/dL"]) == 0
+    written = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert written["invalid"].tolist()[1:] == ["", ""]
+    err = capsys.readouterr().err
+    assert err.count("a row's own unit is used") == 1
+
+
+# --- #22: the summary and the input's columns as written -----------------------------------------
+
+
+def test_batch_keeps_the_csv_cells_as_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text(
+        "ferritin,ferritin_unit,sex,age,pregnant,trimester\n"
+        "8,ng/mL,female,30,true,2\n20,ng/mL,female,40,,\n"
+    )
+    out = tmp_path / "o.csv"
+    assert main(["batch", str(source), "-o", str(out)]) == 0
+    lines = out.read_text().splitlines()
+    assert lines[1].startswith("8,ng/mL,female,30,true,2,")
+    assert lines[2].startswith("20,ng/mL,female,40,,,")
+
+
+def test_batch_summary_numbers_lines_and_orders_statuses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("ferritin,sex\n8 ng/mL,female\n8 furlongs,female\n")
+    assert main(["batch", str(source), "-o", str(tmp_path / "o.csv")]) == 0
+    err = capsys.readouterr().err
+    assert "line 3: ferritin: unknown unit 'furlongs'" in err  # the header is line 1
+    assert "2 rows, 1 invalid" in err
+    head = next(line for line in err.splitlines() if line.startswith("pattern"))
+    assert head.split()[1:] == ["consistent", "not", "consistent", "indeterminate"]
+    one = tmp_path / "one.csv"
+    one.write_text("ferritin,sex\n8 ng/mL,female\n")
+    assert main(["batch", str(one), "-o", str(tmp_path / "o1.csv")]) == 0
+    assert "1 row, 0 invalid" in capsys.readouterr().err
+
+
+# --- #23: --long without a preset or a subject ---------------------------------------------------
+
+
+def test_batch_long_without_preset_or_subject_says_what_it_needs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "le.csv"
+    source.write_text("analyte,value,unit\nferritin,8,ng/mL\n")
+    assert main(["batch", str(source), "--long", "-o", "-"]) == 2
+    err = capsys.readouterr().err
+    assert "--long needs --preset (mimic_iv, omop) or --subject COLUMN" in err
+    assert "Traceback" not in err
