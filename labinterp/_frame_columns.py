@@ -242,6 +242,40 @@ def _same_unit(analyte_id: str, written: Any, other: str) -> bool:
         return False
 
 
+# The scalar reader speaks of a mapping's keys; a table has columns instead.
+_UNIT_KEY_PHRASES: Final = (
+    ("and the unit goes under 'unit'", "and the unit goes {where}"),
+    ("give the unit once, under 'unit'", "give the unit once: in the cell or {where}, not both"),
+)
+
+
+def table_error(error: LabinterpError, plan: ColumnPlan) -> LabinterpError:
+    """``error`` (the scalar reader's, for one row) worded for a table: where a mapping has a
+    ``unit`` key, a table has a unit column or ``units=``. Other errors are returned as they
+    are."""
+    message = error.message
+    if not any(old in message for old, _ in _UNIT_KEY_PHRASES):
+        return error
+    analyte = message.partition(":")[0].partition(".")[0]
+    col = next((c for c in plan.analytes if c.analyte == analyte), None)
+    if col is None:
+        return error
+    if col.unit_column is not None:
+        where = f"in column {shorten(col.unit_column)}"
+    else:
+        where = f"in a column {shorten(col.column + UNIT_SUFFIX)} or in units="
+    for old, new in _UNIT_KEY_PHRASES:
+        message = message.replace(old, new.format(where=where))
+    return type(error)(
+        message,
+        field=error.field,
+        value=error.value,
+        unit=error.unit,
+        expected=error.expected,
+        suggestion=error.suggestion,
+    )
+
+
 def ignored_columns_message(ignored: Mapping[str, str | None]) -> str:
     """One line naming the columns not read, with a did-you-mean for the misspelt analytes."""
     parts = [

@@ -13,9 +13,9 @@ import pandas as pd
 
 from labinterp._columnar import FLAG_NAMES, STATUS_NAMES, Codes, ColumnarPack
 from labinterp._engine import interpret
-from labinterp._errors import PanelError, shorten
+from labinterp._errors import LabinterpError, PanelError, shorten
 from labinterp._findings import Interpretation
-from labinterp._frame_columns import FLAG_SUFFIX, ColumnPlan, row_panel
+from labinterp._frame_columns import FLAG_SUFFIX, ColumnPlan, row_panel, table_error
 from labinterp._frame_table import Objects, Table
 from labinterp._packs import Pack
 
@@ -57,7 +57,10 @@ class FrameResult:
     def explain(self, row: int) -> Interpretation:
         """The full interpretation of one row (by position); raises the row's error when the
         row is invalid."""
-        return interpret(self.panel(row), pack=self._pack)
+        try:
+            return interpret(self.panel(row), pack=self._pack)
+        except LabinterpError as exc:  # the reason in ``invalid``, raised
+            raise table_error(exc, self._plan) from None
 
     def status_counts(self) -> dict[str, dict[str, int]]:
         """For each pattern, how many rows have each status (invalid rows not counted)."""

@@ -49,6 +49,7 @@ from labinterp._frame_columns import (
     ignored_columns_message,
     plan_columns,
     row_panel,
+    table_error,
     unit_conflicts,
 )
 from labinterp._frame_result import FrameResult, put_interpretation, result_table
@@ -135,7 +136,7 @@ def interpret_frame(
             # read the row after all, its interpretation is used (never a silent drop).
             found = interpret(row_panel(table, plan, int(row)), pack=chosen)
         except LabinterpError as exc:
-            reasons[row] = str(exc)
+            reasons[row] = str(table_error(exc, plan))
             continue
         fallback[int(row)] = found
     for row, found in fallback.items():

@@ -13,9 +13,9 @@ import pytest
 pytest.importorskip("pandas", reason="whole tables need the frame extra: pip install -e '.[frame]'")
 import pandas as pd
 
-from labinterp import TableWarning, interpret
+from labinterp import LabinterpError, TableWarning, interpret
 from labinterp._cli import main
-from labinterp.frame import interpret_frame
+from labinterp.frame import interpret_frame, panels_from_long
 
 # --- #4: true/false context written as text ----------------------------------------------------
 
@@ -228,3 +228,97 @@ def test_batch_long_without_preset_or_subject_says_what_it_needs(
     err = capsys.readouterr().err
     assert "--long needs --preset (mimic_iv, omop) or --subject COLUMN" in err
     assert "Traceback" not in err
+
+
+# --- #6: a long table's unreadable times and a bad window ---------------------------------------
+
+
+def _labevents(**changes: list[Any]) -> pd.DataFrame:
+    rows: dict[str, list[Any]] = {
+        "subject_id": [1, 1, 1, 2],
+        "itemid": [51222, 51250, 50924, 51222],  # hemoglobin, MCV, ferritin, hemoglobin
+        "valuenum": [10.2, 72.0, 8.0, 13.5],
+        "value": ["10.2", "72", "8", "13.5"],
+        "valueuom": ["g/dL", "fL", "ng/mL", "g/dL"],
+        "charttime": ["2150-01-01 08:00:00"] * 4,
+    }
+    rows.update(changes)
+    return pd.DataFrame(rows)
+
+
+def test_an_unreadable_time_leaves_that_result_out_and_says_so() -> None:
+    long = _labevents(
+        charttime=["2150-01-01 08:00:00", "not a date", "2150-01-01 09:00:00", "2150-01-01"]
+    )
+    with pytest.warns(TableWarning, match=r"1 result in column 'charttime' .*'not a date'"):
+        wide = panels_from_long(long, preset="mimic_iv", window="24h")
+    assert wide["subject_id"].tolist() == [1, 2]  # the other subject is not stopped
+    assert wide.loc[0, "hemoglobin"] == 10.2
+    assert wide.loc[0, "ferritin"] == 8.0
+    assert "mcv" not in wide.columns  # its one result's time is unreadable
+    assert wide.loc[1, "hemoglobin"] == 13.5
+
+
+def test_an_empty_time_cell_is_not_reported_as_unreadable() -> None:
+    long = _labevents(charttime=["2150-01-01 08:00:00", None, "2150-01-01 08:00:00", None])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        wide = panels_from_long(long, preset="mimic_iv")
+    # As before: the results without a time form a panel of their own per subject.
+    assert wide["subject_id"].tolist() == [1, 1, 2]
+    assert wide["charttime"].isna().tolist() == [True, False, True]
+
+
+@pytest.mark.parametrize("window", ["1 fortnight", "soon", 24, "0h", "-2h"])
+def test_a_bad_window_is_a_typed_error_naming_it(window: Any) -> None:
+    with pytest.raises(LabinterpError, match=r"^window: .*'24h', '7D'") as raised:
+        panels_from_long(_labevents(), preset="mimic_iv", window=window)
+    assert isinstance(raised.value, ValueError)
+    assert raised.value.field == "window"
+    assert repr(window) in str(raised.value)
+
+
+def test_batch_long_with_a_bad_time_and_a_bad_window(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "le.csv"
+    times = ["2150-01-01 08:00:00", "not a date", "2150-01-01 08:00:00", "2150-01-01 08:00:00"]
+    _labevents(charttime=times).to_csv(source, index=False)
+    out = tmp_path / "o.csv"
+    args = ["batch", str(source), "--long", "--preset", "mimic_iv", "-o", str(out)]
+    assert main([*args, "--window", "24h"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("cannot be read (the first: 'not a date')") == 1
+    assert len(pd.read_csv(out)) == 2
+    assert main([*args, "--window", "1 fortnight"]) == 2
+    err = capsys.readouterr().err
+    assert "window: cannot read '1 fortnight'" in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+# --- #11: MIMIC's de-identification placeholder and table wording -------------------------------
+
+
+def test_the_placeholder_is_no_value_for_that_result_only() -> None:
+    long = _labevents(valuenum=[10.2, 72.0, None, 13.5], value=["10.2", "72", "___", "13.5"])
+    with pytest.warns(TableWarning, match=r"1 result in column 'value' holds .*'___'"):
+        wide = panels_from_long(long, preset="mimic_iv")
+    assert "ferritin" not in wide.columns
+    result = interpret_frame(wide)
+    assert result.invalid_count == 0
+    assert result.frame.loc[0, "mcv_flag"] == "low"  # the rest of the panel is kept
+
+
+def test_table_reasons_speak_of_columns_not_of_a_unit_key() -> None:
+    frame = pd.DataFrame(
+        {"Hb": ["10 g/dL", "lots"], "Hb_unit": ["g/L", "g/dL"], "ferritin": ["abc", None]}
+    )
+    result = interpret_frame(frame, units={"ferritin": "ng/mL"})
+    reasons = result.frame["invalid"].tolist()
+    assert all("under 'unit'" not in reason for reason in reasons), reasons
+    assert "column 'Hb_unit'" in reasons[0]
+    assert "column 'Hb_unit'" in reasons[1]
+    with pytest.raises(LabinterpError) as raised:
+        result.explain(0)
+    assert str(raised.value) == reasons[0]
