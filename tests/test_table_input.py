@@ -322,3 +322,28 @@ def test_table_reasons_speak_of_columns_not_of_a_unit_key() -> None:
     with pytest.raises(LabinterpError) as raised:
         result.explain(0)
     assert str(raised.value) == reasons[0]
+
+
+# --- #26: a FHIR file that is not there ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("as_path", [False, True])
+def test_a_missing_fhir_file_is_not_found_rather_than_bad_json(
+    tmp_path: Path, as_path: bool
+) -> None:
+    from labinterp.fhir import FhirError, panels_from_bundle
+
+    missing = tmp_path / "nonexistent.json"
+    with pytest.raises(FhirError, match=r"^input: file not found: ") as raised:
+        panels_from_bundle(missing if as_path else str(missing))
+    assert "JSON" not in str(raised.value).split("not found")[0]
+    assert isinstance(raised.value, LabinterpError)
+
+
+def test_a_fhir_file_named_as_text_is_read(tmp_path: Path) -> None:
+    from labinterp.fhir import panels_from_bundle
+
+    source = tmp_path / "bundle.json"
+    source.write_text('{"resourceType": "Bundle", "type": "collection", "entry": []}')
+    assert len(panels_from_bundle(str(source)).panels) == 0
+    assert len(panels_from_bundle(source.read_text()).panels) == 0  # JSON text as before
