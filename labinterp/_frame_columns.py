@@ -226,8 +226,8 @@ def unit_conflicts(table: Table, plan: ColumnPlan) -> list[str]:
                 continue
             found.append(
                 f"{shorten(col.column)}: column {shorten(col.unit_column)} gives "
-                f"{shorten(own)} where units= gives {shorten(col.unit)}; a row's own unit is "
-                "used, units= only fills the blank cells of the unit column"
+                f"{shorten(own)} where units= (batch --units) gives {shorten(col.unit)}; a "
+                "row's own unit is used, units= only fills the blank cells of the unit column"
             )
             break
     return found
