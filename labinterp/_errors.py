@@ -23,6 +23,7 @@ __all__ = [
     "PackError",
     "PackWarning",
     "PanelError",
+    "TableWarning",
     "UnitError",
     "UnknownAnalyteError",
     "UnknownPatternError",
@@ -175,6 +176,11 @@ class PackWarning(UserWarning):
     """A pack that loads but may not mean what its author expects: a pack that extends
     another replaces an inherited pattern that other inherited patterns refer to, so their
     meaning changes with it. ``overrides: [ids]`` in the pack acknowledges the change."""
+
+
+class TableWarning(UserWarning):
+    """A table that is read, but not all of it: a column that is neither a result, a unit
+    nor context (a misspelt analyte), or long-table rows left out; the message says which."""
 
 
 #: Words longer than this get no suggestion: no name is that long, and comparing a

@@ -83,17 +83,45 @@ def _parse_text(text: str) -> tuple[list[Any], list[str]]:
     return items, paths
 
 
+#: Text longer than this is never taken for a file name.
+_PATH_LIMIT = 4096
+
+
+def _looks_like_path(text: str) -> bool:
+    """Text that cannot be JSON or NDJSON resources and reads as a file name: one line, not
+    opening with ``{`` or ``[``, with a directory separator or a JSON file suffix."""
+    name = text.strip()
+    if not name or len(name) > _PATH_LIMIT or "\n" in name or name[0] in "{[":
+        return False
+    return "/" in name or "\\" in name or name.lower().endswith((".json", ".ndjson", ".jsonl"))
+
+
+def _read_file(path: Path) -> tuple[list[Any], list[str]]:
+    if not path.exists():
+        raise FhirError(
+            f"input: file not found: {shorten(str(path))}",
+            field="input",
+            value=str(path),
+            expected="an existing .json or .ndjson file, or FHIR JSON text",
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FhirError(
+            f"input: cannot read {shorten(str(path))}: {exc}",
+            field="input",
+            value=str(path),
+        ) from None
+    return _parse_text(text)
+
+
 def _source_items(source: object) -> tuple[list[Any], list[str]]:
     if isinstance(source, os.PathLike):
-        try:
-            text = Path(source).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise FhirError(
-                f"input: cannot read {shorten(os.fspath(source))}: {exc}",
-                field="input",
-                value=os.fspath(source),
-            ) from None
-        return _parse_text(text)
+        return _read_file(Path(source))
+    if isinstance(source, str) and _looks_like_path(source):
+        # A file name given as text (JSON text never looks like one): read the file, or say
+        # that it is missing rather than that the name is not valid JSON.
+        return _read_file(Path(source.strip()))
     if isinstance(source, bytes | bytearray):
         try:
             return _parse_text(bytes(source).decode("utf-8"))

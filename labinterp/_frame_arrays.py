@@ -115,6 +115,9 @@ def read_analyte(table: Table, col: AnalyteColumn, start: int, stop: int) -> tup
     n = stop - start
     if col.unit_column is not None:
         units = table.objects(col.unit_column, start, stop)
+        if col.unit is not None:  # units= fills the blank cells of the unit column
+            blank = np.array([scalar_cell(u) is None for u in units], dtype=bool)
+            units = np.where(blank, col.unit, units)
     else:
         units = np.full(n, col.unit, dtype=object)
     if table.is_numeric(col.column):

@@ -13,9 +13,9 @@ import pandas as pd
 
 from labinterp._columnar import FLAG_NAMES, STATUS_NAMES, Codes, ColumnarPack
 from labinterp._engine import interpret
-from labinterp._errors import PanelError, shorten
+from labinterp._errors import LabinterpError, PanelError, shorten
 from labinterp._findings import Interpretation
-from labinterp._frame_columns import FLAG_SUFFIX, ColumnPlan, row_panel
+from labinterp._frame_columns import FLAG_SUFFIX, ColumnPlan, row_panel, table_error
 from labinterp._frame_table import Objects, Table
 from labinterp._packs import Pack
 
@@ -30,7 +30,9 @@ class FrameResult:
     or why the row could not be read; its statuses and flags are then empty).
     ``invalid_count`` counts those rows. ``explain(row)`` gives the full
     :class:`~labinterp.Interpretation` of a row (by position), as :func:`labinterp.interpret`
-    returns it for :meth:`panel` of that row.
+    returns it for :meth:`panel` of that row. ``ignored_columns`` names the columns that
+    were not read and look like neither an identifier nor a time (a misspelt analyte: the
+    analyte it may be meant for; a :class:`~labinterp.TableWarning` said so too).
     """
 
     frame: Any
@@ -41,6 +43,9 @@ class FrameResult:
     _plan: ColumnPlan = field(repr=False)
     _pack: Pack = field(repr=False)
     interpretations: tuple[Interpretation | None, ...] | None = field(default=None, repr=False)
+    #: Columns not read (neither a result, its unit or limits, context, nor an identifier or
+    #: a time), each with the analyte it may be a misspelling of, or None.
+    ignored_columns: Mapping[str, str | None] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self._table)
@@ -52,7 +57,10 @@ class FrameResult:
     def explain(self, row: int) -> Interpretation:
         """The full interpretation of one row (by position); raises the row's error when the
         row is invalid."""
-        return interpret(self.panel(row), pack=self._pack)
+        try:
+            return interpret(self.panel(row), pack=self._pack)
+        except LabinterpError as exc:  # the reason in ``invalid``, raised
+            raise table_error(exc, self._plan) from None
 
     def status_counts(self) -> dict[str, dict[str, int]]:
         """For each pattern, how many rows have each status (invalid rows not counted)."""

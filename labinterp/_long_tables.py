@@ -10,15 +10,18 @@ own ``flag`` of each result, unread, into ``<analyte>_lab_flag``.
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from labinterp._analytes import ANALYTES, resolve_analyte_id
-from labinterp._errors import LabinterpError, PanelError, shorten
+from labinterp._errors import LabinterpError, PanelError, TableWarning, shorten
 
 __all__ = [
     "LAB_FLAG_SUFFIX",
@@ -221,6 +224,7 @@ def long_to_wide(
         value_text = value_text or (
             chosen.value_text if chosen.value_text in frame.columns else None
         )
+    step = None if window is None else _window(window)  # refused before any work
     subject = _require(frame, "subject", subject)
     analyte = _require(frame, "analyte", analyte or "analyte")
     value = _require(frame, "value", value or "value")
@@ -251,12 +255,15 @@ def long_to_wide(
         else None
     )
     lab_columns = _lab_columns(frame, chosen, keep, long)
+    source_rows = np.flatnonzero(keep)  # each result's row in the caller's table
+    long = _without_placeholders(long, source_rows, value_text or value)
     keys = ["subject"]
     if time is not None:
-        stamps = pd.to_datetime(frame[_require(frame, "time", time)]).to_numpy()[keep]
-        long["time"] = stamps
-        if window is not None:
-            step = pd.Timedelta(window)
+        column = frame[_require(frame, "time", time)]
+        long["time"] = _times(column).to_numpy()[source_rows][long.index.to_numpy()]
+        long = _with_readable_times(long, column.to_numpy()[source_rows], time)
+        stamps = long["time"].to_numpy()
+        if step is not None:
             first = long.groupby("subject")["time"].transform("min")
             since_first: Any = long["time"] - first  # a timedelta Series (stubs lack its //)
             long["time"] = first + (since_first // step) * step
@@ -279,6 +286,91 @@ def long_to_wide(
     wide.columns.name = None
     wide = wide.reset_index()
     return wide.rename(columns={"subject": subject, "time": time} if time else {"subject": subject})
+
+
+# MIMIC-IV's de-identification placeholder: a value hidden by the de-identification, such
+# as "___", with no number. It says "no value" for that one result.
+_PLACEHOLDER: Final = re.compile(r"\s*_{2,}\s*")
+
+
+def _without_placeholders(long: pd.DataFrame, source_rows: Any, value: str) -> pd.DataFrame:
+    """The results whose value is a de-identification placeholder ("___") left out, with a
+    warning that counts them; the other results of the same panel are kept."""
+    cells = long["value"].to_numpy()
+    hidden = np.array(
+        [isinstance(c, str) and _PLACEHOLDER.fullmatch(c) is not None for c in cells], dtype=bool
+    )
+    if not hidden.any():
+        return long
+    first = int(source_rows[np.flatnonzero(hidden)[0]])
+    count = int(hidden.sum())
+    warnings.warn(
+        f"panels_from_long: {_results(count)} in column {shorten(value)} "
+        f"{'holds' if count == 1 else 'hold'} a de-identification placeholder such as '___' "
+        f"and no number (the first in row {first}, counted from 0): read as not given, the "
+        "rest of each panel kept",
+        TableWarning,
+        stacklevel=4,
+    )
+    return long[~hidden]
+
+
+def _results(count: int) -> str:
+    return "1 result" if count == 1 else f"{count} results"
+
+
+def _window(window: Any) -> pd.Timedelta:
+    """``window`` as a positive Timedelta; a bare number (pandas would read nanoseconds) or
+    text pandas cannot read is refused, naming the value and valid examples."""
+    expected = "a duration such as '24h', '7D', '90min' or a pandas Timedelta"
+    step: object = None
+    if isinstance(window, str | pd.Timedelta) or hasattr(window, "total_seconds"):
+        try:
+            step = pd.Timedelta(window)  # NaT (not a Timedelta) for "nat"
+        except (ValueError, TypeError, OverflowError):
+            step = None
+    if not isinstance(step, pd.Timedelta) or step <= pd.Timedelta(0):
+        raise PanelError(
+            f"window: cannot read {shorten(window)} as a positive duration; give {expected}",
+            field="window",
+            value=window,
+            expected=expected,
+        )
+    return step
+
+
+def _times(cells: pd.Series) -> pd.Series:
+    """The time column as timestamps; a cell that is no time becomes NaT (reported later)."""
+    try:
+        return pd.to_datetime(cells)
+    except (ValueError, TypeError, OverflowError):
+        pass
+    # Some cell is not a time (or the cells mix formats): each cell on its own.
+    try:
+        return pd.to_datetime(cells, format="mixed", errors="coerce")
+    except (ValueError, TypeError, OverflowError):
+        return pd.to_datetime(cells.astype(str), format="mixed", errors="coerce")
+
+
+def _with_readable_times(long: pd.DataFrame, written: Any, name: str) -> pd.DataFrame:
+    """The results whose time cell is given but is no time left out, with a warning that
+    counts them and names the first; the other results are kept. (An empty time cell stays
+    as it was: those results form a panel of their own, without a time.)"""
+    cells = written[long.index.to_numpy()]
+    given = ~pd.isna(cells) & np.array([not (isinstance(c, str) and not c.strip()) for c in cells])
+    unreadable: npt.NDArray[np.bool_] = long["time"].isna().to_numpy() & given
+    if not unreadable.any():
+        return long
+    count = int(unreadable.sum())
+    warnings.warn(
+        f"panels_from_long: {_results(count)} in column {shorten(name)} "
+        f"{'has' if count == 1 else 'have'} a time that cannot be read (the first: "
+        f"{shorten(cells[np.flatnonzero(unreadable)[0]])}) and "
+        f"{'is' if count == 1 else 'are'} left out; the other results are grouped as usual",
+        TableWarning,
+        stacklevel=4,
+    )
+    return long[~unreadable]
 
 
 def _each_distinct(cells: np.ndarray[Any, Any], change: Callable[[Any], Any]) -> Any:

@@ -33,17 +33,25 @@ except ImportError as _exc:  # pragma: no cover - exercised in a subprocess test
         expected="pip install 'labinterp[frame]'",
     ) from None
 
+import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
 
 from labinterp._columnar import columnar_pack
 from labinterp._engine import interpret, resolve_pack
-from labinterp._errors import PanelError, shorten
+from labinterp._errors import PanelError, TableWarning, shorten
 from labinterp._findings import Interpretation
 from labinterp._frame_arrays import interpret_chunk
 from labinterp._frame_columns import CONTEXT_FIELDS as CONTEXT_FIELDS
-from labinterp._frame_columns import FLAG_SUFFIX, plan_columns, row_panel
+from labinterp._frame_columns import (
+    FLAG_SUFFIX,
+    ignored_columns_message,
+    plan_columns,
+    row_panel,
+    table_error,
+    unit_conflicts,
+)
 from labinterp._frame_result import FrameResult, put_interpretation, result_table
 from labinterp._frame_table import Table
 from labinterp._long_tables import MIMIC_IV_ITEMS, long_to_wide
@@ -53,6 +61,7 @@ __all__ = [
     "MIMIC_IV_ITEMS",
     "FrameResult",
     "MissingExtraError",
+    "TableWarning",
     "interpret_frame",
     "panels_from_long",
 ]
@@ -81,9 +90,14 @@ def interpret_frame(
     ``<column>_low``/``<column>_high`` the laboratory's own reference interval of each result
     (in the row's unit; used as ``interpret`` uses ``reference_interval``), and ``sex``,
     ``age``, ``pregnant``, ``trimester``, ``conditions``, ``medications``, ``symptoms``
-    and ``diet`` the context. Other columns are left alone. ``columns`` maps column names to
-    analytes or context fields instead (only those columns are read); ``units`` gives one
-    unit for every row of a column (by column name or analyte); ``context`` gives context
+    and ``diet`` the context. Other columns are left alone; those that look like neither an
+    identifier nor a time are named in a :class:`~labinterp.TableWarning` and in
+    ``FrameResult.ignored_columns`` (with "did you mean" for a misspelt analyte). ``columns``
+    maps column names to analytes or context fields instead (only those columns are read);
+    ``units`` gives one
+    unit for every row of a column (by column name or analyte): with a ``<column>_unit`` column
+    too, it fills that column's blank cells, and a row's own unit wins where both are given (a
+    :class:`~labinterp.TableWarning` says so when they differ); ``context`` gives context
     that holds for every row (``{"sex": "female"}``). Reported lists may be lists or text
     with ids separated by ``;``.
 
@@ -104,6 +118,10 @@ def interpret_frame(
     chosen = resolve_pack(pack)
     cpack = columnar_pack(chosen)
     plan = plan_columns(table, columns, units, context)
+    if plan.ignored:
+        warnings.warn(ignored_columns_message(plan.ignored), TableWarning, stacklevel=2)
+    for conflict in unit_conflicts(table, plan):
+        warnings.warn(conflict, TableWarning, stacklevel=2)
     n = len(table)
     statuses = {pid: np.full(n, -1, dtype=np.int8) for pid in cpack.pattern_ids}
     flags = {col.analyte: np.full(n, -1, dtype=np.int8) for col in plan.analytes}
@@ -118,7 +136,7 @@ def interpret_frame(
             # read the row after all, its interpretation is used (never a silent drop).
             found = interpret(row_panel(table, plan, int(row)), pack=chosen)
         except LabinterpError as exc:
-            reasons[row] = str(exc)
+            reasons[row] = str(table_error(exc, plan))
             continue
         fallback[int(row)] = found
     for row, found in fallback.items():
@@ -139,6 +157,7 @@ def interpret_frame(
         plan,
         chosen,
         interpretations,
+        dict(plan.ignored),
     )
 
 

@@ -631,7 +631,7 @@ def test_a_path_is_read(tmp_path: Any) -> None:
     target = tmp_path / "obs.ndjson"
     target.write_text(json.dumps(observation(FERRITIN, 20, "ug/L")) + "\n", encoding="utf-8")
     assert only_panel(panels_from_bundle(target)).ferritin is not None
-    with pytest.raises(FhirError, match="cannot read"):
+    with pytest.raises(FhirError, match="file not found"):
         panels_from_bundle(tmp_path / "missing.json")
 
 

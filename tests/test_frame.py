@@ -212,7 +212,10 @@ def test_repeated_column_names_are_refused_and_other_names_read_as_text() -> Non
     with pytest.raises(PanelError, match="must be unique"):
         interpret_frame(twice, units={"ferritin": "ug/L"})
     numbered = pd.DataFrame({0: ["x"], "ferritin": ["8 ng/mL"]})
-    assert interpret_frame(numbered).frame["ferritin_flag"].tolist() == ["low"]
+    with pytest.warns(labinterp.TableWarning, match="columns not read .*'0'"):
+        result = interpret_frame(numbered)
+    assert result.frame["ferritin_flag"].tolist() == ["low"]
+    assert result.ignored_columns == {"0": None}
 
 
 def test_empty_polars_frame() -> None:

@@ -142,3 +142,32 @@ def test_the_page_assets_ship_inside_the_package() -> None:
     script = (assets / "app.js").read_text(encoding="utf-8")
     assert "http://" not in script
     assert "https://" not in script
+
+
+def _installed_from_a_wheel(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """labinterp as `pip install .` leaves it: the package in site-packages, no checkout."""
+    site = tmp_path / "site-packages" / "labinterp" / "playground"
+    site.mkdir(parents=True)
+    monkeypatch.setattr(_build, "__file__", str(site / "_build.py"))
+
+
+def test_a_wheel_install_builds_from_the_clone_it_runs_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _installed_from_a_wheel(monkeypatch, tmp_path)
+    clone = tmp_path / "clone"
+    clone.mkdir()
+    (clone / "pyproject.toml").write_text('[project]\nname = "labinterp"\n')
+    monkeypatch.chdir(clone)
+    assert _build._project_root(None) == clone
+
+
+def test_a_wheel_install_elsewhere_names_the_command_line_flag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _installed_from_a_wheel(monkeypatch, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(PlaygroundBuildError, match="not a labinterp checkout") as raised:
+        _build._project_root(None)
+    assert "--source DIR" in str(raised.value)
+    assert raised.value.field == "source"

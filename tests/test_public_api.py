@@ -70,7 +70,7 @@ def _exported_exceptions() -> list[type[BaseException]]:
 
 def test_every_exported_warning_is_a_user_warning() -> None:
     found = [w for w in _exported_exceptions() if issubclass(w, Warning)]
-    assert found == [labinterp.PackWarning]
+    assert found == [labinterp.PackWarning, labinterp.TableWarning]
     for warning in found:
         assert issubclass(warning, UserWarning)
         assert warning.__name__.endswith("Warning")

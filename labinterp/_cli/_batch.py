@@ -9,14 +9,16 @@ so stdout stays a clean table for a pipe. A bad row is kept in the output with i
 from __future__ import annotations
 
 import argparse
+import io
 import math
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from labinterp._cli._io import complain
-from labinterp._errors import LabinterpError, PanelError, shorten
+from labinterp._errors import LabinterpError, PanelError, TableWarning, shorten
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -90,18 +92,32 @@ def _suffix(path: str, allowed: Sequence[str], what: str) -> str:
     return suffix
 
 
-def _read(path: str) -> pd.DataFrame:
+def _read(path: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The table as labinterp reads it, and its columns as the output repeats them.
+
+    A CSV file is text: pandas' reading (numbers, booleans, NA words) serves the
+    interpretation, while the output repeats each cell as written (``8`` stays ``8``, not
+    ``8.0``; ``true`` stays ``true``). Parquet and JSON Lines have types of their own, kept.
+    """
     import pandas as pd
 
     suffix = _suffix(path, INPUTS, "input")
     source: Any = sys.stdin if path == "-" else path
     try:
         if suffix == ".csv":
-            return pd.read_csv(source)
+            if path == "-":  # stdin can be read only once
+                source = io.StringIO(sys.stdin.read())
+            typed = pd.read_csv(source)
+            if path == "-":
+                source.seek(0)
+            written = pd.read_csv(source, dtype=str, keep_default_na=False, na_filter=False)
+            return typed, written
         if suffix == ".parquet":
-            return pd.read_parquet(source)
+            table = pd.read_parquet(source)
+            return table, table
         # dtype=False: JSON's own types, so that a true stays a boolean, not 1.0 in a float column.
-        return pd.read_json(source, lines=True, dtype=False)
+        table = pd.read_json(source, lines=True, dtype=False)
+        return table, table
     except (OSError, ValueError, ImportError) as exc:  # includes pandas' and pyarrow's errors
         name = "stdin" if path == "-" else path
         raise LabinterpError(
@@ -220,11 +236,20 @@ def _clip(reason: str, limit: int = 160) -> str:
     return reason if len(reason) <= limit else reason[: limit - 3] + "..."
 
 
-def _summary(results: pd.DataFrame, patterns: Sequence[str]) -> str:
-    from labinterp._columnar import STATUS_NAMES
+#: The summary's status columns, in the order the docs name them.
+SUMMARY_STATUSES = ("consistent", "not_consistent", "indeterminate")
 
-    rows = [(pid, *(int((results[pid] == s).sum()) for s in STATUS_NAMES)) for pid in patterns]
-    head = ("pattern", *STATUS_NAMES)
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _summary(results: pd.DataFrame, patterns: Sequence[str], where: str) -> str:
+    """Counts per pattern and status, then the invalid rows; ``where`` says how a row is
+    numbered for the reader: ``"line"`` (a line of the CSV file, the header being line 1) or
+    ``"row"`` (a row of the table, counted from 1)."""
+    rows = [(pid, *(int((results[pid] == s).sum()) for s in SUMMARY_STATUSES)) for pid in patterns]
+    head = ("pattern", *(s.replace("_", " ") for s in SUMMARY_STATUSES))
     widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
     lines = [
         "  ".join(
@@ -233,12 +258,15 @@ def _summary(results: pd.DataFrame, patterns: Sequence[str]) -> str:
         )
         for row in [head, *rows]
     ]
-    invalid = results["invalid"].dropna()
+    invalid = results["invalid"].reset_index(drop=True).dropna()
+    numbered = "the header is line 1" if where == "line" else "counted from 1"
     lines.append(
-        f"{len(results)} rows, {len(invalid)} invalid (kept, with the reason in 'invalid')"
+        f"{_plural(len(results), 'row')}, {len(invalid)} invalid (kept, with the reason in "
+        f"'invalid'{'; ' + where + 's: ' + numbered if len(invalid) else ''})"
     )
-    for position, reason in list(invalid.items())[:SHOWN_REASONS]:
-        lines.append(f"  row {position}: {_clip(str(reason))}")
+    first = 2 if where == "line" else 1  # the first row is line 2 of a CSV file, or row 1
+    for position, reason in enumerate(invalid.tolist()[:SHOWN_REASONS]):
+        lines.append(f"  {where} {int(invalid.index[position]) + first}: {_clip(str(reason))}")
     if len(invalid) > SHOWN_REASONS:
         lines.append(f"  ... and {len(invalid) - SHOWN_REASONS} more")
     return "\n".join(lines)
@@ -272,6 +300,13 @@ def _wide(args: argparse.Namespace, table: pd.DataFrame) -> pd.DataFrame:
                 expected="--long with --preset, --subject or --window",
             )
         return table
+    if not args.preset and not args.subject:
+        raise PanelError(
+            "--long needs --preset (mimic_iv, omop) or --subject COLUMN",
+            field="long",
+            value=None,
+            expected="--preset mimic_iv, --preset omop or --subject COLUMN",
+        )
     from labinterp.frame import panels_from_long
 
     wide: pd.DataFrame = panels_from_long(
@@ -284,23 +319,24 @@ def run_batch(args: argparse.Namespace) -> tuple[int, str]:
     import pandas as pd
 
     from labinterp._engine import resolve_pack
-    from labinterp.frame import interpret_frame
 
     units = _units(args.units)
     _suffix(args.output, OUTPUTS, "output")  # a wrong name is found before the work
     pack = resolve_pack(args.pack)
-    wide = _wide(args, _read(args.input)).reset_index(drop=True)
-    parts: list[pd.DataFrame] = []
-    patterns: Sequence[str] = ()
-    for start, stop, progress in _steps(len(wide), args.quiet):
-        found = interpret_frame(wide.iloc[start:stop], pack=pack, units=units)
-        parts.append(found.frame)
-        patterns = found.pattern_ids
-        progress.advance(stop - start)
-    if not parts:  # an empty table: its columns still come out
-        found = interpret_frame(wide, pack=pack, units=units)
-        parts, patterns = [found.frame], found.pattern_ids
-    results = pd.concat(parts)
+    typed, written = _read(args.input)
+    said: dict[str, None] = {}  # each warning once, in the order first seen
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", TableWarning)
+        wide = _wide(args, typed).reset_index(drop=True)
+        shown = wide if args.long else written.reset_index(drop=True)
+        results, patterns = _interpret_steps(wide, pack, units, args.quiet)
+    for warning in caught:
+        if issubclass(warning.category, TableWarning):
+            said.setdefault(str(warning.message))
+        else:  # not ours to report: let it go on as it would have
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
     clash = sorted(set(results.columns) & {str(c) for c in wide.columns})
     if clash:
         raise PanelError(
@@ -309,7 +345,30 @@ def run_batch(args: argparse.Namespace) -> tuple[int, str]:
             value=clash,
             expected="no column named like a pattern, an <analyte>_flag or 'invalid'",
         )
-    _write(pd.concat([wide, results], axis=1), args.output)
+    _write(pd.concat([shown, results.reset_index(drop=True)], axis=1), args.output)
+    for message in said:  # printed even with -q: they say what was not read
+        complain(f"labinterp batch: warning: {message}")
     if not args.quiet:
-        complain(_summary(results, patterns))
+        csv_lines = not args.long and _suffix(args.input, INPUTS, "input") == ".csv"
+        complain(_summary(results, patterns, "line" if csv_lines else "row"))
     return 0, ""
+
+
+def _interpret_steps(
+    wide: pd.DataFrame, pack: Any, units: dict[str, str], quiet: bool
+) -> tuple[pd.DataFrame, Sequence[str]]:
+    import pandas as pd
+
+    from labinterp.frame import interpret_frame
+
+    parts: list[pd.DataFrame] = []
+    patterns: Sequence[str] = ()
+    for start, stop, progress in _steps(len(wide), quiet):
+        found = interpret_frame(wide.iloc[start:stop], pack=pack, units=units)
+        parts.append(found.frame)
+        patterns = found.pattern_ids
+        progress.advance(stop - start)
+    if not parts:  # an empty table: its columns still come out
+        found = interpret_frame(wide, pack=pack, units=units)
+        parts, patterns = [found.frame], found.pattern_ids
+    return pd.concat(parts), patterns

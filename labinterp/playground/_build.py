@@ -217,20 +217,41 @@ def _pure_pyyaml_wheel(sdist: Path, out: Path) -> str:
     return name
 
 
+def _is_checkout(folder: Path) -> bool:
+    pyproject = folder / "pyproject.toml"
+    try:
+        return pyproject.is_file() and 'name = "labinterp"' in pyproject.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def _project_root(source: Path | None) -> Path:
-    if source is None:
-        source = Path(__file__).resolve().parents[2]
-    pyproject = source / "pyproject.toml"
-    if not pyproject.is_file() or 'name = "labinterp"' not in pyproject.read_text("utf-8"):
-        raise PlaygroundBuildError(
-            f"{source}: not a labinterp checkout (no pyproject.toml naming labinterp); the "
-            "playground builds labinterp's wheel from its source, so run the build from a "
-            "clone of the repository or pass source=",
-            field="source",
-            value=str(source),
-            expected="a labinterp source checkout",
-        )
-    return source
+    """The labinterp checkout to build the wheel from: ``source``, else the checkout this
+    labinterp runs from (an editable install), else the current directory when it is one (a
+    clone after ``pip install .``)."""
+    if source is not None:
+        if not _is_checkout(source):
+            raise _not_a_checkout(f"{source}: not a labinterp checkout", source)
+        return source
+    installed = Path(__file__).resolve().parents[2]
+    for candidate in (installed, Path.cwd()):
+        if _is_checkout(candidate):
+            return candidate
+    raise _not_a_checkout(
+        "labinterp is installed from a wheel and the current directory is not a labinterp checkout",
+        Path.cwd(),
+    )
+
+
+def _not_a_checkout(what: str, folder: Path) -> PlaygroundBuildError:
+    return PlaygroundBuildError(
+        f"{what} (no pyproject.toml naming labinterp); the playground builds labinterp's "
+        "wheel from its source: run the build inside a clone of the repository, or name the "
+        "clone with --source DIR (source= in Python)",
+        field="source",
+        value=str(folder),
+        expected="a labinterp source checkout",
+    )
 
 
 def _labinterp_wheel(source: Path, out: Path, log: Log) -> str:
