@@ -241,6 +241,7 @@ def long_to_wide(
     )
     row_ids = ids[codes]
     keep = row_ids != None  # noqa: E711 - element-wise on an object array
+    _warn_left_out(codes, uniques, keep, analyte, chosen)
     long = pd.DataFrame({"subject": frame[subject].to_numpy()[keep], "analyte": row_ids[keep]})
     values = frame[value]
     if value_text is not None:
@@ -291,6 +292,42 @@ def long_to_wide(
 # MIMIC-IV's de-identification placeholder: a value hidden by the de-identification, such
 # as "___", with no number. It says "no value" for that one result.
 _PLACEHOLDER: Final = re.compile(r"\s*_{2,}\s*")
+
+
+def _warn_left_out(
+    codes: Any, uniques: Any, keep: Any, column: str, preset: Preset | None
+) -> None:
+    """Say how many results were left out because their code names no analyte labinterp
+    reads (a long table holds every test a laboratory ran), and which codes they carry."""
+    left = ~keep
+    if not left.any():
+        return
+    blank = int((codes[left] < 0).sum())
+    counts = np.bincount(codes[left & (codes >= 0)], minlength=len(uniques))
+    order = np.argsort(-counts, kind="stable")
+    shown = []
+    for i in order[:5]:
+        if counts[i] == 0:
+            break
+        code = uniques[i]
+        if isinstance(code, float | np.floating) and float(code).is_integer():
+            code = int(code)  # an itemid column with a gap is read as floats
+        why = MIMIC_IV_LEFT_OUT.get(code) if preset is PRESETS.get("mimic_iv") else None
+        shown.append(f"{code} ({_results(int(counts[i]))}{'; ' + why if why else ''})")
+    named = int((counts > 0).sum())
+    parts = []
+    if shown:
+        more = f" and {named - len(shown)} more codes" if named > len(shown) else ""
+        parts.append(f"codes that name no analyte labinterp reads: {', '.join(shown)}{more}")
+    if blank:
+        parts.append(f"{_results(blank)} with no code")
+    warnings.warn(
+        f"panels_from_long: {_results(int(left.sum()))} of column {shorten(column)} left out; "
+        + "; ".join(parts)
+        + " (map a code with analyte_map= if it is one of the catalog's analytes)",
+        TableWarning,
+        stacklevel=4,
+    )
 
 
 def _without_placeholders(long: pd.DataFrame, source_rows: Any, value: str) -> pd.DataFrame:

@@ -19,7 +19,15 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labinterp import ANALYTES, Interpretation, LabinterpError, Measurement, PanelError, interpret
+from labinterp import (
+    ANALYTES,
+    Interpretation,
+    LabinterpError,
+    Measurement,
+    PanelError,
+    TableWarning,
+    interpret,
+)
 from labinterp._units import is_close
 from labinterp.frame import MIMIC_IV_ITEMS, interpret_frame, panels_from_long
 
@@ -47,8 +55,16 @@ def _mimic() -> Any:
     )
 
 
+def _mimic_wide(long: Any = None, window: str | None = "24h") -> Any:
+    """``panels_from_long`` of the MIMIC sample, whose itemid 99999 is reported as left out."""
+    with pytest.warns(TableWarning, match=r"left out; .*99999 \(1 result\)"):
+        return panels_from_long(
+            _mimic() if long is None else long, preset="mimic_iv", window=window
+        )
+
+
 def test_mimic_preset_groups_per_subject_and_window() -> None:
-    wide = panels_from_long(_mimic(), preset="mimic_iv", window="24h")
+    wide = _mimic_wide()
     assert list(wide["subject_id"]) == [1, 2, 2]  # subject 2's MCV is five weeks later
     first = wide.iloc[0]
     assert first["hemoglobin"] == 10.2  # the latest hemoglobin of the window wins
@@ -59,7 +75,7 @@ def test_mimic_preset_groups_per_subject_and_window() -> None:
 
 
 def test_mimic_panels_interpret_like_interpret() -> None:
-    wide = panels_from_long(_mimic(), preset="mimic_iv", window="24h")
+    wide = _mimic_wide()
     result = interpret_frame(wide, context={"sex": "female"})
     assert result.invalid_count == 0
     expected = interpret({"hemoglobin": "10.2 g/dL", "mcv": "72 fL", "sex": "female"}).statuses()
@@ -68,10 +84,9 @@ def test_mimic_panels_interpret_like_interpret() -> None:
 
 
 def test_without_a_window_each_time_is_a_panel_and_without_time_one_per_subject() -> None:
-    per_time = panels_from_long(_mimic(), preset="mimic_iv")
+    per_time = _mimic_wide(window=None)
     assert len(per_time) == 4
-    long = _mimic().drop(columns="charttime")
-    per_subject = panels_from_long(long, preset="mimic_iv")
+    per_subject = _mimic_wide(_mimic().drop(columns="charttime"), window=None)
     assert len(per_subject) == 2
 
 
@@ -84,7 +99,8 @@ def test_codes_may_be_ids_aliases_or_loinc_and_tsat_is_derived() -> None:
             "unit": ["ug/dL", "ug/dL", "ng/mL", "ug/dL", "ug/dL", "%", "x"],
         }
     )
-    wide = panels_from_long(long, subject="pid", analyte="code")
+    with pytest.warns(TableWarning, match=r"not a test \(1 result\)"):
+        wide = panels_from_long(long, subject="pid", analyte="code")
     assert ANALYTES["iron"].loinc[0].code == "2498-4"
     first, second = wide.iloc[0], wide.iloc[1]
     # Not computed into the table: the interpretation computes it, with its arithmetic.
@@ -135,7 +151,7 @@ def test_omop_preset_with_a_concept_map() -> None:
 
 
 def test_polars_in_polars_out() -> None:
-    wide = panels_from_long(pl.from_pandas(_mimic()), preset="mimic_iv", window="24h")
+    wide = _mimic_wide(pl.from_pandas(_mimic()))
     assert isinstance(wide, pl.DataFrame)
     assert wide.height == 3
 
@@ -215,7 +231,7 @@ def test_mimic_preset_carries_the_lab_limits_to_interpret_frame() -> None:
     long = _mimic()
     long["ref_range_lower"] = [12.0, 80.0, 1.0, 12.0, 13.5, None, 80.0]
     long["ref_range_upper"] = [16.0, 100.0, 2.0, 16.0, 17.5, 0.5, None]
-    wide = panels_from_long(long, preset="mimic_iv", window="24h")
+    wide = _mimic_wide(long)
     first = wide.iloc[0]
     # The latest hemoglobin of the first window (10.2 at 20:00) and its own limits.
     assert (first["hemoglobin"], first["hemoglobin_low"], first["hemoglobin_high"]) == (
@@ -252,7 +268,7 @@ def test_omop_preset_carries_range_low_and_range_high() -> None:
 
 
 def test_presets_without_limit_columns_give_no_limit_columns() -> None:
-    wide = panels_from_long(_mimic(), preset="mimic_iv", window="24h")
+    wide = _mimic_wide()
     assert not [c for c in wide.columns if c.endswith(("_low", "_high"))]
 
 
@@ -348,7 +364,7 @@ def test_a_flag_cell_that_is_not_text_is_kept_as_text() -> None:
 def test_the_flag_of_the_result_that_wins_is_the_one_kept() -> None:
     long = _mimic()
     long["flag"] = ["abnormal", None, None, None, None, None, "abnormal"]
-    wide = panels_from_long(long, preset="mimic_iv", window="24h")
+    wide = _mimic_wide(long)
     # Subject 1's 08:00 hemoglobin (abnormal) is replaced by the 20:00 one (no flag).
     assert wide.iloc[0]["hemoglobin"] == 10.2
     assert pd.isna(wide.iloc[0]["hemoglobin_lab_flag"])
@@ -376,3 +392,16 @@ def test_only_the_mimic_preset_reads_a_flag_column() -> None:
     assert not [c for c in wide.columns if c.endswith("_lab_flag")]
     no_flag = panels_from_long(_iron_panel(), preset="mimic_iv")
     assert not [c for c in no_flag.columns if c.endswith("_lab_flag")]
+
+
+def test_results_whose_code_names_no_analyte_are_counted_never_dropped_silently() -> None:
+    long = _iron_panel()
+    long.loc[len(long)] = [1, 52172, 45.0, "45", "fL", long.loc[0, "charttime"]]  # RDW-SD
+    long.loc[len(long)] = [1, 50983, 140.0, "140", "mEq/L", long.loc[0, "charttime"]]  # sodium
+    with pytest.warns(TableWarning) as caught:
+        wide = panels_from_long(long, preset="mimic_iv")
+    message = str(caught[0].message)
+    assert message.startswith("panels_from_long: 2 results of column 'itemid' left out")
+    assert "50983 (1 result)" in message
+    assert "52172 (1 result; RDW-SD, in fL" in message  # the preset's reason for leaving it out
+    assert len(wide) == 1  # the rest of the panel is kept
