@@ -5,6 +5,7 @@ blocks row by row."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from labinterp._columnar_values import (
     is_close_array,
     plausible_mask,
 )
-from labinterp._formulas import BOUND_WIDENING, FORMULAS, bound_points
+from labinterp._formulas import BELOW_STEP, BOUND_WIDENING, FORMULAS
 from labinterp._packs import Pack, When
 from labinterp._rule_base import Band
 
@@ -303,52 +304,65 @@ def derived_values(
 
 
 def bounded_values(values: Mapping[str, Observed], n: int) -> dict[str, Observed]:
-    """``bounded_derived`` for every row: a derived index absent where exactly one input was
-    not measured and the others are exact, as the range the index takes over that input's
-    plausible values (widened by ``BOUND_WIDENING``)."""
+    """``bounded_derived`` for every row: a derived index or derivable result absent where an
+    input is censored or not measured (not all of them unmeasured, none exact-only that is
+    inexact), as the range it takes over what those inputs allow (a censored input its
+    interval, a missing one its plausible range), widened by ``BOUND_WIDENING``."""
     out: dict[str, Observed] = {}
     for analyte in ANALYTES.values():
-        if analyte.derived is None:
+        how = analyte.derived or analyte.derivable
+        if how is None:
             continue
-        formula = FORMULAS[analyte.derived.function]
+        formula = FORMULAS[how.function]
         array_formula = _array_formula(formula.name)
-        inputs = analyte.derived.inputs
         index = values.get(analyte.id)
-        low = np.full(n, np.nan)
-        high = np.full(n, np.nan)
-        present = np.zeros(n, dtype=bool)
-        for missing_id in inputs:
-            guard = ANALYTES[missing_id].plausible
-            points = bound_points(formula, missing_id, guard.low, guard.high)
-            others = [values.get(i) for i in inputs if i != missing_id]
-            if not points or any(o is None for o in others):
+        rows = np.ones(n, dtype=bool) if index is None else ~index.present
+        all_exact = np.ones(n, dtype=bool)
+        all_missing = np.ones(n, dtype=bool)
+        candidates: list[list[Floats]] = []
+        for input_id in how.inputs:
+            obs = values.get(input_id)
+            present = np.zeros(n, dtype=bool) if obs is None else obs.present
+            exact = np.zeros(n, dtype=bool) if obs is None else obs.exact
+            all_exact &= exact
+            all_missing &= ~present
+            guard = ANALYTES[input_id].plausible
+            nan = np.full(n, np.nan)
+            with np.errstate(invalid="ignore"):
+                low = np.where(
+                    present, np.maximum(nan if obs is None else obs.low, guard.low), guard.low
+                )
+                high = np.where(
+                    present, np.minimum(nan if obs is None else obs.high, guard.high), guard.high
+                )
+            steps = formula.monotone_between.get(input_id)
+            if steps is None:
+                rows &= exact  # not monotone in this input: only its exact value will do
+                candidates.append([low])
                 continue
-            missing = values.get(missing_id)
-            rows = np.ones(n, dtype=bool) if missing is None else ~missing.present
-            if index is not None:
-                rows &= ~index.present
-            for o in others:
-                assert o is not None
-                rows &= o.exact
-            if not rows.any():
-                continue
-            known = {
-                i: np.where(rows, o.low, np.nan)
-                for i, o in zip([i for i in inputs if i != missing_id], others, strict=True)
-                if o
+            points = [low, high]
+            for step in steps:
+                inside = (low < step) & (step <= high)
+                points.append(np.where(inside, step, low))
+                points.append(np.where(inside, np.maximum(low, step * (1.0 - BELOW_STEP)), low))
+            candidates.append(points)
+        rows &= ~all_exact & ~all_missing
+        if not rows.any():
+            continue
+        lows = np.full(n, np.inf)
+        highs = np.full(n, -np.inf)
+        for combination in itertools.product(*candidates):
+            inputs = {
+                i: np.where(rows, c, np.nan) for i, c in zip(how.inputs, combination, strict=True)
             }
-            lows = np.full(n, np.inf)
-            highs = np.full(n, -np.inf)
-            for point in points:
-                found, defined = array_formula({**known, missing_id: np.full(n, point)})
+            found, defined = array_formula(inputs)
+            with np.errstate(invalid="ignore"):
                 rows &= defined & np.isfinite(found)
-                with np.errstate(invalid="ignore"):
-                    np.minimum(lows, found, out=lows)
-                    np.maximum(highs, found, out=highs)
-            low = np.where(rows, lows * (1.0 - BOUND_WIDENING), low)
-            high = np.where(rows, highs * (1.0 + BOUND_WIDENING), high)
-            present |= rows
-        if present.any():
+                np.minimum(lows, np.where(rows, found, np.inf), out=lows)
+                np.maximum(highs, np.where(rows, found, -np.inf), out=highs)
+        if rows.any():
             yes = np.ones(n, dtype=bool)
-            out[analyte.id] = Observed(present, low, yes, high, yes, np.zeros(n, dtype=bool))
+            low_b = np.where(rows, lows * (1.0 - BOUND_WIDENING), np.nan)
+            high_b = np.where(rows, highs * (1.0 + BOUND_WIDENING), np.nan)
+            out[analyte.id] = Observed(rows, low_b, yes, high_b, yes, np.zeros(n, dtype=bool))
     return out

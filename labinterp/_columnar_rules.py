@@ -118,6 +118,9 @@ def decide(rule: Any, facts: ArrayFacts) -> Codes:
         return facts.when(rule.when)
     if isinstance(rule, MissingRule):
         present = facts.observed(rule.analyte).present
+        bounded = facts.bounded.get(rule.analyte)
+        if bounded is not None:  # a range from its inputs is a value (MissingRule.decide)
+            present = present | bounded.present
         return np.where(present, FAILED, HELD).astype(np.int8)
     if isinstance(rule, ClassRule):
         parts = [(-decide(r, facts)).astype(np.int8) for _, r in rule.earlier]

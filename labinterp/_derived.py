@@ -19,6 +19,7 @@ reticulocyte count of 0.9 % gives a production index below 2 at any hematocrit.
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 from collections.abc import Mapping
@@ -47,20 +48,28 @@ class Unavailable:
 
 # (index, its input ids, its formula) for each derived index of the catalog, in catalog order.
 _Spec = tuple[Analyte, tuple[str, ...], Formula]
-_SPECS: list[_Spec] = []
+_SPECS: tuple[_Spec, ...] | None = None
 _LOCK = threading.Lock()
 
 
-def _specs() -> list[_Spec]:
-    """The catalog's derived indices (looked up once, on first use)."""
-    if not _SPECS:
+def _specs() -> tuple[_Spec, ...]:
+    """The catalog's derived indices and derivable results (looked up once, on first use).
+
+    Built whole and then published in one assignment, so that a thread never sees a list
+    half filled by another."""
+    global _SPECS
+    specs = _SPECS
+    if specs is None:
         with _LOCK:
-            if not _SPECS:
+            if _SPECS is None:
+                found = []
                 for a in ANALYTES.values():
                     how = a.derived or a.derivable
                     if how is not None:
-                        _SPECS.append((a, how.inputs, FORMULAS[how.function]))
-    return _SPECS
+                        found.append((a, how.inputs, FORMULAS[how.function]))
+                _SPECS = tuple(found)
+            specs = _SPECS
+    return specs
 
 
 def compute_derived(values: Mapping[str, Measurement]) -> dict[str, Measurement]:
@@ -87,49 +96,69 @@ def compute_derived(values: Mapping[str, Measurement]) -> dict[str, Measurement]
 
 
 def bounded_derived(values: Mapping[str, Measurement]) -> dict[str, Measurement]:
-    """Derived indices with exactly one input not measured (the others exact), as the range
-    the index takes over every plausible value of that input: a measurement whose interval is
-    that range (widened outwards by :data:`~labinterp._formulas.BOUND_WIDENING`), for the
-    rules to use only where the whole range settles a comparison."""
+    """Derived indices (and derivable results) that could not be computed exactly because an
+    input was censored (``<10 ug/dL``) or not measured, as the range they take over every value
+    those inputs allow: a censored input its interval, a missing one its plausible range. At
+    least one input must be measured, and the formula monotone in every inexact input
+    (``Formula.monotone_between``). The range is widened outwards by
+    :data:`~labinterp._formulas.BOUND_WIDENING`; the rules use it only where it settles a
+    comparison."""
     bounded: dict[str, Measurement] = {}
     for analyte, inputs, formula in _specs():
-        if analyte.derived is None or analyte.id in values:
+        if analyte.id in values:
             continue
-        absent = [i for i in inputs if i not in values]
-        if len(absent) != 1 or any(
-            values[i].comparator is not None for i in inputs if i != absent[0]
-        ):
+        ranges = [_input_range(i, values.get(i), formula) for i in inputs]
+        if any(r is None for r in ranges):
             continue
-        missing = ANALYTES[absent[0]]
-        points = bound_points(formula, missing.id, missing.plausible.low, missing.plausible.high)
-        if not points:
-            continue
-        known = {i: values[i].canonical_value for i in inputs if i != missing.id}
-        try:
-            found = [formula.compute({**known, missing.id: p}) for p in points]
-        except ZeroDivisionError:  # pragma: no cover - every guard keeps divisors above 0
-            continue
+        known = [r for r in ranges if r is not None]
+        states = {r.state for r in known}
+        if states in ({"exact"}, {"missing"}):
+            continue  # computed exactly (or refused), or nothing measured to bound it by
+        found: list[float | str] = []
+        for combination in itertools.product(*(r.points for r in known)):
+            found.append(formula.compute(dict(zip(inputs, combination, strict=True))))
         numbers = [v for v in found if not isinstance(v, str) and math.isfinite(v)]
         if len(numbers) != len(found):
             continue  # outside the formula's domain somewhere in the range: no bound
         low = min(numbers) * (1.0 - BOUND_WIDENING)
         high = max(numbers) * (1.0 + BOUND_WIDENING)
-        bounded[analyte.id] = _bounded_index(analyte, low, high, known, missing)
+        how = "; ".join(r.text for r in known)
+        bounded[analyte.id] = _bounded_index(analyte, low, high, how)
     return bounded
 
 
-def _bounded_index(
-    analyte: Analyte, low: float, high: float, known: Mapping[str, float], missing: Analyte
-) -> Measurement:
-    given = ", ".join(
-        f"{ANALYTES[i].display_name} {v:g} {ANALYTES[i].canonical_unit}" for i, v in known.items()
-    )
-    guard = missing.plausible
-    how = (
-        f"{given}, at any {missing.display_name} labinterp accepts "
-        f"({guard.low:g}-{guard.high:g} {missing.canonical_unit}); "
-        f"the {missing.display_name} was not measured"
-    )
+@dataclass(frozen=True, slots=True)
+class _InputRange:
+    """One input of a bounded formula: the points to evaluate it at, and how to say it."""
+
+    state: str  # "exact", "censored" or "missing"
+    points: tuple[float, ...]
+    text: str
+
+
+def _input_range(analyte_id: str, m: Measurement | None, formula: Formula) -> _InputRange | None:
+    entry = ANALYTES[analyte_id]
+    name = entry.display_name
+    if m is not None and m.comparator is None:
+        return _InputRange("exact", (m.canonical_value,), f"{name} {m.as_given}")
+    guard = entry.plausible
+    if m is None:
+        low, high = guard.low, guard.high
+        text = (
+            f"{name} not measured (any value from {guard.low:g} to {guard.high:g} "
+            f"{entry.canonical_unit} allowed)"
+        )
+    else:  # censored: its interval, inside the plausible range
+        lo, _, hi, _ = m.canonical_interval
+        low, high = max(lo, guard.low), min(hi, guard.high)
+        text = f"{name} {m.as_given}"
+    points = bound_points(formula, analyte_id, low, high)
+    if not points:
+        return None  # the formula is not known to be monotone in this input: no bound
+    return _InputRange("missing" if m is None else "censored", points, text)
+
+
+def _bounded_index(analyte: Analyte, low: float, high: float, how: str) -> Measurement:
     return fast_construct(
         Measurement,
         {
@@ -153,26 +182,41 @@ def derived_measurements(panel: Panel) -> dict[str, Measurement]:
 
 
 def why_unavailable(analyte_id: str, values: Mapping[str, Measurement]) -> Unavailable | None:
-    """Why the derived index ``analyte_id`` cannot be computed from ``values``; ``None`` for
-    an analyte that is not a derived index (or one that can be computed)."""
+    """Why the derived index (or derivable result) ``analyte_id`` was not computed from
+    ``values``; ``None`` for an analyte labinterp never computes, and for a derivable result
+    whose inputs were not all measured (the result itself is then what is missing)."""
     analyte = ANALYTES[analyte_id]
-    derivation = analyte.derived
-    if derivation is None:
+    how = analyte.derived or analyte.derivable
+    if how is None:
         return None
     name = analyte.display_name
-    missing = tuple(i for i in derivation.inputs if i not in values)
+    # A derivable result is a test of its own: measuring it decides, whatever its inputs.
+    own = (analyte_id,) if analyte.derivable is not None else ()
+    missing = tuple(i for i in how.inputs if i not in values)
     if missing:
+        if own:
+            return None
         words = " and ".join(ANALYTES[i].display_name for i in missing)
         verb = "was" if len(missing) == 1 else "were"
         return Unavailable(missing, f"the {name} needs the {words}, which {verb} not measured")
-    inputs = [values[i] for i in derivation.inputs]
+    inputs = [values[i] for i in how.inputs]
     censored = [m for m in inputs if m.comparator is not None]
     if censored:
         shown = ", ".join(f"{ANALYTES[m.analyte].display_name} {m.as_given}" for m in censored)
         verb = "is" if len(censored) == 1 else "are"
-        return Unavailable((), f"the {name} needs exact results, and {shown} {verb} censored")
-    value = FORMULAS[derivation.function].compute({m.analyte: m.canonical_value for m in inputs})
-    return Unavailable((), value) if isinstance(value, str) else None
+        return Unavailable(own, f"the {name} needs exact results, and {shown} {verb} censored")
+    value = FORMULAS[how.function].compute({m.analyte: m.canonical_value for m in inputs})
+    if isinstance(value, str):
+        return Unavailable(own, value)
+    if not analyte.is_plausible(value):
+        guard = analyte.plausible
+        return Unavailable(
+            own,
+            f"the {name} computed from them would be {value:.4g} {analyte.canonical_unit}, "
+            f"outside what labinterp accepts ({guard.low:g}-{guard.high:g} "
+            f"{analyte.canonical_unit}); check those results and their units",
+        )
+    return None
 
 
 def _index(analyte: Analyte, value: float, derived_from: str) -> Measurement:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -251,7 +251,7 @@ class _FindingBuilder:
         supporting: tuple[CriterionResult, ...] = ()
         if self._outside is None:
             supporting = tuple(r.evaluate(self._facts) for r in cp.supporting)
-        built = _finding(cp, self._trace(cp), supporting)
+        built = _finding(cp, self._trace(cp), supporting, self._facts.values.keys())
         return self._memo.setdefault(pattern_id, built)
 
     def flags(self) -> tuple[AnalyteFlag, ...]:
@@ -453,7 +453,7 @@ def _why_undecided(trace: PatternTrace) -> str:
     return f"{why} ({'; '.join(notes)})" if notes else why
 
 
-def _decisive_tests(cp: CompiledPattern, trace: PatternTrace) -> tuple[str, ...]:
+def _decisive_tests(cp: CompiledPattern, trace: PatternTrace, given: Set[str]) -> tuple[str, ...]:
     held = trace.held_zones
     if held:
         # In a grey zone, what decides is what its source names, plus any result it lacks.
@@ -463,13 +463,28 @@ def _decisive_tests(cp: CompiledPattern, trace: PatternTrace) -> tuple[str, ...]
             for leaf in zone.result.leaves()
             if leaf.kind == "missing" and leaf.outcome is Outcome.HELD and leaf.analyte
         ]
-        tests = [*names, *(t for zone in held for t in zone.decisive_tests)]
-        return tuple(dict.fromkeys(map(_test_name, tests or cp.decisive_tests)))
+        tests = [*(t for zone in held for t in zone.decisive_tests)] or list(cp.decisive_tests)
+        return tuple(dict.fromkeys([*names, *_not_given(tests, given)]))
     if _only_uncovered(trace):
         return ()  # the source covers no one like this patient: no test would decide it
     names = [ANALYTES[a].display_name for a in trace.missing_analytes]
     zone_tests = [t for zone in trace.open_zones for t in zone.decisive_tests]
-    return tuple(dict.fromkeys([*names, *map(_test_name, [*zone_tests, *cp.decisive_tests])]))
+    return tuple(dict.fromkeys([*names, *_not_given([*zone_tests, *cp.decisive_tests], given)]))
+
+
+def _not_given(tests: Sequence[str], given: Set[str]) -> list[str]:
+    """A pack's suggested tests by display name, without those the panel already has (a
+    result given, or computed from others): suggesting a test already done misleads."""
+    out = []
+    for name in tests:
+        try:
+            analyte = resolve_analyte_id(name)
+        except LabinterpError:
+            out.append(name)
+            continue
+        if analyte not in given:
+            out.append(ANALYTES[analyte].display_name)
+    return out
 
 
 def _only_uncovered(trace: PatternTrace) -> bool:
@@ -481,7 +496,10 @@ def _only_uncovered(trace: PatternTrace) -> bool:
 
 
 def _finding(
-    cp: CompiledPattern, trace: PatternTrace, supporting: tuple[CriterionResult, ...]
+    cp: CompiledPattern,
+    trace: PatternTrace,
+    supporting: tuple[CriterionResult, ...],
+    given: Set[str],
 ) -> PatternFinding:
     status = _STATUS[trace.outcome]
     undecided = trace.outcome is Outcome.UNDECIDED
@@ -496,7 +514,7 @@ def _finding(
         supporting=supporting,
         missing_analytes=trace.missing_analytes if undecided else (),
         missing_context=trace.missing_context if undecided else (),
-        decisive_tests=_decisive_tests(cp, trace) if undecided else (),
+        decisive_tests=_decisive_tests(cp, trace, given) if undecided else (),
         nearest_cutoff=_nearest(trace.criteria),
         description=cp.description,
         note=cp.note,
@@ -542,14 +560,6 @@ def _classification(
         note=cc.note,
         sources=cc.sources,
     )
-
-
-def _test_name(name: str) -> str:
-    """A pack's suggested test, by the catalog's display name when it is an analyte."""
-    try:
-        return ANALYTES[resolve_analyte_id(name)].display_name
-    except LabinterpError:
-        return name
 
 
 def _nearest(result: CriterionResult) -> str | None:

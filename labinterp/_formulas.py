@@ -16,14 +16,15 @@ from types import MappingProxyType
 
 from labinterp._units import is_close
 
-__all__ = ["BOUND_WIDENING", "FORMULAS", "Formula", "bound_points", "maturation_days"]
+__all__ = ["BELOW_STEP", "BOUND_WIDENING", "FORMULAS", "Formula", "bound_points", "maturation_days"]
 
 #: How far (relative) a bound computed over an unmeasured input is widened outwards. A step
 #: function's value just below a step is read at a point a millionth below it, which falls
 #: short of the true limit by about that much; widening by ten times more keeps every bound
 #: on the safe side, so that a comparison it settles is settled for every possible value.
 BOUND_WIDENING = 1e-5
-_BELOW_STEP = 1e-6
+#: How far below a step point (relative) the limit of the band below it is read.
+BELOW_STEP = 1e-6
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +65,7 @@ def bound_points(formula: Formula, input_id: str, low: float, high: float) -> tu
     points = [low, high]
     for step in steps:
         if low < step <= high:
-            points.extend((step, max(low, step * (1.0 - _BELOW_STEP))))
+            points.extend((step, max(low, step * (1.0 - BELOW_STEP))))
     return tuple(sorted(set(points)))
 
 
@@ -108,7 +109,7 @@ def _transferrin_saturation(v: Mapping[str, float]) -> float | str:
 
 
 def _describe_transferrin_saturation(v: Mapping[str, float]) -> str:
-    return f"serum iron {v['iron']:.3g} umol/L / TIBC {v['tibc']:.3g} umol/L x 100"
+    return f"serum iron {v['iron']:.4g} umol/L / TIBC {v['tibc']:.4g} umol/L x 100"
 
 
 def _stfr_index(v: Mapping[str, float]) -> float | str:
@@ -134,8 +135,8 @@ FORMULAS: Mapping[str, Formula] = MappingProxyType(
                 (("mcv", "fL"), ("rbc", "10*12/L")),
                 _mentzer,
                 _describe_mentzer,
-                # MCV / RBC: rising in MCV, falling in RBC (both positive).
-                MappingProxyType({"mcv": (), "rbc": ()}),
+                # Not bounded: the index only means something for a measured small cell size,
+                # so it is never ranged over a cell count or an MCV that was not measured.
             ),
             Formula(
                 "reticulocyte_production_index",
@@ -151,6 +152,8 @@ FORMULAS: Mapping[str, Formula] = MappingProxyType(
                 (("iron", "umol/L"), ("tibc", "umol/L")),
                 _transferrin_saturation,
                 _describe_transferrin_saturation,
+                # Rising in iron, falling in TIBC (a TIBC of 0 gives no saturation at all).
+                MappingProxyType({"iron": (), "tibc": ()}),
             ),
             Formula(
                 "stfr_ferritin_index",

@@ -212,9 +212,11 @@ class _Reader:
         if c.analyte is None:
             return None
         found = self.values.get(c.analyte)
-        if found is None and c.kind in ("threshold", "reference") and c.outcome != "undecided":
-            # A comparison settled by a derived index's range over an input not measured
-            # (labinterp._derived.bounded_derived); unsettled, the engine keeps no value.
+        settled = c.kind in ("threshold", "reference") and c.outcome != "undecided"
+        if found is None and (settled or (c.kind == "missing" and c.outcome == "does not hold")):
+            # A comparison settled by a range computed from censored or missing inputs
+            # (labinterp._derived.bounded_derived), or a "missing" check that the range
+            # answers; otherwise the engine keeps no value.
             found = self.bounded.get(c.analyte)
         return found
 

@@ -594,10 +594,13 @@ class MissingRule:
         return self.text
 
     def decide(self, facts: Facts) -> Outcome:
-        return Outcome.HELD if facts.values.get(self.analyte) is None else Outcome.FAILED
+        known = self.analyte in facts.values or self.analyte in facts.bounded
+        return Outcome.FAILED if known else Outcome.HELD
 
     def evaluate(self, facts: Facts) -> CriterionResult:
-        obs = facts.values.get(self.analyte)
+        # A range computed from censored or partly missing inputs is a value, as a censored
+        # result is: the analyte is not missing.
+        obs = facts.values.get(self.analyte) or facts.bounded.get(self.analyte)
         if obs is None:
             # For a derived index, why it was not computed (the input that was not measured).
             return CriterionResult(
@@ -607,7 +610,12 @@ class MissingRule:
                 self.analyte,
                 reason=_not_observed(self.analyte, facts)[1],
             )
-        done = "measured" if obs.derived_from is None else "computed"
+        low, _, high, _ = obs.canonical_interval
+        done = (
+            "measured"
+            if obs.derived_from is None
+            else ("computed as a range from its inputs" if low < high else "computed")
+        )
         return CriterionResult(
             "missing",
             self.text,

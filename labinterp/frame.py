@@ -117,6 +117,17 @@ def interpret_frame(
     table = Table.of(frame)
     chosen = resolve_pack(pack)
     cpack = columnar_pack(chosen)
+    written_for = chosen.population.written_for
+    if written_for:
+        # interpret lists this caveat per panel; a table has no per-row assumptions, so it is
+        # said once for the call.
+        warnings.warn(
+            f"pack {chosen.name!r}: its definitions are written for people with "
+            f"{' and '.join(c.replace('_', ' ') for c in written_for)}; rows whose conditions "
+            "do not report it are interpreted all the same",
+            TableWarning,
+            stacklevel=2,
+        )
     plan = plan_columns(table, columns, units, context)
     if plan.ignored:
         warnings.warn(ignored_columns_message(plan.ignored), TableWarning, stacklevel=2)

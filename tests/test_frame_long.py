@@ -301,7 +301,7 @@ def test_mimic_iron_and_tibc_give_a_derived_transferrin_saturation_end_to_end() 
     assert "transferrin_saturation" not in explained.panel.measurements  # not a result given
     tsat = _observed(explained, "iron_deficiency", "transferrin_saturation")
     assert is_close(tsat.canonical_value, 10.0)  # 7.16 umol/L / 71.6 umol/L x 100 %
-    assert tsat.derived_from == "serum iron 7.16 umol/L / TIBC 71.6 umol/L x 100"
+    assert tsat.derived_from == "serum iron 7.163 umol/L / TIBC 71.63 umol/L x 100"
     assert explained.statuses() == {p: result.frame.loc[0, p] for p in result.pattern_ids}
 
 

@@ -40,9 +40,9 @@ def built(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     ids: list[str] = []
     original = _engine._finding
 
-    def recording(cp: Any, trace: Any, supporting: Any) -> PatternFinding:
+    def recording(cp: Any, trace: Any, supporting: Any, given: Any) -> PatternFinding:
         ids.append(cp.id)
-        return original(cp, trace, supporting)
+        return original(cp, trace, supporting, given)
 
     monkeypatch.setattr(_engine, "_finding", recording)
     return ids
