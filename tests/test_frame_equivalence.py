@@ -16,6 +16,7 @@ The budget follows the Hypothesis profile (tests/conftest.py): modest in CI,
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
@@ -38,6 +39,7 @@ from labinterp import (
     Interpretation,
     LabinterpError,
     Pack,
+    TableWarning,
     bundled_pack_names,
     default_pack,
     extend_pack,
@@ -359,8 +361,12 @@ def test_interpret_frame_equals_interpret_row_by_row(pack_name: str, data: st.Da
     frame = _frame(table)
     if data.draw(st.booleans()):  # the same law through polars
         frame = pl.from_pandas(frame)
-    result = interpret_frame(frame, pack=_pack(pack_name), units=units, chunk_size=chunk)
-    check_rows(result, _pack(pack_name))
+    pack = _pack(pack_name)
+    with warnings.catch_warnings():
+        # A pack written for a condition (heart failure) says so once per call: not the law.
+        warnings.simplefilter("ignore", TableWarning)
+        result = interpret_frame(frame, pack=pack, units=units, chunk_size=chunk)
+    check_rows(result, pack)
 
 
 def test_values_exactly_at_every_cut_off_in_every_unit() -> None:
