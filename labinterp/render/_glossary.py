@@ -25,6 +25,8 @@ _TERMS: Mapping[str, str] = {
     "cannot be decided": "the results and context given are not enough to say either way",
     "cut-off": "the value a source uses to separate one group of results from another",
     "reference interval": "the range of results found in most healthy people",
+    "reference limit": "an end of the reference interval: results beyond it are unusual in "
+    "healthy people",
     "grey zone": "values where the sources say the answer is uncertain",
     "percentage points": "the difference between two percentages (15 % to 9 % is 6 points)",
     # Tests.
