@@ -294,9 +294,7 @@ def long_to_wide(
 _PLACEHOLDER: Final = re.compile(r"\s*_{2,}\s*")
 
 
-def _warn_left_out(
-    codes: Any, uniques: Any, keep: Any, column: str, preset: Preset | None
-) -> None:
+def _warn_left_out(codes: Any, uniques: Any, keep: Any, column: str, preset: Preset | None) -> None:
     """Say how many results were left out because their code names no analyte labinterp
     reads (a long table holds every test a laboratory ran), and which codes they carry."""
     left = ~keep
