@@ -225,7 +225,7 @@ def build_view(
         for term in terms_in("\n".join(_texts(alerts, summary, steps))):
             b.n.term(term)
         descriptions = {h.name: h.description for h in headings if h.description}
-        glossary = glossary_for(b.n.terms, m, descriptions, b.n.units)
+        glossary = glossary_for(b.n.terms, m, descriptions)
     title = m.format(
         "labinterp: interpretation with the {pack} pack ({version})",
         pack=interp.pack.name,
