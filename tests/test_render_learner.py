@@ -145,7 +145,12 @@ def test_every_unit_of_the_catalog_has_a_plain_gloss() -> None:
 
 
 def test_no_glossary_entry_merely_repeats_its_term() -> None:
-    panel = {"hb": "10 g/dL", "retic": "2.5 %", "rbc": "4 10*12/L", "ldh": "300 U/L"}
+    panel: dict[str, object] = {
+        "hb": "10 g/dL",
+        "retic": "2.5 %",
+        "rbc": "4 10*12/L",
+        "ldh": "300 U/L",
+    }
     panel |= {"b12": "200 ng/L", "sex": "female", "age": 30}
     view = build_view(labinterp.interpret(panel), audience="learner", reasoning=True)
     terms = dict(view.glossary)
