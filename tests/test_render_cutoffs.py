@@ -239,5 +239,8 @@ def test_a_one_sided_reference_limit_is_not_called_an_interval() -> None:
         assert "above its upper reference limit 1.111 mg/dL" in shown, fmt
         assert "its reference interval 1.111" not in shown, fmt
         assert "(0.001 mg/dL below the upper reference limit)" in shown, fmt
+    drawing = render(result, format="html")
+    assert "upper reference limit 1.111 mg/dL" in drawing  # the number line's words
+    assert "reference interval up to" not in drawing
     # The JSON contract keeps its cut-off ids.
     assert "bilirubin_indirect above <= 19 umol/L" in result.to_json()
