@@ -158,7 +158,11 @@ def build_view(
     b.prepare(
         interp.patterns
         if reasoning and not brief
-        else [by_id[h.id] for h in headings if h.status != "not_consistent"]
+        else [
+            by_id[h.id]
+            for h in headings
+            if h.status == "consistent" or (h.status == "indeterminate" and h.kind != "alert")
+        ]
     )
     alerts = tuple(b.summary_item(f) for f in interp.alerts)
     if alerts:
