@@ -57,6 +57,21 @@ class Messages:
         text = format_number(value, figures)
         return text if self.decimal_separator == "." else text.replace(".", self.decimal_separator)
 
+    # --- a computed range, by the end that settles a comparison --------------------------------
+
+    def at_most(self, high: str) -> str:
+        return self.format("at most {high}", high=high)
+
+    def at_least(self, low: str) -> str:
+        return self.format("at least {low}", low=low)
+
+    def between(self, low: str, high: str) -> str:
+        return self.format("between {low} and {high}", low=low, high=high)
+
+    def whatever(self, bound: str, unmeasured: str) -> str:
+        """For a learner: ``at most 1.7 whatever the hematocrit`` (the result not measured)."""
+        return self.format("{bound} whatever the {unmeasured}", bound=bound, unmeasured=unmeasured)
+
     # --- status labels (the engine builds findings' labels with these) ------------------------
 
     def consistent_with(self, name: str) -> str:

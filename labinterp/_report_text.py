@@ -126,6 +126,16 @@ def unitless_error(field: str, shown: str, number: str, value: object) -> Invali
     low, so each reading that is plausible is spelled out with what it means.
     """
     analyte = ANALYTES[field]
+    if float(number) < 0:
+        # Said first: a unit would not save it, so suggesting one ("write it as '-3 ug/L'")
+        # only leads to a second refusal.
+        return InvalidValueError(
+            f"{field}: {shown} is negative (and has no unit); a result is never below 0: "
+            f"check the value, and give it with its unit ({', '.join(analyte.common_units)})",
+            field=field,
+            value=value,
+            expected="a finite, non-negative number with a unit",
+        )
     head = f"{field}: {shown} has no unit"
     tail = " (labinterp never assumes a unit)"
     expected = f"a unit such as {', '.join(analyte.common_units)}"

@@ -463,3 +463,35 @@ def test_a_real_process_whose_reader_closed_the_pipe_prints_no_traceback() -> No
         _, err = proc.communicate(timeout=60)
     assert proc.returncode == 1
     assert err == b""
+
+
+def test_key_value_words_may_follow_options(capsys: pytest.CaptureFixture[str]) -> None:
+    # Review 5, finding 13: words after an option were refused ("unrecognized arguments").
+    code, out, err = run_cli(capsys, "interpret", "ferritin=99ng/mL", "--brief", "sex=male")
+    assert code == 0, err
+    assert "sex: male" in out
+    code, out, err = run_cli(
+        capsys,
+        "interpret",
+        "ferritin=99ng/mL",
+        "tsat=25%",
+        "age=60",
+        "sex=male",
+        "--pack",
+        "heart_failure_esc_2021",
+        "conditions=heart_failure",
+    )
+    assert code == 0, err
+    assert "conditions: heart failure" in out
+    assert "written for people with heart failure" not in out  # the condition was read
+
+
+def test_options_still_take_their_own_values_among_words(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run_cli(capsys, "normalize", "--format", "json", "ferritin=12ng/mL")
+    assert code == 0
+    assert json.loads(out)
+    code, out, _ = run_cli(capsys, "pack", "list")
+    assert code == 0
+    assert "default" in out

@@ -138,7 +138,7 @@ def test_python_callers_are_told_the_keyword() -> None:
     [
         ("[1, 2]", "a JSON object of analyte names to values, got an array", "list"),
         ('{"ferritin": true}', "cannot read true as a measurement", "True"),
-        ('{"ferritin": -3}', "'-3 ug/L'", "-3.0"),
+        ('{"ferritin": -3}', "ferritin: -3 is negative", "-3.0"),
         ('{"ferritin": "-3 ng/mL"}', "value -3 ng/mL is negative", "-3.0"),
         ('{"sex": "female", "trimester": 2, "pregnant": false}', "pregnant=false", "False"),
     ],
@@ -235,3 +235,24 @@ def test_ignore_unknown_still_refuses_a_misspelt_name(capsys: pytest.CaptureFixt
     )
     assert code == 0
     assert "ferritin" in out
+
+
+@pytest.mark.parametrize("raw", [-3, -3.5, "-3", "-0.09"])
+def test_a_negative_number_without_a_unit_is_called_negative_first(raw: object) -> None:
+    # Review 5, finding 19: "'-3' has no unit; write it as e.g. '-3 ug/L'", a spelling that
+    # was then refused as negative.
+    with pytest.raises(InvalidValueError) as caught:
+        Panel.from_mapping({"ferritin": raw})
+    message = str(caught.value)
+    assert "is negative" in message
+    assert "'-3 ug/L'" not in message
+    assert "write it as e.g." not in message
+
+
+def test_a_negative_word_on_the_command_line_is_called_negative(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run_cli(capsys, "interpret", "ferritin=-3")
+    assert code == 2
+    assert "'-3' is negative" in err
+    assert "-3 ug/L" not in err

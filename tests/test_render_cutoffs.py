@@ -220,3 +220,27 @@ def test_margins_read_back_from_json_show_no_float_noise() -> None:
     again = labinterp.Interpretation.from_json(result.to_json())
     assert render_text(again) == render_text(result)
     assert "(6.1 ng/mL above the cut-off)" in " ".join(render_text(again).split())
+
+
+def test_one_percentage_point_is_singular_and_names_the_reference_limit() -> None:
+    # Review 5, finding 20: "1 percentage points above the cut-off" beside "above its
+    # reference interval 0.5-1.5 %", whose cut-off is the upper reference limit.
+    text = _full(hb="10 g/dL", retic="2.5 %", sex="female", age=30)
+    assert "value: 2.5 % (1 percentage point above the upper reference limit)" in text
+    assert "percentage points above" not in text
+
+
+def test_a_one_sided_reference_limit_is_not_called_an_interval() -> None:
+    # Review 5, finding 21: "above its reference interval 1.111 mg/dL" for an upper limit.
+    panel = {"bilirubin_indirect": "1.11 mg/dL", "hb": "10 g/dL", "retic": "5 %"}
+    result = labinterp.interpret(panel | {"sex": "male", "age": 60})
+    for fmt in ("text", "markdown", "html"):
+        shown = " ".join(render(result, format=fmt, reasoning=True).split())
+        assert "above its upper reference limit 1.111 mg/dL" in shown, fmt
+        assert "its reference interval 1.111" not in shown, fmt
+        assert "(0.001 mg/dL below the upper reference limit)" in shown, fmt
+    drawing = render(result, format="html")
+    assert "upper reference limit 1.111 mg/dL" in drawing  # the number line's words
+    assert "reference interval up to" not in drawing
+    # The JSON contract keeps its cut-off ids.
+    assert "bilirubin_indirect above <= 19 umol/L" in result.to_json()

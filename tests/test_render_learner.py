@@ -124,3 +124,53 @@ def test_brief_is_the_summary_with_its_legend_and_no_glossary(audience: Audience
 def test_the_full_learner_report_keeps_its_glossary() -> None:
     report = render(_example("iron_deficiency_panel.json"), audience="learner")
     assert "\nGlossary\n" in report
+
+
+def test_every_unit_of_the_catalog_has_a_plain_gloss() -> None:
+    # Review 5, finding 18: "U/L: a unit of measurement: U/L" explained nothing.
+    from labinterp._analytes import ANALYTES
+    from labinterp._messages import ENGLISH
+    from labinterp.render._glossary import glossary_for
+    from labinterp.render._view_numbers import display_unit
+
+    shown = {
+        display_unit(u) for a in ANALYTES.values() for u in (a.canonical_unit, *a.common_units)
+    }
+    units = shown - {"1"}  # a dimensionless index is shown without a unit
+    lines = dict(glossary_for(sorted(units), ENGLISH))
+    assert set(lines) == units
+    for unit, meaning in lines.items():
+        assert unit not in meaning.split(" ", 1)[0], (unit, meaning)
+        assert "a unit of measurement" not in meaning, unit
+
+
+def test_no_glossary_entry_merely_repeats_its_term() -> None:
+    panel: dict[str, object] = {
+        "hb": "10 g/dL",
+        "retic": "2.5 %",
+        "rbc": "4 10*12/L",
+        "ldh": "300 U/L",
+    }
+    panel |= {"b12": "200 ng/L", "sex": "female", "age": 30}
+    view = build_view(labinterp.interpret(panel), audience="learner", reasoning=True)
+    terms = dict(view.glossary)
+    for unit in ("U/L", "ng/L", "10*12/L"):
+        assert unit in terms, unit
+    assert "million million" in terms["10*12/L"]
+    assert "enzyme" in terms["U/L"]
+    for term, meaning in view.glossary:
+        assert meaning.strip().lower() != term.lower(), term
+        assert not meaning.rstrip(".").lower().endswith(f": {term.lower()}"), (term, meaning)
+        assert "a unit of measurement" not in meaning, term
+
+
+def test_the_marrow_response_gloss_agrees_with_a_decision_made_without_a_hematocrit() -> None:
+    # Review 5, finding 5: the glossary said the pattern "needs reticulocytes and
+    # hematocrit" beside a report that decided it with no hematocrit.
+    result = _example("iron_deficiency_panel.json")
+    assert "hematocrit" not in result.panel.measurements
+    assert result.status("hypoproliferative") == "consistent"
+    terms = dict(build_view(result, audience="learner").glossary)
+    meaning = terms["low marrow response (hypoproliferative anemia)"]
+    assert "needs reticulocytes and hematocrit" not in meaning
+    assert "a low reticulocyte count can decide it alone" in meaning

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import cast
 
 from labinterp._cli import _batch, _interpret, _reference
 from labinterp._cli._io import complain, discard_stdout, error_json, write_out
@@ -42,6 +43,31 @@ def _add_pack_options(parser: argparse.ArgumentParser, pack: bool = True) -> Non
     parser.add_argument("--extends-root", metavar="FOLDER", help=_ROOT_HELP)
 
 
+class _Intermixed(argparse.ArgumentParser):
+    """A command parser that takes its words and its options in any order.
+
+    ``labinterp interpret ferritin=99ng/mL --brief sex=male`` adds a word after trying an
+    option, which is natural; plain argparse stops the positionals at the first option and
+    refuses the rest as "unrecognized arguments". A parser that has commands of its own
+    (``pack``) parses as usual: argparse cannot intermix those.
+    """
+
+    _intermixing = False
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        commands = any(a.nargs in (argparse.PARSER, argparse.REMAINDER) for a in self._actions)
+        if self._intermixing or commands:
+            return super().parse_known_args(args, namespace)
+        # parse_known_intermixed_args calls parse_known_args itself: only once through here.
+        self._intermixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixing = False
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="labinterp",
@@ -51,7 +77,10 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=_version())
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = cast(
+        "argparse._SubParsersAction[argparse.ArgumentParser]",
+        parser.add_subparsers(dest="command", required=True, parser_class=_Intermixed),
+    )
 
     p = sub.add_parser(
         "interpret",

@@ -25,6 +25,8 @@ _TERMS: Mapping[str, str] = {
     "cannot be decided": "the results and context given are not enough to say either way",
     "cut-off": "the value a source uses to separate one group of results from another",
     "reference interval": "the range of results found in most healthy people",
+    "reference limit": "an end of the reference interval: results beyond it are unusual in "
+    "healthy people",
     "grey zone": "values where the sources say the answer is uncertain",
     "percentage points": "the difference between two percentages (15 % to 9 % is 6 points)",
     # Tests.
@@ -77,8 +79,20 @@ _TERMS: Mapping[str, str] = {
     "mg/L": "milligrams per litre",
     "mg/dL": "milligrams per decilitre",
     "fL": "femtolitres, a unit for the volume of one cell",
+    "um3": "cubic micrometres, a unit for the volume of one cell; the same as fL",
     "%": "per cent",
     "mm/h": "millimetres per hour",
+    "mmol/L": "millimoles per litre (an amount of substance)",
+    "ng/L": "nanograms (billionths of a gram) per litre",
+    "U/L": "units of enzyme activity per litre",
+    "ukat/L": "microkatals per litre, units of enzyme activity (1 ukat/L is 60 U/L)",
+    "10*12/L": "million million (10^12) cells per litre",
+    "10*9/L": "thousand million (10^9) cells per litre",
+    "10*6/uL": "millions of cells per microlitre; the same count as 10*12/L",
+    "10*3/uL": "thousands of cells per microlitre; the same count as 10*9/L",
+    "mL/min/{1.73_m2}": "millilitres of blood filtered per minute by the kidneys, scaled to "
+    "a standard body surface area of 1.73 square metres",
+    "L/L": "litres per litre: a share of a whole written as a fraction (0.31 is 31 %)",
 }
 
 
@@ -97,18 +111,16 @@ def _known_terms() -> tuple[tuple[str, str], ...]:
 
 
 def _is_unit(term: str) -> bool:
-    return "/" in term or term in ("%", "fL")
+    return "/" in term or term in ("%", "fL", "um3")
 
 
 def glossary_for(
     terms: Iterable[str],
     messages: Messages,
     extra: Mapping[str, str] | None = None,
-    units: Iterable[str] = (),
 ) -> tuple[tuple[str, str], ...]:
     """A line for each term used, in the order first used; ``extra`` adds pack descriptions
-    of patterns, ``units`` says which terms are units."""
-    unit_terms = set(units)
+    of patterns. A term nothing here explains (a unit without an entry) is left out."""
     by_name = {a.display_name: a for a in ANALYTES.values()}
     lines: list[tuple[str, str]] = []
     for term in dict.fromkeys(terms):
@@ -120,6 +132,6 @@ def glossary_for(
             lines.append((messages.gettext(term), messages.gettext(meaning)))
         elif term in by_name and by_name[term].loinc:
             lines.append((term, by_name[term].loinc[0].long_name))
-        elif term in unit_terms:
-            lines.append((term, messages.format("a unit of measurement: {unit}", unit=term)))
+        # A unit without an entry above is left out: "U/L: a unit of measurement: U/L"
+        # would only repeat the term (every unit of labinterp's catalog has an entry).
     return tuple(lines)

@@ -58,9 +58,10 @@ def describe(line: NumberLine, name: str, value_text: str, flag: str, m: Message
             )
         )
     elif line.low is not None:
-        parts.append(m.format("reference interval from {low} {unit}", low=low, unit=line.unit))
+        # One limit only: named as that limit, not as an interval (as the reasoning does).
+        parts.append(m.format("lower reference limit {low} {unit}", low=low, unit=line.unit))
     elif line.high is not None:
-        parts.append(m.format("reference interval up to {high} {unit}", high=high, unit=line.unit))
+        parts.append(m.format("upper reference limit {high} {unit}", high=high, unit=line.unit))
     if line.cutoffs:
         parts.append(
             m.format(

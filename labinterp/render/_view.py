@@ -105,7 +105,9 @@ def pattern_view(
     finding: PatternFinding, *, audience: Audience = "clinician", messages: Messages | None = None
 ) -> PatternView:
     """One finding's reasoning on its own (a notebook shows it)."""
-    return Summary(messages or ENGLISH, audience, {}).pattern(finding)
+    view = Summary(messages or ENGLISH, audience, {})
+    view.prepare((finding,))
+    return view.pattern(finding)
 
 
 def check_interpretation(interp: object, what: str) -> Interpretation:
@@ -150,7 +152,18 @@ def build_view(
     headings = pattern_headings(interp)
     names = {h.id: h.name for h in headings}  # for steps that refer to another pattern
     by_id = _FindingsById(interp, names)
-    b = Summary(m, audience, names, by_id)
+    b = Summary(m, audience, names, by_id, frozenset(interp.panel.measurements))
+    # Every finding the view shows (the summary explains those that hold or are undecided;
+    # the full reasoning all), so a computed value gets the same figures everywhere.
+    b.prepare(
+        interp.patterns
+        if reasoning and not brief
+        else [
+            by_id[h.id]
+            for h in headings
+            if h.status == "consistent" or (h.status == "indeterminate" and h.kind != "alert")
+        ]
+    )
     alerts = tuple(b.summary_item(f) for f in interp.alerts)
     if alerts:
         b.n.use("[!]")
@@ -216,7 +229,7 @@ def build_view(
         for term in terms_in("\n".join(_texts(alerts, summary, steps))):
             b.n.term(term)
         descriptions = {h.name: h.description for h in headings if h.description}
-        glossary = glossary_for(b.n.terms, m, descriptions, b.n.units)
+        glossary = glossary_for(b.n.terms, m, descriptions)
     title = m.format(
         "labinterp: interpretation with the {pack} pack ({version})",
         pack=interp.pack.name,

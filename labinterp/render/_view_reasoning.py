@@ -6,7 +6,7 @@ numbers and the notes already shown); the summary builds on it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Set
 
 from labinterp._analytes import ANALYTES
 from labinterp._findings import PatternFinding
@@ -30,14 +30,26 @@ class Reasoning:
         audience: Audience,
         names: dict[str, str],
         by_id: Mapping[str, PatternFinding] | None = None,
+        measured: Set[str] = frozenset(),
     ) -> None:
         self.m = messages
         self.audience = audience
-        self.n = Numbers(messages, audience)
+        self.n = Numbers(messages, audience, measured)
         self.names = names  # pattern id -> display label
         self.notes_shown: set[str] = set()
         # Findings by id, for what a finding refers to (a pattern inside another's criteria).
         self.by_id: Mapping[str, PatternFinding] = by_id if by_id is not None else {}
+
+    def prepare(self, findings: Iterable[PatternFinding]) -> None:
+        """Let the numbers see every comparison of the ``findings`` shown, so that a computed
+        value reads the same wherever it appears (:meth:`Numbers.prepare`)."""
+        for finding in findings:
+            for result in (
+                finding.criteria,
+                *(z.result for z in finding.grey_zones),
+                *finding.supporting,
+            ):
+                self.n.prepare(result.leaves())
 
     def outcome(self, outcome: Outcome) -> str:
         if self.audience == "learner":
@@ -99,7 +111,11 @@ class Reasoning:
         m, n = self.m, self.n
         name = self.analyte_name(result.analyte)
         obs = result.observed
-        observed = n.value(obs) if obs is not None else m.gettext("not measured")
+        observed = (
+            n.value(obs, result.cutoffs, result.outcome)
+            if obs is not None
+            else m.gettext("not measured")
+        )
         details: list[str] = []
         if len(result.cutoffs) == 1 or (result.cutoffs and obs is None):
             cut = result.cutoffs[0]

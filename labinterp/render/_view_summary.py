@@ -33,7 +33,8 @@ class Summary(Reasoning):
             return self.m.consistent_with(self.names.get(pid, pid.replace("_", " ")))
         if leaf.kind in ("threshold", "reference") and leaf.observed is not None and leaf.cutoffs:
             rule = self.n.cutoff(leaf.cutoffs[0], leaf.observed, self.analyte_name(leaf.analyte))
-            return self.m.format("{rule}: {value}", rule=rule, value=self.n.value(leaf.observed))
+            value = self.n.value(leaf.observed, leaf.cutoffs, leaf.outcome)
+            return self.m.format("{rule}: {value}", rule=rule, value=value)
         if leaf.kind == "context":
             return (leaf.reason or "").replace("_", " ")
         return ""
