@@ -48,7 +48,9 @@ def test_pregnancy_without_age_is_read() -> None:
 
 
 def test_the_frame_marks_the_row_invalid_with_the_same_reason() -> None:
-    pd = pytest.importorskip("pandas", reason="pip install -e '.[frame]'")
+    pd = pytest.importorskip(
+        "pandas", reason="interpret_frame needs the frame extra: pip install -e '.[frame]'"
+    )
     rows = [{**CHILD_IN_PREGNANCY, "age": age} for age in (8, 30, 90)]
     result = labinterp.interpret_frame(pd.DataFrame(rows))
     invalid = list(result.frame["invalid"])
