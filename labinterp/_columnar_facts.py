@@ -60,8 +60,9 @@ class ArrayFacts:
     # Rows where a derivable result (transferrin saturation) was computed, not reported: no
     # flag there, as the engine flags measured results only.
     computed: Mapping[str, Bools] = field(default_factory=dict)
-    # Derived indices bounded over an input not measured (``Facts.bounded``).
-    bounded: Mapping[str, Observed] = field(default_factory=dict)
+    # Ranges of derived results (``Facts.bounded``), worked out on first use per analyte:
+    # only the analytes a pack's rules read pay for them.
+    _bounded_cache: dict[str, Observed | None] = field(default_factory=dict)
     outcomes: dict[str, Codes] = field(default_factory=dict)
     _when_cache: dict[int, Codes] = field(default_factory=dict)
     _band_cache: dict[tuple[str, Band], Codes] = field(default_factory=dict)
@@ -91,7 +92,6 @@ class ArrayFacts:
         values = dict(values)
         derived, computed = derived_values(values, n)
         values.update(derived)
-        bounded = bounded_values(values, n)
         # The pack's rule for a panel without an age (population.when_age_unknown), as the
         # engine's _facts reads it; pregnancy is never assumed from these assumed ages.
         rule = pack.population.when_age_unknown
@@ -107,8 +107,14 @@ class ArrayFacts:
             pack,
             assumed,
             computed=computed,
-            bounded=bounded,
         )
+
+    def bounded(self, analyte: str) -> Observed | None:
+        """The range of a derived result where it was not computed exactly
+        (``bounded_derived``), or None when no row has one."""
+        if analyte not in self._bounded_cache:
+            self._bounded_cache[analyte] = bounded_values(self.values, self.n, analyte)
+        return self._bounded_cache[analyte]
 
     def observed(self, analyte: str) -> Observed:
         found = self.values.get(analyte)
@@ -303,66 +309,62 @@ def derived_values(
     return out, computed
 
 
-def bounded_values(values: Mapping[str, Observed], n: int) -> dict[str, Observed]:
-    """``bounded_derived`` for every row: a derived index or derivable result absent where an
-    input is censored or not measured (not all of them unmeasured, none exact-only that is
-    inexact), as the range it takes over what those inputs allow (a censored input its
-    interval, a missing one its plausible range), widened by ``BOUND_WIDENING``."""
-    out: dict[str, Observed] = {}
-    for analyte in ANALYTES.values():
-        how = analyte.derived or analyte.derivable
-        if how is None:
+def bounded_values(values: Mapping[str, Observed], n: int, analyte_id: str) -> Observed | None:
+    """``bounded_derived`` for every row, for one derived index or derivable result: absent
+    where an input is censored or not measured (not every input unmeasured; an input the
+    formula is not monotone in must be exact), as the range it takes over what those inputs
+    allow (a censored input its interval, a missing one its plausible range), widened by
+    ``BOUND_WIDENING``. None when no row has such a range."""
+    analyte = ANALYTES[analyte_id]
+    how = analyte.derived or analyte.derivable
+    if how is None:
+        return None
+    formula = FORMULAS[how.function]
+    index = values.get(analyte.id)
+    rows = np.ones(n, dtype=bool) if index is None else ~index.present
+    all_exact = np.ones(n, dtype=bool)
+    all_missing = np.ones(n, dtype=bool)
+    candidates: list[list[Floats]] = []
+    for input_id in how.inputs:
+        obs = values.get(input_id)
+        present = np.zeros(n, dtype=bool) if obs is None else obs.present
+        exact = np.zeros(n, dtype=bool) if obs is None else obs.exact
+        all_exact &= exact
+        all_missing &= ~present
+        guard = ANALYTES[input_id].plausible
+        given_low = np.full(n, guard.low) if obs is None else obs.low
+        given_high = np.full(n, guard.high) if obs is None else obs.high
+        with np.errstate(invalid="ignore"):
+            # A result's interval inside the plausible range; a missing one, all of it.
+            low = np.where(present, np.maximum(given_low, guard.low), guard.low)
+            high = np.where(present, np.minimum(given_high, guard.high), guard.high)
+        steps = formula.monotone_between.get(input_id)
+        if steps is None:
+            rows &= exact  # not monotone in this input: only its exact value will do
+            candidates.append([low])
             continue
-        formula = FORMULAS[how.function]
-        array_formula = _array_formula(formula.name)
-        index = values.get(analyte.id)
-        rows = np.ones(n, dtype=bool) if index is None else ~index.present
-        all_exact = np.ones(n, dtype=bool)
-        all_missing = np.ones(n, dtype=bool)
-        candidates: list[list[Floats]] = []
-        for input_id in how.inputs:
-            obs = values.get(input_id)
-            present = np.zeros(n, dtype=bool) if obs is None else obs.present
-            exact = np.zeros(n, dtype=bool) if obs is None else obs.exact
-            all_exact &= exact
-            all_missing &= ~present
-            guard = ANALYTES[input_id].plausible
-            nan = np.full(n, np.nan)
-            with np.errstate(invalid="ignore"):
-                low = np.where(
-                    present, np.maximum(nan if obs is None else obs.low, guard.low), guard.low
-                )
-                high = np.where(
-                    present, np.minimum(nan if obs is None else obs.high, guard.high), guard.high
-                )
-            steps = formula.monotone_between.get(input_id)
-            if steps is None:
-                rows &= exact  # not monotone in this input: only its exact value will do
-                candidates.append([low])
-                continue
-            points = [low, high]
-            for step in steps:
-                inside = (low < step) & (step <= high)
-                points.append(np.where(inside, step, low))
-                points.append(np.where(inside, np.maximum(low, step * (1.0 - BELOW_STEP)), low))
-            candidates.append(points)
-        rows &= ~all_exact & ~all_missing
-        if not rows.any():
-            continue
-        lows = np.full(n, np.inf)
-        highs = np.full(n, -np.inf)
-        for combination in itertools.product(*candidates):
-            inputs = {
-                i: np.where(rows, c, np.nan) for i, c in zip(how.inputs, combination, strict=True)
-            }
-            found, defined = array_formula(inputs)
-            with np.errstate(invalid="ignore"):
-                rows &= defined & np.isfinite(found)
-                np.minimum(lows, np.where(rows, found, np.inf), out=lows)
-                np.maximum(highs, np.where(rows, found, -np.inf), out=highs)
-        if rows.any():
-            yes = np.ones(n, dtype=bool)
-            low_b = np.where(rows, lows * (1.0 - BOUND_WIDENING), np.nan)
-            high_b = np.where(rows, highs * (1.0 + BOUND_WIDENING), np.nan)
-            out[analyte.id] = Observed(rows, low_b, yes, high_b, yes, np.zeros(n, dtype=bool))
-    return out
+        points = [low, high]
+        for step in steps:
+            inside = (low < step) & (step <= high)
+            points.append(np.where(inside, step, low))
+            points.append(np.where(inside, np.maximum(low, step * (1.0 - BELOW_STEP)), low))
+        candidates.append(points)
+    rows &= ~all_exact & ~all_missing
+    if not rows.any():
+        return None
+    array_formula = _array_formula(formula.name)
+    lows = np.full(n, np.inf)
+    highs = np.full(n, -np.inf)
+    for combination in itertools.product(*candidates):
+        point = dict(zip(how.inputs, combination, strict=True))
+        found, defined = array_formula({i: np.where(rows, c, np.nan) for i, c in point.items()})
+        with np.errstate(invalid="ignore"):
+            rows &= defined & np.isfinite(found)
+            np.minimum(lows, np.where(rows, found, np.inf), out=lows)
+            np.maximum(highs, np.where(rows, found, -np.inf), out=highs)
+    if not rows.any():
+        return None
+    yes = np.ones(n, dtype=bool)
+    low_b = np.where(rows, lows * (1.0 - BOUND_WIDENING), np.nan)
+    high_b = np.where(rows, highs * (1.0 + BOUND_WIDENING), np.nan)
+    return Observed(rows, low_b, yes, high_b, yes, np.zeros(n, dtype=bool))
