@@ -362,6 +362,9 @@ def test_restated_values_read_back_as_the_same_measurements(values: dict[str, st
             original.unit,
             original.comparator,
         )
-    # The patterns Observation has no LOINC code: reported, not read as a result.
-    (patterns,) = reading.skipped
+    # The patterns Observation has no LOINC code: reported, not read as a result; no Patient
+    # was given, and that is said once.
+    patterns, no_patient = reading.skipped
     assert "no LOINC coding" in patterns.reason
+    assert no_patient.part == "Patient"
+    assert "no Patient resource for 'Patient/rt'" in no_patient.reason
