@@ -2,15 +2,17 @@
 
 Every resource is a plain dict in FHIR's JSON form; :mod:`labinterp.fhir` explains the
 choices. Output is deterministic: ids are UUIDs derived from the subject, the panel's time,
-the pack and the analyte, and nothing depends on the clock.
+the pack and the analyte (and a digest of the panel when its subject or time is not known),
+and nothing depends on the clock.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -103,8 +105,9 @@ def to_fhir(
     Observation links to its input (``derivedFrom``) and keeps its LOINC code, subject and
     time. ``subject``: a reference such as ``"Patient/123"`` (default: the source's subject).
     The Bundle holds one Observation per flagged result, then the patterns Observation.
-    Ids are derived from the subject, window, pack and analyte, so equal input gives equal
-    output.
+    Ids are derived from the subject, the panel's time (window start, else latest result),
+    pack and analyte, plus a digest of the panel when the subject or time is not known: equal
+    input gives equal output, and two panels never share ids.
     """
     if not isinstance(interpretation, Interpretation):
         raise InvalidValueError(
@@ -129,8 +132,7 @@ def to_fhir(
             expected="a FHIR reference string",
         )
     who = subject or (source.subject if source else None)
-    pack = interpretation.pack
-    seed = (who, source.window_start if source else None, pack.name, pack.version)
+    seed = _id_seed(interpretation, source, who)
     entries: list[dict[str, Any]] = []
     inputs: list[str] = []
     for flag in interpretation.flags:
@@ -141,6 +143,28 @@ def to_fhir(
     patterns = _pattern_observation(interpretation, source, who, seed, inputs)
     entries.append({"fullUrl": f"urn:uuid:{patterns['id']}", "resource": patterns})
     return {"resourceType": "Bundle", "type": "collection", "entry": entries}
+
+
+def _id_seed(
+    interpretation: Interpretation, source: FhirPanel | None, who: str | None
+) -> tuple[object, ...]:
+    """What the ids are derived from: subject, the panel's time, pack name and version.
+
+    The time is the window's start, else the latest result's time, else the panel's day.
+    When the subject or the time is not known, a digest of the panel's results and context
+    is added, so that two different panels never share ids (a PUT would overwrite one with
+    the other, and a merged Bundle would repeat a fullUrl); equal input still gives equal ids.
+    """
+    pack = interpretation.pack
+    when: datetime | date | None = None
+    if source is not None:
+        known = [m for m in source.effective.values() if m is not None]
+        when = source.window_start or (max(known) if known else source.day)
+    seed: tuple[object, ...] = (who, when.isoformat() if when else None, pack.name, pack.version)
+    if who is None or when is None:
+        panel = interpretation.panel.model_dump_json()
+        seed += (hashlib.sha256(panel.encode("utf-8")).hexdigest()[:32],)
+    return seed
 
 
 def _source_of(source: FhirPanel | None, analyte: str) -> str | None:

@@ -368,3 +368,48 @@ def test_restated_values_read_back_as_the_same_measurements(values: dict[str, st
     assert "no LOINC coding" in patterns.reason
     assert no_patient.part == "Patient"
     assert "no Patient resource for 'Patient/rt'" in no_patient.reason
+
+
+# --- ids never collide ----------------------------------------------------------------------
+
+
+def _ids(doc: dict[str, Any]) -> list[str]:
+    return [e["resource"]["id"] for e in doc["entry"]]
+
+
+def _bundle_of_one_date(value: float, when: str) -> dict[str, Any]:
+    reading = panels_from_bundle(
+        bundle(patient(), observation(HEMOGLOBIN, value, "g/dL", oid=f"hb-{when[:4]}", when=when))
+    )
+    (fhir_panel,) = reading.panels.values()
+    return to_fhir(labinterp.interpret(fhir_panel.panel), source=fhir_panel)
+
+
+def test_one_patients_panels_on_two_dates_never_share_ids() -> None:
+    first = _bundle_of_one_date(10.0, "2024-03-01T08:00:00Z")
+    second = _bundle_of_one_date(13.5, "2026-03-01T08:00:00Z")
+    assert not set(_ids(first)) & set(_ids(second))
+    # ... and each stays the same when made again.
+    assert _ids(first) == _ids(_bundle_of_one_date(10.0, "2024-03-01T08:00:00Z"))
+
+
+def test_two_patients_without_a_source_never_share_full_urls() -> None:
+    a = labinterp.Panel.from_mapping({"hemoglobin": "10 g/dL", "sex": "female", "age": 30})
+    b = labinterp.Panel.from_mapping({"hemoglobin": "14 g/dL", "sex": "male", "age": 70})
+    one, other = to_fhir(labinterp.interpret(a)), to_fhir(labinterp.interpret(b))
+    merged = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": one["entry"] + other["entry"],
+    }
+    urls = [e["fullUrl"] for e in merged["entry"]]
+    assert len(set(urls)) == len(urls) == 4
+    Bundle.model_validate(merged)
+    assert _ids(one) == _ids(to_fhir(labinterp.interpret(a)))
+
+
+def test_two_subjects_with_the_same_results_never_share_ids() -> None:
+    result = labinterp.interpret(labinterp.Panel.from_mapping({"hemoglobin": "10 g/dL"}))
+    assert not set(_ids(to_fhir(result, subject="Patient/a"))) & set(
+        _ids(to_fhir(result, subject="Patient/b"))
+    )
