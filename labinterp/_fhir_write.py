@@ -18,6 +18,7 @@ from typing import Any
 
 from labinterp._analyte_types import Analyte
 from labinterp._analytes import ANALYTES, resolve_analyte_id
+from labinterp._derived import compute_derived
 from labinterp._errors import InvalidValueError, LabinterpError, shorten
 from labinterp._fhir_observation import LOINC_SYSTEM, UCUM_SYSTEM
 from labinterp._fhir_panels import FhirPanel, resolve_pack
@@ -135,11 +136,17 @@ def to_fhir(
     seed = _id_seed(interpretation, source, who)
     entries: list[dict[str, Any]] = []
     inputs: list[str] = []
+    restated: dict[str, str] = {}
     for flag in interpretation.flags:
         resource = _value_observation(flag, source, who, seed)
         url = f"urn:uuid:{resource['id']}"
         entries.append({"fullUrl": url, "resource": resource})
-        inputs.append(_source_of(source, flag.analyte) or url)
+        restated[flag.analyte] = _source_of(source, flag.analyte) or url
+        inputs.append(restated[flag.analyte])
+    for computed in _computed_observations(interpretation, source, who, seed, restated):
+        url = f"urn:uuid:{computed['id']}"
+        entries.append({"fullUrl": url, "resource": computed})
+        inputs.append(url)
     patterns = _pattern_observation(interpretation, source, who, seed, inputs)
     entries.append({"fullUrl": f"urn:uuid:{patterns['id']}", "resource": patterns})
     return {"resourceType": "Bundle", "type": "collection", "entry": entries}
@@ -235,6 +242,60 @@ def _value_observation(
     if known:
         resource["derivedFrom"] = [_reference(known)]
     return resource
+
+
+def _computed_observations(
+    interpretation: Interpretation,
+    source: FhirPanel | None,
+    who: str | None,
+    seed: tuple[object, ...],
+    restated: Mapping[str, str],
+) -> list[dict[str, Any]]:
+    """An Observation for each result labinterp computed exactly and LOINC names (transferrin
+    saturation from serum iron and TIBC), ``derivedFrom`` its inputs.
+
+    Indices without a LOINC code (Mentzer, production index, sTfR index) and indices only
+    bounded over a missing or censored input (``canonical_interval`` low < high) are left
+    out: FHIR has no code for the first, and a bound is not a value (both are in the trace
+    and in ``to_json()``).
+    """
+    out: list[dict[str, Any]] = []
+    for aid, measurement in compute_derived(interpretation.panel.measurements).items():
+        analyte = ANALYTES[aid]
+        how = analyte.derivable or analyte.derived
+        coding = _loinc_for(analyte, measurement.unit)
+        if coding is None or how is None:
+            continue
+        low, _, high, _ = measurement.canonical_interval
+        if low < high:  # pragma: no cover - compute_derived gives exact values only
+            continue
+        resource: dict[str, Any] = {
+            "resourceType": "Observation",
+            "id": _uid(*seed, aid),
+            # Preliminary: arithmetic by labinterp that no laboratory has verified.
+            "status": "preliminary",
+            "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "laboratory"}]}],
+            "code": {"coding": [coding], "text": analyte.display_name},
+        }
+        if who:
+            resource["subject"] = _reference(who)
+        when = _effective(source, None)
+        if when:
+            resource["effectiveDateTime"] = when
+        # Six figures: enough to keep the value on its side of any cut-off.
+        resource["valueQuantity"] = _quantity(float(f"{measurement.value:.6g}"), measurement.unit)
+        resource["method"] = {"text": f"calculated by labinterp: {how.formula}"}
+        resource["note"] = [
+            {
+                "text": f"Calculated by labinterp, not measured by the laboratory: "
+                f"{measurement.derived_from}."
+            }
+        ]
+        sources = [restated[i] for i in how.inputs if i in restated]
+        if sources:
+            resource["derivedFrom"] = [_reference(ref) for ref in sources]
+        out.append(resource)
+    return out
 
 
 def _flag_concept(flag: AnalyteFlag) -> dict[str, Any] | None:

@@ -33,6 +33,10 @@ Out: :func:`to_fhir` turns an interpretation into a ``Bundle`` (type ``collectio
   ``interpretation`` (codes of the HL7 v3-ObservationInterpretation system: ``L``, ``H``,
   ``N``, ``LL``, ``HH``; a flag with no code, such as "not low", is given as text only),
   the reference range used, and ``derivedFrom`` the Observation it was read from;
+* one ``Observation`` (status ``preliminary``) per result labinterp computed and LOINC
+  names: a transferrin saturation from iron and TIBC (2502-3, in %), with ``derivedFrom``
+  its inputs and a ``note`` that labinterp calculated it; indices with no LOINC code and
+  values only bounded over a missing input are not exported (docs/fhir.md);
 * one ``Observation`` for the patterns: a ``component`` per pattern (its id and name, and
   its status as the value: consistent, not_consistent, indeterminate, with the label as
   text) and per classification; ``method`` names the pack (code = name, version = the

@@ -31,6 +31,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.observationdefinition import ObservationDefinition
 
 import labinterp
+from labinterp._units import is_close
 from labinterp.fhir import (
     PACK_SYSTEM,
     PATTERN_SYSTEM,
@@ -413,3 +414,61 @@ def test_two_subjects_with_the_same_results_never_share_ids() -> None:
     assert not set(_ids(to_fhir(result, subject="Patient/a"))) & set(
         _ids(to_fhir(result, subject="Patient/b"))
     )
+
+
+# --- results labinterp computed -------------------------------------------------------------
+
+
+def _iron_study_bundle(**extra: dict[str, Any]) -> tuple[FhirPanel, dict[str, Any]]:
+    reading = panels_from_bundle(
+        bundle(
+            patient(),
+            observation("2498-4", 35, "ug/dL", oid="fe"),
+            observation("2500-7", 430, "ug/dL", oid="tibc"),
+            observation(FERRITIN, 12, "ng/mL", oid="ferr"),
+            observation(HEMOGLOBIN, 10.0, "g/dL", oid="hb"),
+            *extra.values(),
+        )
+    )
+    (fhir_panel,) = reading.panels.values()
+    return fhir_panel, to_fhir(labinterp.interpret(fhir_panel.panel), source=fhir_panel)
+
+
+def test_a_computed_transferrin_saturation_is_its_own_observation() -> None:
+    _, doc = _iron_study_bundle()
+    Bundle.model_validate(doc)
+    (tsat,) = [
+        r for r in resources(doc) if r["code"].get("coding", [{}])[0].get("code") == "2502-3"
+    ]
+    assert tsat["status"] == "preliminary"
+    # Six figures are written: 8.13953 %.
+    assert is_close(tsat["valueQuantity"]["value"], 8.13953)
+    assert abs(tsat["valueQuantity"]["value"] - 35 / 430 * 100) < 1e-5
+    assert tsat["valueQuantity"]["code"] == "%"
+    assert tsat["derivedFrom"] == [
+        {"reference": "Observation/fe"},
+        {"reference": "Observation/tibc"},
+    ]
+    assert "Calculated by labinterp, not measured by the laboratory" in tsat["note"][0]["text"]
+    assert "interpretation" not in tsat  # a computed result gets no flag
+    entries = doc["entry"]
+    url = next(e["fullUrl"] for e in entries if e["resource"] is tsat)
+    _, patterns = resources(doc)[-2:]
+    assert {"reference": url} in patterns["derivedFrom"]
+
+
+def test_a_reported_transferrin_saturation_is_not_computed_again() -> None:
+    _, doc = _iron_study_bundle(tsat=observation("2502-3", 9, "%", oid="ts"))
+    tsats = [r for r in resources(doc) if r["code"].get("coding", [{}])[0].get("code") == "2502-3"]
+    assert len(tsats) == 1
+    assert tsats[0]["status"] == "final"
+    assert tsats[0]["derivedFrom"] == [{"reference": "Observation/ts"}]
+
+
+def test_indices_without_a_loinc_code_are_not_exported() -> None:
+    result = labinterp.interpret(
+        labinterp.Panel.from_mapping({"mcv": "65 fL", "rbc": "5.6 10*12/L"}), pack="default"
+    )
+    assert result.panel.measurements.keys() == {"mcv", "rbc"}
+    codes = [r["code"]["text"] for r in resources(to_fhir(result))]
+    assert not any("Mentzer" in c for c in codes)
