@@ -2,7 +2,9 @@
 
 A panel holds one result per analyte. When a subject (or one window) has several results of
 the same analyte, the latest is kept and each earlier one is reported as skipped, with the
-later result that replaced it; nothing is dropped without a line in the report. The
+later result that replaced it; results at the same time (or both without one) are reported
+as conflicting (or duplicates, when equal) and the one later in the input is kept; nothing is
+dropped without a line in the report. The
 ``Patient`` resource of a subject gives its sex (``gender``) and its age at the date of the
 panel's latest result (``birthDate``), in years as completed months / 12. References to one
 patient spelt differently (relative or absolute, with a version) are one subject; a subject
@@ -324,7 +326,7 @@ def _latest_per_analyte(
     members: list[ObservationRead], windowed: bool, skipped: list[Skipped]
 ) -> dict[str, ObservationRead]:
     # Untimed results sort first, so a timed result replaces them; equal times keep the later
-    # one in the input.
+    # one in the input (input order is the only rule left, and the reason says so).
     order = sorted(
         enumerate(members),
         key=lambda pair: (pair[1].moment is not None, pair[1].moment or datetime.min, pair[0]),
@@ -334,17 +336,32 @@ def _latest_per_analyte(
         if one.analyte not in kept:
             kept[one.analyte] = one
             continue
-        later = kept[one.analyte]
-        when = later.moment.isoformat() if later.moment else "no time given"
         scope = "window" if windowed else "panel; pass window= to read each time as its own panel"
-        skipped.append(
-            _skip(
-                one,
-                f"replaced by a later {one.analyte} result ({later.reference}, {when}) in the "
-                f"same {scope}",
-            )
-        )
+        skipped.append(_skip(one, f"{_why_replaced(one, kept[one.analyte])} in the same {scope}"))
     return {a: kept[a] for a in sorted(kept, key=lambda a: members.index(kept[a]))}
+
+
+def _why_replaced(one: ObservationRead, kept: ObservationRead) -> str:
+    """Why ``one`` gave way to ``kept``: a later time, a time at all, or only input order."""
+    when = kept.moment.isoformat() if kept.moment else "no time given"
+    if one.moment is not None and kept.moment is not None and one.moment < kept.moment:
+        return f"replaced by a later {one.analyte} result ({kept.reference}, {when})"
+    if one.moment is None and kept.moment is not None:
+        return (
+            f"replaced by a {one.analyte} result with a time ({kept.reference}, {when}); this "
+            "one has none"
+        )
+    same = one.measurement.as_given == kept.measurement.as_given
+    if same:
+        return (
+            f"a duplicate of {kept.reference} (same time, {when}, and the same value "
+            f"{kept.measurement.as_given})"
+        )
+    return (
+        f"conflicting results at the same time ({when}): {one.measurement.as_given} here, "
+        f"{kept.measurement.as_given} in {kept.reference}; the one later in the input is kept, "
+        "since nothing else tells them apart"
+    )
 
 
 def _panel(

@@ -968,3 +968,41 @@ def test_a_subject_whose_patient_is_not_found_is_reported_once() -> None:
     assert note.subject == "Patient/p1"
     assert "no Patient resource for 'Patient/p1' in the input" in note.reason
     assert only_panel(reading).sex is None
+
+
+# --- results of one test at the same time ---------------------------------------------------
+
+
+def test_conflicting_results_at_the_same_time_are_not_called_later() -> None:
+    reading = panels_from_bundle(
+        [
+            patient(),
+            observation(HEMOGLOBIN, 9.0, "g/dL", oid="hb-a"),
+            observation(HEMOGLOBIN, 13.0, "g/dL", oid="hb-b"),
+            observation(HEMOGLOBIN, 11.0, "g/dL", oid="hb-c", when=None),
+        ]
+    )
+    hb = only_panel(reading).hemoglobin
+    assert hb is not None
+    assert is_close(hb.value, 13.0)  # the later in the input, as documented
+    reasons = {s.reference: s.reason for s in reading.skipped}
+    assert not any("later hemoglobin" in r for r in reasons.values())
+    assert reasons["Observation/hb-a"].startswith(
+        "conflicting results at the same time (2024-03-01T09:00:00+00:00): 9 g/dL here, "
+        "13 g/dL in Observation/hb-b; the one later in the input is kept"
+    )
+    assert reasons["Observation/hb-c"].startswith(
+        "replaced by a hemoglobin result with a time (Observation/hb-b"
+    )
+
+
+def test_an_equal_result_at_the_same_time_is_a_duplicate() -> None:
+    reading = panels_from_bundle(
+        [
+            patient(),
+            observation(FERRITIN, 20, "ug/L", oid="a"),
+            observation(FERRITIN, 20, "ug/L", oid="b"),
+        ]
+    )
+    (note,) = reading.skipped
+    assert note.reason.startswith("a duplicate of Observation/b (same time")
