@@ -23,7 +23,7 @@ from labinterp._fhir_json import Located, parse_instant
 from labinterp._measurement import Measurement, ReferenceInterval
 from labinterp._packs import Pack
 from labinterp._panel import Sex
-from labinterp._units import is_boolean, real_number
+from labinterp._units import is_boolean, is_close, real_number
 
 __all__ = [
     "LOINC_SYSTEM",
@@ -530,8 +530,12 @@ def _one_range(
         value = None if is_boolean(number) or isinstance(number, str) else real_number(number)
         if value is None:
             return None, f"{where}.{side}.value {shorten(number)} is not a number"
-        bounds[side] = value
         unit = unit_of(quantity)
+        if side == "low" and is_close(value, 0.0):
+            # A lower limit of 0 means "no lower limit" (LDH 0-250 U/L); read as a value it
+            # would be refused as below what a living patient can have.
+            continue
+        bounds[side] = value
         if unit is not None:
             units.add(unit)
     if not bounds:

@@ -1006,3 +1006,21 @@ def test_an_equal_result_at_the_same_time_is_a_duplicate() -> None:
     )
     (note,) = reading.skipped
     assert note.reason.startswith("a duplicate of Observation/b (same time")
+
+
+@pytest.mark.parametrize(
+    ("loinc", "value", "unit", "high"),
+    [("2532-0", 300, "U/L", 250), ("1975-2", 2.0, "mg/dL", 1.2), ("1988-5", 12, "mg/L", 5)],
+)
+def test_a_lower_reference_limit_of_zero_is_no_lower_limit(
+    loinc: str, value: float, unit: str, high: float
+) -> None:
+    reading = panels_from_bundle(observation(loinc, value, unit, low=0, high=high))
+    assert not [s for s in reading.skipped if s.part == "referenceRange"]
+    (measurement,) = only_panel(reading).measurements.values()
+    assert measurement.reference_interval is not None
+    assert measurement.reference_interval.low is None
+    assert measurement.reference_interval.high is not None
+    assert is_close(measurement.reference_interval.high, high)
+    flags = labinterp.interpret(only_panel(reading)).flags
+    assert [f.code for f in flags] == ["H"]
