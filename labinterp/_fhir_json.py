@@ -294,8 +294,10 @@ def parse_date(text: object) -> tuple[date, date] | None:
 def parse_instant(text: object) -> tuple[datetime, date] | None:
     """A FHIR dateTime as an aware instant (for ordering) and its local calendar date (for age).
 
-    A date without a time is taken at midnight UTC: only its day matters for age, and a time
-    window compares it at day precision.
+    A date without a time (``2024-03-01``) is taken at midnight UTC for ordering and for time
+    windows, which compare instants: it sorts before any time on that day, and a window of
+    one day opened by it closes at the next midnight UTC. Its own date is used for age, and
+    :func:`labinterp.fhir.to_fhir` writes it back as the date given.
     """
     if not isinstance(text, str):
         return None

@@ -88,6 +88,7 @@ class ObservationRead:
     moment: datetime | None
     day: date | None
     lab_interpretation: tuple[str, ...]
+    effective_text: str | None = None  # the time as the resource wrote it (a date stays a date)
 
 
 @cache
@@ -209,6 +210,7 @@ def read(
         moment=when[0] if when else None,
         day=when[1] if when else None,
         lab_interpretation=_interpretation_codes(res.get("interpretation")),
+        effective_text=when[2] if when else None,
     )
     return read_, notes
 
@@ -309,13 +311,14 @@ def unit_of(quantity: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _effective(res: Mapping[str, Any]) -> tuple[datetime, date] | None:
+def _effective(res: Mapping[str, Any]) -> tuple[datetime, date, str] | None:
+    """The result's time: the instant, its calendar date, and the text as written."""
     for key in ("effectiveDateTime", "effectiveInstant"):
         if key in res:
             parsed = parse_instant(res[key])
             if parsed is None:
                 raise _SkipError(f"{key} {shorten(res[key])} is not a FHIR dateTime")
-            return parsed
+            return (*parsed, str(res[key]))
     period = res.get("effectivePeriod")
     if isinstance(period, Mapping):
         for key in ("start", "end"):
@@ -325,7 +328,7 @@ def _effective(res: Mapping[str, Any]) -> tuple[datetime, date] | None:
                     raise _SkipError(
                         f"effectivePeriod.{key} {shorten(period[key])} is not a dateTime"
                     )
-                return parsed
+                return (*parsed, str(period[key]))
     return None
 
 

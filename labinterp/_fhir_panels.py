@@ -58,6 +58,8 @@ class FhirPanel:
     ``lab_interpretation`` to the laboratory's own interpretation codes (``H``, ``L`` ...),
     kept for comparison and never used to decide anything. ``day`` is the date the age is
     computed at (the latest result's), or None when no result has a time.
+    ``effective_as_given`` maps each analyte to its time as the resource wrote it (a date
+    without a time stays a date), which :func:`to_fhir` writes back.
     """
 
     subject: str
@@ -68,6 +70,7 @@ class FhirPanel:
     effective: Mapping[str, datetime | None]
     lab_interpretation: Mapping[str, tuple[str, ...]]
     day: date | None
+    effective_as_given: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,4 +403,5 @@ def _panel(
             a: r.lab_interpretation for a, r in kept.items() if r.lab_interpretation
         },
         day=day,
+        effective_as_given={a: r.effective_text for a, r in kept.items() if r.effective_text},
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -188,12 +188,19 @@ def _reference(ref: str) -> dict[str, str]:
 
 
 def _effective(source: FhirPanel | None, analyte: str | None) -> str | None:
+    """A result's time (or the latest of the panel's): a date given without a time is
+    written back as that date, not as midnight UTC."""
     if source is None:
         return None
-    moments: Sequence[datetime | None]
-    moments = [source.effective.get(analyte)] if analyte else list(source.effective.values())
-    known = [m for m in moments if m is not None]
-    return max(known).isoformat() if known else None
+    names = [analyte] if analyte else list(source.effective)
+    known = [(m, a) for a in names if (m := source.effective.get(a)) is not None]
+    if not known:
+        return None
+    moment, latest = max(known, key=lambda pair: pair[0])
+    given = source.effective_as_given.get(latest)
+    # Only a date is echoed: a time is written from the instant read, which always has a
+    # zone (FHIR requires one; a time given without one was read as UTC).
+    return given if given is not None and "T" not in given else moment.isoformat()
 
 
 def _value_observation(

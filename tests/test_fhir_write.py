@@ -472,3 +472,20 @@ def test_indices_without_a_loinc_code_are_not_exported() -> None:
     assert result.panel.measurements.keys() == {"mcv", "rbc"}
     codes = [r["code"]["text"] for r in resources(to_fhir(result))]
     assert not any("Mentzer" in c for c in codes)
+
+
+def test_a_date_without_a_time_is_written_back_as_that_date() -> None:
+    reading = panels_from_bundle(
+        bundle(
+            patient(),
+            observation(HEMOGLOBIN, 6.0, "g/dL", oid="hb", when="2024-03-01"),
+            observation(FERRITIN, 20, "ug/L", oid="fe", when="2024-02-28T10:00:00Z"),
+        )
+    )
+    (fhir_panel,) = reading.panels.values()
+    doc = to_fhir(labinterp.interpret(fhir_panel.panel), source=fhir_panel)
+    Bundle.model_validate(doc)
+    *values, patterns = resources(doc)
+    times = {v["code"]["coding"][0]["code"]: v["effectiveDateTime"] for v in values}
+    assert times == {HEMOGLOBIN: "2024-03-01", FERRITIN: "2024-02-28T10:00:00+00:00"}
+    assert patterns["effectiveDateTime"] == "2024-03-01"
