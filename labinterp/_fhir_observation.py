@@ -10,6 +10,7 @@ says why; a reference range that cannot be used is refused on its own and the va
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -190,7 +191,7 @@ def read(
         return None, [skipped(str(exc))]
     notes: list[Skipped] = []
     facts = who.facts(subject, when[1] if when else None)
-    interval, refused = _reference_interval(res, unit, facts)
+    interval, refused = _reference_interval(res, unit, facts, analyte)
     if refused:
         notes.append(
             skipped(f"referenceRange refused, the value is kept: {refused}", "referenceRange")
@@ -296,7 +297,34 @@ def _quantity(res: Mapping[str, Any], analyte: Analyte) -> tuple[float, str | No
             f"valueQuantity has no unit (neither a UCUM code nor unit text); labinterp never "
             f"assumes one (for {analyte.display_name}: {', '.join(analyte.common_units)})"
         )
-    return number, comparator, unit
+    return number, comparator, without_annotation(unit, analyte)
+
+
+# A UCUM annotation: text in braces, which by the UCUM standard changes nothing (%{RBCs} is %).
+_ANNOTATION = re.compile(r"\{[^{}]*\}")
+
+
+def without_annotation(unit: str, analyte: Analyte) -> str:
+    """``unit`` with its UCUM annotations dropped, when the analyte does not know it as
+    written and does know what remains (``%{RBCs}`` is ``%``, ``10*3{cells}/uL`` is
+    ``10*3/uL``); otherwise ``unit`` unchanged (eGFR's ``mL/min/{1.73_m2}`` is a catalog unit).
+
+    A unit that is only an annotation (``{percent}``, ``{fraction}``) is UCUM's unity 1
+    whatever its words say; reading a percentage as a fraction would be 100 times off, so it
+    is kept as written and refused as unknown.
+    """
+    bare = _ANNOTATION.sub("", unit).strip()
+    if not bare or bare == unit:
+        return unit
+    try:
+        analyte.resolve_unit(unit)
+    except LabinterpError:
+        try:
+            analyte.resolve_unit(bare)
+        except LabinterpError:
+            return unit
+        return bare
+    return unit
 
 
 def unit_of(quantity: Mapping[str, Any]) -> str | None:
@@ -350,7 +378,7 @@ _NORMAL_RANGE = "normal"
 
 
 def _reference_interval(
-    res: Mapping[str, Any], value_unit: str, facts: PatientFacts
+    res: Mapping[str, Any], value_unit: str, facts: PatientFacts, analyte: Analyte
 ) -> tuple[ReferenceInterval | None, str | None]:
     """The normal range that applies to this patient, or the reason none is used (None if
     none given)."""
@@ -372,7 +400,7 @@ def _reference_interval(
     chosen, why = choose_range(normal, facts)
     if chosen is None:
         return None, why
-    return _one_range(normal[chosen][1], normal[chosen][0], value_unit)
+    return _one_range(normal[chosen][1], normal[chosen][0], value_unit, analyte)
 
 
 # appliesTo codings that name a sex: HL7 administrative gender, and SNOMED CT as in R4's
@@ -518,7 +546,7 @@ def _limits(item: Mapping[str, Any]) -> str:
 
 
 def _one_range(
-    item: Mapping[str, Any], i: int, value_unit: str
+    item: Mapping[str, Any], i: int, value_unit: str, analyte: Analyte
 ) -> tuple[ReferenceInterval | None, str | None]:
     where = f"referenceRange[{i}]"
     bounds: dict[str, float] = {}
@@ -547,7 +575,7 @@ def _one_range(
         return None, f"{where} gives neither low nor high{shown}"
     if len(units) > 1:
         return None, f"{where}: low and high are in different units ({', '.join(sorted(units))})"
-    unit = units.pop() if units else value_unit
+    unit = without_annotation(units.pop(), analyte) if units else value_unit
     try:
         return ReferenceInterval(low=bounds.get("low"), high=bounds.get("high"), unit=unit), None
     except LabinterpError as exc:

@@ -1024,3 +1024,24 @@ def test_a_lower_reference_limit_of_zero_is_no_lower_limit(
     assert is_close(measurement.reference_interval.high, high)
     flags = labinterp.interpret(only_panel(reading)).flags
     assert [f.code for f in flags] == ["H"]
+
+
+def test_a_ucum_annotation_is_dropped_when_a_unit_remains() -> None:
+    reading = panels_from_bundle(observation("17849-1", 1.2, "%", code="%{RBCs}"))
+    retic = only_panel(reading).reticulocytes
+    assert retic is not None
+    assert retic.unit == "%"
+    assert is_close(retic.value, 1.2)
+
+
+@pytest.mark.parametrize(
+    ("loinc", "code"),
+    [("2502-3", "{percent}"), ("4544-3", "{fraction}"), ("2532-0", "[IU]/L")],
+)
+def test_units_labinterp_cannot_map_exactly_are_refused(loinc: str, code: str) -> None:
+    # An annotation alone is UCUM's unity 1 (a percentage would be read 100 times off);
+    # UCUM's [IU] is an arbitrary unit, not the enzyme unit U.
+    reading = panels_from_bundle(observation(loinc, 9, None, code=code))
+    assert not reading.panels
+    (skipped,) = reported(reading)
+    assert "unknown unit" in skipped.reason
