@@ -90,7 +90,9 @@ class FhirReading:
     ignored: Mapping[str, int] = field(default_factory=dict)
 
     def for_subject(self, subject: str) -> list[FhirPanel]:
-        """The panels of one subject (``"Patient/<id>"`` or the reference used), in time order."""
+        """The panels of one subject, in time order: ``"Patient/<id>"`` however the input
+        spelt the reference (an absolute URL only when one id is used on two servers), or the
+        reference as written when it is not ``Type/id`` (``urn:uuid:``, an identifier)."""
         return [p for k, p in self.panels.items() if k.subject == subject]
 
 
