@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -23,9 +24,11 @@ from labinterp._errors import LabinterpError, shorten
 __all__ = [
     "FhirError",
     "Located",
+    "age_at",
     "parse_date",
     "parse_instant",
     "read_resources",
+    "split_reference",
 ]
 
 #: Bundles inside Bundles deeper than this are refused: real exports nest one or two levels,
@@ -291,8 +294,10 @@ def parse_date(text: object) -> tuple[date, date] | None:
 def parse_instant(text: object) -> tuple[datetime, date] | None:
     """A FHIR dateTime as an aware instant (for ordering) and its local calendar date (for age).
 
-    A date without a time is taken at midnight UTC: only its day matters for age, and a time
-    window compares it at day precision.
+    A date without a time (``2024-03-01``) is taken at midnight UTC for ordering and for time
+    windows, which compare instants: it sorts before any time on that day, and a window of
+    one day opened by it closes at the next midnight UTC. Its own date is used for age, and
+    :func:`labinterp.fhir.to_fhir` writes it back as the date given.
     """
     if not isinstance(text, str):
         return None
@@ -310,3 +315,65 @@ def parse_instant(text: object) -> tuple[datetime, date] | None:
     if moment.tzinfo is None:  # FHIR requires a zone with a time; read it as UTC
         moment = moment.replace(tzinfo=UTC)
     return moment, local_day
+
+
+def _completed_months(born: date, day: date) -> int:
+    months = (day.year - born.year) * 12 + day.month - born.month
+    return months - (day.day < born.day)
+
+
+def age_at(birth: tuple[date, date], day: date) -> tuple[float | None, str | None]:
+    """Age at ``day`` in years, as completed months / 12 (two decimals); None (with why)
+    when the birth date leaves it open.
+
+    Completed months over 12 is a whole number on every birthday, so an age cut-off in
+    whole years reads it as completed years would, while a child of 10 months is 0.83, not 0
+    (the packs start at 6 months). A birth date given only as a month or a year allows
+    several ages: the whole number of completed years is given when every day it allows gives
+    the same one and that is at least one year (the packs' age limits above one year are
+    whole years); otherwise the age is left unknown, with the reason.
+    """
+    oldest, youngest = _completed_months(birth[0], day), _completed_months(birth[1], day)
+    if youngest < 0 or day < birth[1]:
+        return None, f"the birth date comes after the result of {day.isoformat()}"
+    if oldest // 12 > 130:
+        return None, f"an age of {oldest // 12} years on {day.isoformat()} is not plausible"
+    if oldest == youngest:
+        # Two decimals are enough to show (0.83, not 0.833333333333) and never cross a
+        # whole year or the half year: eleven months is 0.92, five months 0.42.
+        return round(oldest / 12, 2), None
+    if oldest // 12 == youngest // 12 and youngest >= 12:
+        return float(youngest // 12), None
+    if oldest // 12 == youngest // 12:
+        return None, (
+            f"the birth date gives an age between {youngest} and {oldest} months on "
+            f"{day.isoformat()}; below one year the age needs the full birth date, so it is "
+            "left unknown"
+        )
+    return None, (
+        f"the birth date gives an age of {youngest // 12} or {oldest // 12} on "
+        f"{day.isoformat()}; the age is left unknown"
+    )
+
+
+# --- references ----------------------------------------------------------------------------
+
+# [base]Type/id[/_history/version], FHIR's literal reference (R4 3.1.0.2).
+_REFERENCE = re.compile(
+    r"^(?P<base>.*?/)?(?P<type>[A-Z][A-Za-z]+)/(?P<id>[A-Za-z0-9\-.]{1,64})"
+    r"(?:/_history/[A-Za-z0-9\-.]{1,64})?$"
+)
+
+
+def split_reference(reference: str) -> tuple[str | None, str] | None:
+    """A literal reference as (base or None when relative, ``Type/id``), version dropped.
+
+    ``https://srv/fhir/Patient/p1/_history/3`` gives ``("https://srv/fhir/", "Patient/p1")``;
+    ``Patient/p1`` gives ``(None, "Patient/p1")``; a ``urn:uuid:`` or other form gives None.
+    """
+    if reference.startswith(("urn:", "#")):
+        return None
+    match = _REFERENCE.match(reference)
+    if match is None:
+        return None
+    return match["base"], f"{match['type']}/{match['id']}"

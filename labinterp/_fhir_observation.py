@@ -10,11 +10,12 @@ says why; a reference range that cannot be used is refused on its own and the va
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple, Protocol
 
 from labinterp._analytes import ANALYTES, Analyte
 from labinterp._convert import convert
@@ -22,9 +23,19 @@ from labinterp._errors import LabinterpError, shorten
 from labinterp._fhir_json import Located, parse_instant
 from labinterp._measurement import Measurement, ReferenceInterval
 from labinterp._packs import Pack
-from labinterp._units import is_boolean, real_number
+from labinterp._panel import Sex
+from labinterp._units import is_boolean, is_close, real_number
 
-__all__ = ["LOINC_SYSTEM", "UCUM_SYSTEM", "ObservationRead", "Skipped", "loinc_index", "read"]
+__all__ = [
+    "LOINC_SYSTEM",
+    "UCUM_SYSTEM",
+    "ObservationRead",
+    "PatientFacts",
+    "Patients",
+    "Skipped",
+    "loinc_index",
+    "read",
+]
 
 LOINC_SYSTEM = "http://loinc.org"
 UCUM_SYSTEM = "http://unitsofmeasure.org"
@@ -78,6 +89,7 @@ class ObservationRead:
     moment: datetime | None
     day: date | None
     lab_interpretation: tuple[str, ...]
+    effective_text: str | None = None  # the time as the resource wrote it (a date stays a date)
 
 
 @cache
@@ -117,11 +129,43 @@ class _SkipError(Exception):
     """Internal: this observation cannot be used (the reason is the message)."""
 
 
-def read(located: Located, pack: Pack) -> tuple[ObservationRead | None, list[Skipped]]:
-    """Read one observation; return it (or None) and what was skipped or refused."""
+class PatientFacts(NamedTuple):
+    """What is known of a subject at a result's date, for choosing the laboratory's range."""
+
+    sex: Sex | None
+    age: float | None  # years, as completed months / 12
+    unknown: str | None = None  # why sex and age are not known at all (no Patient found)
+
+
+class Patients(Protocol):
+    """How :func:`read` names a result's subject and learns its sex and age."""
+
+    def subject(self, raw: str, located: Located) -> str: ...
+
+    def facts(self, subject: str, day: date | None) -> PatientFacts: ...
+
+
+class _NoPatients:
+    def subject(self, raw: str, located: Located) -> str:
+        return raw
+
+    def facts(self, subject: str, day: date | None) -> PatientFacts:
+        return PatientFacts(None, None, "no Patient was given")
+
+
+def read(
+    located: Located, pack: Pack, patients: Patients | None = None
+) -> tuple[ObservationRead | None, list[Skipped]]:
+    """Read one observation; return it (or None) and what was skipped or refused.
+
+    ``patients`` names the subject (references spelt differently for one patient become one)
+    and gives its sex and age, so that the laboratory's range for this patient is chosen.
+    """
+    who = patients if patients is not None else _NoPatients()
     res = located.resource
     reference = reference_of(located)
-    subject = subject_key(res.get("subject")) or subject_key(located.container_subject)
+    raw_subject = subject_key(res.get("subject")) or subject_key(located.container_subject)
+    subject = None if raw_subject is None else who.subject(raw_subject, located)
     code = _first_code(res)
 
     def skipped(reason: str, part: Part = "observation") -> Skipped:
@@ -146,7 +190,8 @@ def read(located: Located, pack: Pack) -> tuple[ObservationRead | None, list[Ski
     except LabinterpError as exc:
         return None, [skipped(str(exc))]
     notes: list[Skipped] = []
-    interval, refused = _reference_interval(res, unit)
+    facts = who.facts(subject, when[1] if when else None)
+    interval, refused = _reference_interval(res, unit, facts, analyte)
     if refused:
         notes.append(
             skipped(f"referenceRange refused, the value is kept: {refused}", "referenceRange")
@@ -166,6 +211,7 @@ def read(located: Located, pack: Pack) -> tuple[ObservationRead | None, list[Ski
         moment=when[0] if when else None,
         day=when[1] if when else None,
         lab_interpretation=_interpretation_codes(res.get("interpretation")),
+        effective_text=when[2] if when else None,
     )
     return read_, notes
 
@@ -251,7 +297,34 @@ def _quantity(res: Mapping[str, Any], analyte: Analyte) -> tuple[float, str | No
             f"valueQuantity has no unit (neither a UCUM code nor unit text); labinterp never "
             f"assumes one (for {analyte.display_name}: {', '.join(analyte.common_units)})"
         )
-    return number, comparator, unit
+    return number, comparator, without_annotation(unit, analyte)
+
+
+# A UCUM annotation: text in braces, which by the UCUM standard changes nothing (%{RBCs} is %).
+_ANNOTATION = re.compile(r"\{[^{}]*\}")
+
+
+def without_annotation(unit: str, analyte: Analyte) -> str:
+    """``unit`` with its UCUM annotations dropped, when the analyte does not know it as
+    written and does know what remains (``%{RBCs}`` is ``%``, ``10*3{cells}/uL`` is
+    ``10*3/uL``); otherwise ``unit`` unchanged (eGFR's ``mL/min/{1.73_m2}`` is a catalog unit).
+
+    A unit that is only an annotation (``{percent}``, ``{fraction}``) is UCUM's unity 1
+    whatever its words say; reading a percentage as a fraction would be 100 times off, so it
+    is kept as written and refused as unknown.
+    """
+    bare = _ANNOTATION.sub("", unit).strip()
+    if not bare or bare == unit:
+        return unit
+    try:
+        analyte.resolve_unit(unit)
+    except LabinterpError:
+        try:
+            analyte.resolve_unit(bare)
+        except LabinterpError:
+            return unit
+        return bare
+    return unit
 
 
 def unit_of(quantity: Mapping[str, Any]) -> str | None:
@@ -266,13 +339,14 @@ def unit_of(quantity: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _effective(res: Mapping[str, Any]) -> tuple[datetime, date] | None:
+def _effective(res: Mapping[str, Any]) -> tuple[datetime, date, str] | None:
+    """The result's time: the instant, its calendar date, and the text as written."""
     for key in ("effectiveDateTime", "effectiveInstant"):
         if key in res:
             parsed = parse_instant(res[key])
             if parsed is None:
                 raise _SkipError(f"{key} {shorten(res[key])} is not a FHIR dateTime")
-            return parsed
+            return (*parsed, str(res[key]))
     period = res.get("effectivePeriod")
     if isinstance(period, Mapping):
         for key in ("start", "end"):
@@ -282,7 +356,7 @@ def _effective(res: Mapping[str, Any]) -> tuple[datetime, date] | None:
                     raise _SkipError(
                         f"effectivePeriod.{key} {shorten(period[key])} is not a dateTime"
                     )
-                return parsed
+                return (*parsed, str(period[key]))
     return None
 
 
@@ -304,26 +378,175 @@ _NORMAL_RANGE = "normal"
 
 
 def _reference_interval(
-    res: Mapping[str, Any], value_unit: str
+    res: Mapping[str, Any], value_unit: str, facts: PatientFacts, analyte: Analyte
 ) -> tuple[ReferenceInterval | None, str | None]:
-    """The first usable normal range, or the reason none is used (None if none given)."""
+    """The normal range that applies to this patient, or the reason none is used (None if
+    none given)."""
     ranges = res.get("referenceRange")
     if ranges is None:
         return None, None
     if not isinstance(ranges, list):
         return None, f"referenceRange is not a list: {shorten(ranges)}"
+    normal: list[tuple[int, Mapping[str, Any]]] = []
     for i, item in enumerate(ranges):
         if not isinstance(item, Mapping):
             return None, f"referenceRange[{i}] is not an object"
         kinds = [c.get("code") for c in _codings(item.get("type"))]
         if kinds and _NORMAL_RANGE not in kinds:
             continue  # a therapeutic or other range is not the normal range
-        return _one_range(item, i, value_unit)
-    return None, "no referenceRange of type 'normal' (or without a type)"
+        normal.append((i, item))
+    if not normal:
+        return None, "no referenceRange of type 'normal' (or without a type)"
+    chosen, why = choose_range(normal, facts)
+    if chosen is None:
+        return None, why
+    return _one_range(normal[chosen][1], normal[chosen][0], value_unit, analyte)
+
+
+# appliesTo codings that name a sex: HL7 administrative gender, and SNOMED CT as in R4's
+# referencerange-appliesto value set.
+_SEX_CODES: Mapping[tuple[str, str], Sex] = {
+    ("http://hl7.org/fhir/administrative-gender", "male"): "male",
+    ("http://hl7.org/fhir/administrative-gender", "female"): "female",
+    ("http://snomed.info/sct", "248153007"): "male",
+    ("http://snomed.info/sct", "248152002"): "female",
+}
+# The age units a referenceRange.age may use (UCUM code or its usual text), in years.
+_AGE_UNITS: Mapping[str, float] = {
+    "a": 1.0,
+    "year": 1.0,
+    "years": 1.0,
+    "mo": 1 / 12,
+    "month": 1 / 12,
+    "months": 1 / 12,
+    "wk": 7 / 365.25,
+    "week": 7 / 365.25,
+    "weeks": 7 / 365.25,
+    "d": 1 / 365.25,
+    "day": 1 / 365.25,
+    "days": 1 / 365.25,
+}
+
+
+def _applies(item: Mapping[str, Any], facts: PatientFacts) -> tuple[bool | None, str]:
+    """Whether a range applies to the patient: True, False, or None (cannot be told, why)."""
+    unknown: list[str] = []
+    applies_to = item.get("appliesTo")
+    for concept in applies_to if isinstance(applies_to, list) else []:
+        # Several appliesTo entries describe one population: every one must hold.
+        sexes = {
+            _SEX_CODES[key]
+            for c in _codings(concept)
+            if (key := (str(c.get("system")), str(c.get("code")))) in _SEX_CODES
+        }
+        if len(sexes) == 1:
+            (sex,) = sexes
+            if facts.sex is None:
+                unknown.append(f"it is for {sex} patients and the patient's sex is unknown")
+            elif facts.sex != sex:
+                return False, ""
+            continue
+        shown = concept.get("text") if isinstance(concept, Mapping) else None
+        if not isinstance(shown, str):
+            shown = ", ".join(str(c.get("display") or c.get("code")) for c in _codings(concept))
+        named = shown[:80] if shown else shorten(concept)
+        unknown.append(f"it applies to {named}, which labinterp cannot check")
+    age = item.get("age")
+    if age is not None:
+        band = _age_band(age)
+        if band is None:
+            unknown.append(f"its age {shorten(age)} is not read (low/high in a, mo, wk or d)")
+        elif facts.age is None:
+            unknown.append("it is for an age band and the patient's age is unknown")
+        elif not _in_band(facts.age, band):
+            return False, ""
+    if unknown:
+        return None, "; ".join(unknown)
+    return True, ""
+
+
+def _age_band(age: object) -> tuple[float | None, float | None, float] | None:
+    """An age Range as (low, high, unit in years), or None when it cannot be read."""
+    if not isinstance(age, Mapping):
+        return None
+    bounds: list[float | None] = []
+    units: set[float] = set()
+    for side in ("low", "high"):
+        quantity = age.get(side)
+        if quantity is None:
+            bounds.append(None)
+            continue
+        if not isinstance(quantity, Mapping):
+            return None
+        number = quantity.get("value")
+        value = None if is_boolean(number) or isinstance(number, str) else real_number(number)
+        unit = unit_of(quantity)
+        if value is None or unit is None or unit.strip().lower() not in _AGE_UNITS:
+            return None
+        bounds.append(value)
+        units.add(_AGE_UNITS[unit.strip().lower()])
+    if len(units) != 1:
+        return None
+    return bounds[0], bounds[1], units.pop()
+
+
+def _in_band(age: float, band: tuple[float | None, float | None, float]) -> bool:
+    low, high, unit = band
+    in_units = age / unit
+    if low is not None and in_units < low - 1e-9:
+        return False
+    if high is None:
+        return True
+    # A whole upper bound covers the whole year (or month) it names, as labs write bands:
+    # "0-17 a" then "18- a" leaves no gap at 17 and a half.
+    if high == int(high):
+        return int(in_units + 1e-9) <= high
+    return in_units <= high + 1e-9
+
+
+def choose_range(
+    normal: Sequence[tuple[int, Mapping[str, Any]]], facts: PatientFacts
+) -> tuple[int | None, str | None]:
+    """Which of the normal ranges to use (position in ``normal``), or why none is.
+
+    One range is used only when it applies to the patient (sex from ``appliesTo``, age from
+    ``age``) and no other could: when several apply with different limits, or whether one
+    applies cannot be told, none is used, rather than a guess.
+    """
+    verdicts = [(pos, *_applies(item, facts)) for pos, (_, item) in enumerate(normal)]
+    yes = [pos for pos, verdict, _ in verdicts if verdict is True]
+    open_ = [(pos, why) for pos, verdict, why in verdicts if verdict is None]
+    if open_:
+        reasons = "; ".join(f"referenceRange[{normal[pos][0]}]: {why}" for pos, why in open_)
+        missing = f" ({facts.unknown})" if facts.unknown else ""
+        return None, f"cannot tell which referenceRange applies to this patient{missing}: {reasons}"
+    if not yes:
+        return None, (
+            f"no referenceRange applies to this patient ({_describe(facts)}); the ranges given "
+            f"are for other patients"
+        )
+    limits = {_limits(normal[pos][1]) for pos in yes}
+    if len(limits) > 1:
+        shown = ", ".join(f"referenceRange[{normal[pos][0]}]" for pos in yes)
+        return None, (
+            f"several referenceRanges with different limits apply to this patient "
+            f"({_describe(facts)}): {shown}"
+        )
+    return yes[0], None
+
+
+def _describe(facts: PatientFacts) -> str:
+    sex = facts.sex or "sex unknown"
+    age = "age unknown" if facts.age is None else f"age {facts.age:.3g} years"
+    return f"{sex}, {age}"
+
+
+def _limits(item: Mapping[str, Any]) -> str:
+    return repr((item.get("low"), item.get("high")))
 
 
 def _one_range(
-    item: Mapping[str, Any], i: int, value_unit: str
+    item: Mapping[str, Any], i: int, value_unit: str, analyte: Analyte
 ) -> tuple[ReferenceInterval | None, str | None]:
     where = f"referenceRange[{i}]"
     bounds: dict[str, float] = {}
@@ -338,8 +561,12 @@ def _one_range(
         value = None if is_boolean(number) or isinstance(number, str) else real_number(number)
         if value is None:
             return None, f"{where}.{side}.value {shorten(number)} is not a number"
-        bounds[side] = value
         unit = unit_of(quantity)
+        if side == "low" and is_close(value, 0.0):
+            # A lower limit of 0 means "no lower limit" (LDH 0-250 U/L); read as a value it
+            # would be refused as below what a living patient can have.
+            continue
+        bounds[side] = value
         if unit is not None:
             units.add(unit)
     if not bounds:
@@ -348,7 +575,7 @@ def _one_range(
         return None, f"{where} gives neither low nor high{shown}"
     if len(units) > 1:
         return None, f"{where}: low and high are in different units ({', '.join(sorted(units))})"
-    unit = units.pop() if units else value_unit
+    unit = without_annotation(units.pop(), analyte) if units else value_unit
     try:
         return ReferenceInterval(low=bounds.get("low"), high=bounds.get("high"), unit=unit), None
     except LabinterpError as exc:

@@ -2,22 +2,40 @@
 
 A panel holds one result per analyte. When a subject (or one window) has several results of
 the same analyte, the latest is kept and each earlier one is reported as skipped, with the
-later result that replaced it; nothing is dropped without a line in the report. The
-``Patient`` resource of a subject gives its sex (``gender``) and its age in completed years
-at the date of the panel's latest result (``birthDate``).
+later result that replaced it; results at the same time (or both without one) are reported
+as conflicting (or duplicates, when equal) and the one later in the input is kept; nothing is
+dropped without a line in the report. The
+``Patient`` resource of a subject gives its sex (``gender``) and its age at the date of the
+panel's latest result (``birthDate``), in years as completed months / 12. References to one
+patient spelt differently (relative or absolute, with a version) are one subject; a subject
+whose Patient is not in the input is reported.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from labinterp._errors import LabinterpError, shorten
-from labinterp._fhir_json import FhirError, Located, parse_date, read_resources
-from labinterp._fhir_observation import ObservationRead, Skipped, read, reference_of
+from labinterp._fhir_json import (
+    FhirError,
+    Located,
+    age_at,
+    parse_date,
+    read_resources,
+    split_reference,
+)
+from labinterp._fhir_observation import (
+    ObservationRead,
+    PatientFacts,
+    Skipped,
+    read,
+    reference_of,
+    subject_key,
+)
 from labinterp._packs import Pack, default_pack, load_pack
 from labinterp._panel import Panel, Sex
 
@@ -40,6 +58,8 @@ class FhirPanel:
     ``lab_interpretation`` to the laboratory's own interpretation codes (``H``, ``L`` ...),
     kept for comparison and never used to decide anything. ``day`` is the date the age is
     computed at (the latest result's), or None when no result has a time.
+    ``effective_as_given`` maps each analyte to its time as the resource wrote it (a date
+    without a time stays a date), which :func:`to_fhir` writes back.
     """
 
     subject: str
@@ -50,6 +70,7 @@ class FhirPanel:
     effective: Mapping[str, datetime | None]
     lab_interpretation: Mapping[str, tuple[str, ...]]
     day: date | None
+    effective_as_given: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +79,8 @@ class FhirReading:
 
     ``panels`` is keyed by :class:`PanelKey` (subject, window start), in the order subjects
     first appear and then by time. ``skipped`` lists each observation not read (and each
-    laboratory range refused, and each patient whose sex or age could not be read), with the
+    laboratory range refused or not matched to the patient, each patient whose sex or age could
+    not be read, and each subject whose Patient is not in the input), with the
     JSON path and the reason. ``ignored`` counts the resources of other types (Encounter,
     DiagnosticReport ...), which carry no result of their own.
     """
@@ -68,7 +90,9 @@ class FhirReading:
     ignored: Mapping[str, int] = field(default_factory=dict)
 
     def for_subject(self, subject: str) -> list[FhirPanel]:
-        """The panels of one subject (``"Patient/<id>"`` or the reference used), in time order."""
+        """The panels of one subject, in time order: ``"Patient/<id>"`` however the input
+        spelt the reference (an absolute URL only when one id is used on two servers), or the
+        reference as written when it is not ``Type/id`` (``urn:uuid:``, an identifier)."""
         return [p for k, p in self.panels.items() if k.subject == subject]
 
 
@@ -132,30 +156,126 @@ def panels_from_bundle(
     chosen_window = _check_window(window)
     chosen_pack = resolve_pack(pack)
     located, ignored = read_resources(source)
-    patients: dict[str, _Patient] = {}
-    reads: list[ObservationRead] = []
     skipped: list[Skipped] = []
+    # Patients first: choosing a laboratory's range for a result needs its patient's sex and
+    # age, and an export may list the Patient after its Observations.
+    index = _PatientIndex(located)
     for item in located:
         if item.resource["resourceType"] == "Patient":
-            _register_patient(item, patients, skipped)
+            index.register(item, skipped)
+    reads: list[ObservationRead] = []
+    for item in located:
+        if item.resource["resourceType"] == "Patient":
             continue
-        one, notes = read(item, chosen_pack)
+        one, notes = read(item, chosen_pack, index)
         skipped.extend(notes)
         if one is not None:
             reads.append(one)
     groups = _group(reads, chosen_window, skipped)
     panels: dict[PanelKey, FhirPanel] = {}
     for key, members in groups.items():
-        built = _panel(key, members, patients.get(key.subject), skipped)
+        built = _panel(key, members, index.patient(key.subject), skipped)
         if built is not None:
             panels[key] = built
+    skipped.extend(index.not_found(reads))
     return FhirReading(panels, tuple(skipped), dict(ignored))
 
 
 # --- patients --------------------------------------------------------------------------------
 
 
-def _register_patient(item: Located, patients: dict[str, _Patient], skipped: list[Skipped]) -> None:
+class _PatientIndex:
+    """The input's Patients, found by any spelling of a reference to them.
+
+    FHIR compares literal references as resolved URLs: ``Patient/p1`` in a Bundle whose
+    entries live at ``https://srv/fhir/`` is ``https://srv/fhir/Patient/p1``, and a version
+    (``/_history/3``) names the same patient. Subjects are therefore keyed ``Type/id`` when
+    every base met for that ``Type/id`` is the same (or none is given); when two servers use
+    one id, each keeps its absolute URL so that their patients are never merged.
+    """
+
+    def __init__(self, located: Sequence[Located]) -> None:
+        self._patients: dict[str, _Patient] = {}
+        self._bases: dict[str, set[str]] = {}
+        for item in located:
+            for raw in self._references_in(item):
+                self._note_base(raw, item)
+
+    @staticmethod
+    def _references_in(item: Located) -> list[str]:
+        res = item.resource
+        if res["resourceType"] == "Patient":
+            return [reference_of(item)]
+        raw = subject_key(res.get("subject")) or subject_key(item.container_subject)
+        return [raw] if raw else []
+
+    def _note_base(self, raw: str, item: Located) -> None:
+        parts = _resolve(raw, item)
+        if parts is not None and parts[0] is not None:
+            self._bases.setdefault(parts[1], set()).add(parts[0])
+
+    def subject(self, raw: str, located: Located) -> str:
+        parts = _resolve(raw, located)
+        if parts is None:
+            return raw  # urn:uuid:, an identifier: compared as written
+        base, local = parts
+        if len(self._bases.get(local, ())) > 1 and base is not None:
+            return base + local
+        return local
+
+    def register(self, item: Located, skipped: list[Skipped]) -> None:
+        patient, notes = _read_patient(item)
+        reference = reference_of(item)
+        skipped.extend(Skipped(item.path, reference, reference, None, "Patient", n) for n in notes)
+        keys = {reference, self.subject(reference, item)}
+        rid = item.resource.get("id")
+        if isinstance(rid, str) and rid:
+            keys.add(f"Patient/{rid}")
+        for key in keys:
+            self._patients[key] = patient
+
+    def patient(self, subject: str) -> _Patient | None:
+        return self._patients.get(subject)
+
+    def facts(self, subject: str, day: date | None) -> PatientFacts:
+        patient = self._patients.get(subject)
+        if patient is None:
+            return PatientFacts(None, None, f"no Patient resource for {shorten(subject)}")
+        age = None
+        if patient.birth is not None and day is not None:
+            age = age_at(patient.birth, day)[0]
+        return PatientFacts(patient.sex, age)
+
+    def not_found(self, reads: Sequence[ObservationRead]) -> list[Skipped]:
+        """One note per subject whose results were read but whose Patient is not in the input."""
+        notes: dict[str, Skipped] = {}
+        for one in reads:
+            if one.subject not in self._patients and one.subject not in notes:
+                notes[one.subject] = Skipped(
+                    one.path,
+                    one.subject,
+                    one.subject,
+                    None,
+                    "Patient",
+                    f"no Patient resource for {shorten(one.subject)} in the input: its sex and "
+                    "age are unknown, so sex- and age-specific cut-offs cannot be decided",
+                )
+        return list(notes.values())
+
+
+def _resolve(raw: str, item: Located) -> tuple[str | None, str] | None:
+    """(base, ``Type/id``) of a reference; a relative one takes the base of its entry's fullUrl."""
+    parts = split_reference(raw)
+    if parts is None:
+        return None
+    base, local = parts
+    if base is None and item.full_url:
+        own = split_reference(item.full_url)
+        base = own[0] if own else None
+    return base, local
+
+
+def _read_patient(item: Located) -> tuple[_Patient, list[str]]:
     res = item.resource
     notes: list[str] = []
     gender = res.get("gender")
@@ -170,34 +290,7 @@ def _register_patient(item: Located, patients: dict[str, _Patient], skipped: lis
         birth = parse_date(res["birthDate"])
         if birth is None:
             notes.append(f"birthDate {shorten(res['birthDate'])} is not a FHIR date")
-    patient = _Patient(sex, birth, item.path)
-    reference = reference_of(item)
-    skipped.extend(Skipped(item.path, reference, reference, None, "Patient", n) for n in notes)
-    keys = {reference}
-    rid = res.get("id")
-    if isinstance(rid, str) and rid:
-        keys.add(f"Patient/{rid}")
-    for key in keys:
-        patients[key] = patient
-
-
-def _age(birth: tuple[date, date], day: date) -> tuple[float | None, str | None]:
-    """Age in completed years at ``day``; None (with why) when the birth date leaves it open."""
-
-    def completed(born: date) -> int:
-        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-    oldest, youngest = completed(birth[0]), completed(birth[1])
-    if youngest < 0:
-        return None, f"the birth date comes after the result of {day.isoformat()}"
-    if oldest != youngest:
-        return None, (
-            f"the birth date gives an age of {youngest} or {oldest} on {day.isoformat()}; "
-            "the age is left unknown"
-        )
-    if oldest > 130:
-        return None, f"an age of {oldest} years on {day.isoformat()} is not plausible"
-    return float(oldest), None
+    return _Patient(sex, birth, item.path), notes
 
 
 # --- grouping --------------------------------------------------------------------------------
@@ -238,7 +331,7 @@ def _latest_per_analyte(
     members: list[ObservationRead], windowed: bool, skipped: list[Skipped]
 ) -> dict[str, ObservationRead]:
     # Untimed results sort first, so a timed result replaces them; equal times keep the later
-    # one in the input.
+    # one in the input (input order is the only rule left, and the reason says so).
     order = sorted(
         enumerate(members),
         key=lambda pair: (pair[1].moment is not None, pair[1].moment or datetime.min, pair[0]),
@@ -248,17 +341,32 @@ def _latest_per_analyte(
         if one.analyte not in kept:
             kept[one.analyte] = one
             continue
-        later = kept[one.analyte]
-        when = later.moment.isoformat() if later.moment else "no time given"
         scope = "window" if windowed else "panel; pass window= to read each time as its own panel"
-        skipped.append(
-            _skip(
-                one,
-                f"replaced by a later {one.analyte} result ({later.reference}, {when}) in the "
-                f"same {scope}",
-            )
-        )
+        skipped.append(_skip(one, f"{_why_replaced(one, kept[one.analyte])} in the same {scope}"))
     return {a: kept[a] for a in sorted(kept, key=lambda a: members.index(kept[a]))}
+
+
+def _why_replaced(one: ObservationRead, kept: ObservationRead) -> str:
+    """Why ``one`` gave way to ``kept``: a later time, a time at all, or only input order."""
+    when = kept.moment.isoformat() if kept.moment else "no time given"
+    if one.moment is not None and kept.moment is not None and one.moment < kept.moment:
+        return f"replaced by a later {one.analyte} result ({kept.reference}, {when})"
+    if one.moment is None and kept.moment is not None:
+        return (
+            f"replaced by a {one.analyte} result with a time ({kept.reference}, {when}); this "
+            "one has none"
+        )
+    same = one.measurement.as_given == kept.measurement.as_given
+    if same:
+        return (
+            f"a duplicate of {kept.reference} (same time, {when}, and the same value "
+            f"{kept.measurement.as_given})"
+        )
+    return (
+        f"conflicting results at the same time ({when}): {one.measurement.as_given} here, "
+        f"{kept.measurement.as_given} in {kept.reference}; the one later in the input is kept, "
+        "since nothing else tells them apart"
+    )
 
 
 def _panel(
@@ -274,7 +382,7 @@ def _panel(
     if patient is not None:
         context["sex"] = patient.sex
         if patient.birth is not None and day is not None:
-            age, why = _age(patient.birth, day)
+            age, why = age_at(patient.birth, day)
             context["age"] = age
             if why:
                 skipped.append(
@@ -297,4 +405,5 @@ def _panel(
             a: r.lab_interpretation for a, r in kept.items() if r.lab_interpretation
         },
         day=day,
+        effective_as_given={a: r.effective_text for a, r in kept.items() if r.effective_text},
     )

@@ -2,20 +2,23 @@
 
 Every resource is a plain dict in FHIR's JSON form; :mod:`labinterp.fhir` explains the
 choices. Output is deterministic: ids are UUIDs derived from the subject, the panel's time,
-the pack and the analyte, and nothing depends on the clock.
+the pack and the analyte (and a digest of the panel when its subject or time is not known),
+and nothing depends on the clock.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import uuid
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from labinterp._analyte_types import Analyte
 from labinterp._analytes import ANALYTES, resolve_analyte_id
+from labinterp._derived import compute_derived
 from labinterp._errors import InvalidValueError, LabinterpError, shorten
 from labinterp._fhir_observation import LOINC_SYSTEM, UCUM_SYSTEM
 from labinterp._fhir_panels import FhirPanel, resolve_pack
@@ -103,8 +106,9 @@ def to_fhir(
     Observation links to its input (``derivedFrom``) and keeps its LOINC code, subject and
     time. ``subject``: a reference such as ``"Patient/123"`` (default: the source's subject).
     The Bundle holds one Observation per flagged result, then the patterns Observation.
-    Ids are derived from the subject, window, pack and analyte, so equal input gives equal
-    output.
+    Ids are derived from the subject, the panel's time (window start, else latest result),
+    pack and analyte, plus a digest of the panel when the subject or time is not known: equal
+    input gives equal output, and two panels never share ids.
     """
     if not isinstance(interpretation, Interpretation):
         raise InvalidValueError(
@@ -129,18 +133,45 @@ def to_fhir(
             expected="a FHIR reference string",
         )
     who = subject or (source.subject if source else None)
-    pack = interpretation.pack
-    seed = (who, source.window_start if source else None, pack.name, pack.version)
+    seed = _id_seed(interpretation, source, who)
     entries: list[dict[str, Any]] = []
     inputs: list[str] = []
+    restated: dict[str, str] = {}
     for flag in interpretation.flags:
         resource = _value_observation(flag, source, who, seed)
         url = f"urn:uuid:{resource['id']}"
         entries.append({"fullUrl": url, "resource": resource})
-        inputs.append(_source_of(source, flag.analyte) or url)
+        restated[flag.analyte] = _source_of(source, flag.analyte) or url
+        inputs.append(restated[flag.analyte])
+    for computed in _computed_observations(interpretation, source, who, seed, restated):
+        url = f"urn:uuid:{computed['id']}"
+        entries.append({"fullUrl": url, "resource": computed})
+        inputs.append(url)
     patterns = _pattern_observation(interpretation, source, who, seed, inputs)
     entries.append({"fullUrl": f"urn:uuid:{patterns['id']}", "resource": patterns})
     return {"resourceType": "Bundle", "type": "collection", "entry": entries}
+
+
+def _id_seed(
+    interpretation: Interpretation, source: FhirPanel | None, who: str | None
+) -> tuple[object, ...]:
+    """What the ids are derived from: subject, the panel's time, pack name and version.
+
+    The time is the window's start, else the latest result's time, else the panel's day.
+    When the subject or the time is not known, a digest of the panel's results and context
+    is added, so that two different panels never share ids (a PUT would overwrite one with
+    the other, and a merged Bundle would repeat a fullUrl); equal input still gives equal ids.
+    """
+    pack = interpretation.pack
+    when: datetime | date | None = None
+    if source is not None:
+        known = [m for m in source.effective.values() if m is not None]
+        when = source.window_start or (max(known) if known else source.day)
+    seed: tuple[object, ...] = (who, when.isoformat() if when else None, pack.name, pack.version)
+    if who is None or when is None:
+        panel = interpretation.panel.model_dump_json()
+        seed += (hashlib.sha256(panel.encode("utf-8")).hexdigest()[:32],)
+    return seed
 
 
 def _source_of(source: FhirPanel | None, analyte: str) -> str | None:
@@ -157,12 +188,19 @@ def _reference(ref: str) -> dict[str, str]:
 
 
 def _effective(source: FhirPanel | None, analyte: str | None) -> str | None:
+    """A result's time (or the latest of the panel's): a date given without a time is
+    written back as that date, not as midnight UTC."""
     if source is None:
         return None
-    moments: Sequence[datetime | None]
-    moments = [source.effective.get(analyte)] if analyte else list(source.effective.values())
-    known = [m for m in moments if m is not None]
-    return max(known).isoformat() if known else None
+    names = [analyte] if analyte else list(source.effective)
+    known = [(m, a) for a in names if (m := source.effective.get(a)) is not None]
+    if not known:
+        return None
+    moment, latest = max(known, key=lambda pair: pair[0])
+    given = source.effective_as_given.get(latest)
+    # Only a date is echoed: a time is written from the instant read, which always has a
+    # zone (FHIR requires one; a time given without one was read as UTC).
+    return given if given is not None and "T" not in given else moment.isoformat()
 
 
 def _value_observation(
@@ -211,6 +249,60 @@ def _value_observation(
     if known:
         resource["derivedFrom"] = [_reference(known)]
     return resource
+
+
+def _computed_observations(
+    interpretation: Interpretation,
+    source: FhirPanel | None,
+    who: str | None,
+    seed: tuple[object, ...],
+    restated: Mapping[str, str],
+) -> list[dict[str, Any]]:
+    """An Observation for each result labinterp computed exactly and LOINC names (transferrin
+    saturation from serum iron and TIBC), ``derivedFrom`` its inputs.
+
+    Indices without a LOINC code (Mentzer, production index, sTfR index) and indices only
+    bounded over a missing or censored input (``canonical_interval`` low < high) are left
+    out: FHIR has no code for the first, and a bound is not a value (both are in the trace
+    and in ``to_json()``).
+    """
+    out: list[dict[str, Any]] = []
+    for aid, measurement in compute_derived(interpretation.panel.measurements).items():
+        analyte = ANALYTES[aid]
+        how = analyte.derivable or analyte.derived
+        coding = _loinc_for(analyte, measurement.unit)
+        if coding is None or how is None:
+            continue
+        low, _, high, _ = measurement.canonical_interval
+        if low < high:  # pragma: no cover - compute_derived gives exact values only
+            continue
+        resource: dict[str, Any] = {
+            "resourceType": "Observation",
+            "id": _uid(*seed, aid),
+            # Preliminary: arithmetic by labinterp that no laboratory has verified.
+            "status": "preliminary",
+            "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "laboratory"}]}],
+            "code": {"coding": [coding], "text": analyte.display_name},
+        }
+        if who:
+            resource["subject"] = _reference(who)
+        when = _effective(source, None)
+        if when:
+            resource["effectiveDateTime"] = when
+        # Six figures: enough to keep the value on its side of any cut-off.
+        resource["valueQuantity"] = _quantity(float(f"{measurement.value:.6g}"), measurement.unit)
+        resource["method"] = {"text": f"calculated by labinterp: {how.formula}"}
+        resource["note"] = [
+            {
+                "text": f"Calculated by labinterp, not measured by the laboratory: "
+                f"{measurement.derived_from}."
+            }
+        ]
+        sources = [restated[i] for i in how.inputs if i in restated]
+        if sources:
+            resource["derivedFrom"] = [_reference(ref) for ref in sources]
+        out.append(resource)
+    return out
 
 
 def _flag_concept(flag: AnalyteFlag) -> dict[str, Any] | None:

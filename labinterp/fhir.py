@@ -5,12 +5,16 @@ In: :func:`panels_from_bundle` reads ``Observation`` and ``Patient`` resources f
 as plain dicts: no FHIR model library is needed. Each Observation is mapped to a catalog
 analyte by its LOINC code, its ``valueQuantity`` read (the UCUM ``code`` when ``system`` is
 UCUM, the free ``unit`` text otherwise; ``comparator`` gives a censored result), its
-``referenceRange`` (low and high, both inclusive) attached when it can describe healthy
-people, its ``interpretation`` kept as the laboratory's codes, its ``effective[x]`` used to
-order and window results. Results are grouped by ``subject`` and, with ``window=``, by time;
-the subject's ``Patient`` gives sex (``gender``) and age at the panel's date (``birthDate``).
+``referenceRange`` (low and high, both inclusive) attached when it applies to the patient
+(``appliesTo`` sex, ``age``; never guessed among several) and can describe healthy people,
+its ``interpretation`` kept as the laboratory's codes, its ``effective[x]`` used to order and
+window results. Results are grouped by ``subject`` (``Patient/p1``, its absolute URL and a
+``_history`` version are one subject) and, with ``window=``, by time; the subject's
+``Patient`` gives sex (``gender``) and age at the panel's date (``birthDate``, completed
+months / 12).
 Nothing is dropped silently: every observation not read, every laboratory range refused and
-every patient whose sex or age could not be read is in :attr:`FhirReading.skipped`, with its
+every patient whose sex or age could not be read (or whose Patient is not in the input) is in
+:attr:`FhirReading.skipped`, with its
 JSON path and the reason, and one bad result never stops the others. Input whose structure
 cannot be read (not JSON, a resource without ``resourceType``, a Bundle whose ``entry`` is
 not a list) raises :class:`FhirError`, naming the JSON path.
@@ -29,6 +33,10 @@ Out: :func:`to_fhir` turns an interpretation into a ``Bundle`` (type ``collectio
   ``interpretation`` (codes of the HL7 v3-ObservationInterpretation system: ``L``, ``H``,
   ``N``, ``LL``, ``HH``; a flag with no code, such as "not low", is given as text only),
   the reference range used, and ``derivedFrom`` the Observation it was read from;
+* one ``Observation`` (status ``preliminary``) per result labinterp computed and LOINC
+  names: a transferrin saturation from iron and TIBC (2502-3, in %), with ``derivedFrom``
+  its inputs and a ``note`` that labinterp calculated it; indices with no LOINC code and
+  values only bounded over a missing input are not exported (docs/fhir.md);
 * one ``Observation`` for the patterns: a ``component`` per pattern (its id and name, and
   its status as the value: consistent, not_consistent, indeterminate, with the label as
   text) and per classification; ``method`` names the pack (code = name, version = the

@@ -36,6 +36,15 @@ def only_panel(reading: FhirReading) -> labinterp.Panel:
     return next(iter(reading.panels.values())).panel
 
 
+NO_PATIENT = "no Patient resource for"
+
+
+def reported(reading: FhirReading) -> list[Skipped]:
+    """What was skipped, leaving out the note that a subject's Patient is not in the input
+    (most tests give observations alone; that note has its own tests)."""
+    return [s for s in reading.skipped if not s.reason.startswith(NO_PATIENT)]
+
+
 def skipped_for(reading: FhirReading, code: str) -> list[Skipped]:
     return [s for s in reading.skipped if s.code == code]
 
@@ -54,7 +63,7 @@ def test_f005_keeps_the_hemoglobin_and_refuses_its_mmol_range() -> None:
     assert hb.unit == "g/dL"
     # 7.5-10 "g/dL" is 7.5-10 mmol/L (12.1-16.1 g/dL): refused, so the flag does not use it.
     assert hb.reference_interval is None
-    (refusal,) = reading.skipped
+    (refusal,) = reported(reading)
     assert refusal.part == "referenceRange"
     assert refusal.reference == "Observation/f005"
     assert "7.5-10 g/dL" in refusal.reason
@@ -87,9 +96,12 @@ def test_synthea_ndjson_reads_two_cbcs_of_one_patient_by_day() -> None:
     assert is_close(first.panel.hemoglobin.value, 14.656)
     assert first.panel.rbc is not None
     assert first.panel.rbc.unit == "10*6/uL"
-    # Born 1954-08-25: 61 on 2016-06-22, 66 on 2021-07-21.
-    assert first.panel.age == 61
-    assert second.panel.age == 66
+    # Born 1954-08-25: 61 years 9 months on 2016-06-22, 66 years 10 months on 2021-07-21;
+    # the age is completed months / 12, to two decimals.
+    assert first.panel.age is not None
+    assert second.panel.age is not None
+    assert is_close(first.panel.age, 61.75)
+    assert is_close(second.panel.age, 66.83)
     assert first.window_start is not None
     assert second.window_start is not None
     assert first.window_start < second.window_start
@@ -131,7 +143,8 @@ def test_synthea_without_a_window_keeps_the_latest_of_each_test() -> None:
         ["718-7", "787-2", "789-8", "4544-3"]
     )
     assert all("window=" in s.reason for s in replaced)
-    assert panel.age == 66
+    assert panel.age is not None
+    assert is_close(panel.age, 66.83)
 
 
 def test_ghp_cbc_in_si_units_with_and_without_a_ucum_system() -> None:
@@ -198,7 +211,7 @@ def test_rdw_cv_is_read_and_rdw_sd_refused() -> None:
     panel = only_panel(reading)
     assert panel.rdw is not None
     assert is_close(panel.rdw.value, 15.2)
-    (refused,) = reading.skipped
+    (refused,) = reported(reading)
     assert refused.reference == "Observation/sd"
     assert "RDW-SD" in refused.reason
 
@@ -206,7 +219,7 @@ def test_rdw_cv_is_read_and_rdw_sd_refused() -> None:
 def test_rdw_cv_code_with_a_width_in_fl_is_refused_with_the_catalog_hint() -> None:
     reading = panels_from_bundle(observation(RDW_CV, 45, "fL"))
     assert not reading.panels
-    (refused,) = reading.skipped
+    (refused,) = reported(reading)
     assert "RDW-SD" in refused.reason
 
 
@@ -292,7 +305,7 @@ def test_unusable_results_are_reported_and_never_stop_the_others(
     reading = panels_from_bundle([bad, good])
     panel = only_panel(reading)
     assert list(panel.measurements) == ["hemoglobin"]
-    (skipped,) = reading.skipped
+    (skipped,) = reported(reading)
     assert skipped.reference == "Observation/bad"
     assert skipped.path == "$[0]"
     assert skipped.part == "observation"
@@ -303,7 +316,7 @@ def test_other_resource_types_are_counted_not_read() -> None:
     report = {"resourceType": "DiagnosticReport", "id": "r1", "status": "final"}
     reading = panels_from_bundle(bundle(report, observation(FERRITIN, 20, "ug/L")))
     assert reading.ignored == {"DiagnosticReport": 1}
-    assert not reading.skipped
+    assert not reported(reading)
 
 
 def test_contained_observations_belong_to_the_reports_subject() -> None:
@@ -363,7 +376,7 @@ def test_an_implausible_range_is_refused_and_the_value_kept() -> None:
     assert panel.hemoglobin is not None
     assert is_close(panel.hemoglobin.value, 13)
     assert panel.hemoglobin.reference_interval is None
-    (refusal,) = reading.skipped
+    (refusal,) = reported(reading)
     assert refusal.part == "referenceRange"
     assert "value is kept" in refusal.reason
 
@@ -377,7 +390,7 @@ def test_a_range_no_healthy_person_fits_is_refused_with_the_likely_unit() -> Non
     panel = only_panel(reading)
     assert panel.ferritin is not None
     assert panel.ferritin.reference_interval is None
-    (refusal,) = reading.skipped
+    (refusal,) = reported(reading)
     assert "shares no value" in refusal.reason
     assert "it would fit in ug/L (15-150 ug/L)" in refusal.reason
 
@@ -412,7 +425,7 @@ def test_unusable_ranges_are_refused_with_the_value_kept(
     panel = only_panel(reading)
     assert panel.hemoglobin is not None
     assert panel.hemoglobin.reference_interval is None
-    (refusal,) = reading.skipped
+    (refusal,) = reported(reading)
     assert refusal.part == "referenceRange"
     assert words in refusal.reason
 
@@ -458,7 +471,7 @@ def test_a_time_window_splits_results_of_one_subject() -> None:
     first, second = reading.panels.values()
     assert set(first.panel.measurements) == {"ferritin", "hemoglobin"}
     assert second.sources == {"ferritin": "Observation/f2"}
-    assert not reading.skipped
+    assert not reported(reading)
 
 
 def test_a_window_needs_a_time_and_says_so() -> None:
@@ -467,7 +480,7 @@ def test_a_window_needs_a_time_and_says_so() -> None:
         observation(HEMOGLOBIN, 11, "g/dL", oid="untimed", when=None),
     ]
     reading = panels_from_bundle(resources, window=timedelta(hours=6))
-    (skipped,) = reading.skipped
+    (skipped,) = reported(reading)
     assert skipped.reference == "Observation/untimed"
     assert "no effective time" in skipped.reason
     assert list(only_panel(reading).measurements) == ["ferritin"]
@@ -482,7 +495,7 @@ def test_within_a_window_the_latest_result_is_kept() -> None:
     panel = only_panel(reading)
     assert panel.ferritin is not None
     assert is_close(panel.ferritin.value, 40)
-    (replaced,) = reading.skipped
+    (replaced,) = reported(reading)
     assert replaced.reference == "Observation/early"
     assert "Observation/late" in replaced.reason
 
@@ -502,20 +515,46 @@ def test_effective_period_and_instant_give_the_time() -> None:
 @pytest.mark.parametrize(
     ("birth", "when", "age"),
     [
-        ("1980-06-15", "2024-06-14T10:00:00Z", 43),  # the day before the birthday
+        ("1980-06-15", "2024-06-14T10:00:00Z", 43.92),  # the day before the birthday
         ("1980-06-15", "2024-06-15T10:00:00Z", 44),  # on the birthday
-        ("1980-06", "2024-07-01", 44),  # a month of birth that decides
-        ("2010-01-01", "2024-03-01", 14),  # date only
+        ("1980-06", "2024-07-01", 44),  # a month of birth: the completed years all agree
+        ("2010-01-01", "2024-03-01", 14.17),  # date only
+        ("2023-05-01", "2024-03-01", 0.83),  # an infant of 10 months is not "age 0"
+        ("2023-09-01", "2024-03-01", 0.5),  # six months to the day: the pack's first age
+        ("2023-09-02", "2024-03-01", 0.42),  # one day short of six months
     ],
 )
-def test_patient_gives_sex_and_age_at_the_result_date(birth: str, when: str, age: int) -> None:
+def test_patient_gives_sex_and_age_at_the_result_date(birth: str, when: str, age: float) -> None:
     reading = panels_from_bundle(
         bundle(patient(birth=birth), observation(FERRITIN, 20, "ug/L", when=when))
     )
     panel = only_panel(reading)
     assert panel.sex == "female"
-    assert panel.age == age
-    assert not reading.skipped
+    assert panel.age is not None
+    assert is_close(panel.age, age)
+    assert not reported(reading)
+
+
+def test_an_infant_of_ten_months_is_inside_the_default_pack() -> None:
+    reading = panels_from_bundle(
+        bundle(
+            patient(birth="2023-05-01"),
+            observation(HEMOGLOBIN, 10.7, "g/dL", when="2024-03-01T08:30:00Z"),
+        )
+    )
+    result = labinterp.interpret(only_panel(reading))
+    assert not any("outside this pack's population" in a for a in result.assumptions)
+    assert result.status("anemia") != "indeterminate"
+
+
+def test_an_infant_born_in_a_known_month_only_has_no_age() -> None:
+    reading = panels_from_bundle(
+        bundle(patient(birth="2023-05"), observation(FERRITIN, 20, "ug/L", when="2024-03-01"))
+    )
+    assert only_panel(reading).age is None
+    (note,) = reported(reading)
+    assert note.part == "Patient"
+    assert "between 9 and 10 months" in note.reason
 
 
 def test_a_birth_year_that_leaves_the_age_open_is_reported() -> None:
@@ -524,7 +563,7 @@ def test_a_birth_year_that_leaves_the_age_open_is_reported() -> None:
     )
     panel = only_panel(reading)
     assert panel.age is None
-    (note,) = reading.skipped
+    (note,) = reported(reading)
     assert note.part == "Patient"
     assert "43 or 44" in note.reason
 
@@ -550,7 +589,7 @@ def test_a_gender_without_a_sex_is_reported_once(gender: str, words: str) -> Non
     reading = panels_from_bundle(bundle(*resources), window=timedelta(days=1))
     assert len(reading.panels) == 2
     assert all(p.panel.sex is None for p in reading.panels.values())
-    (note,) = reading.skipped
+    (note,) = reported(reading)
     assert note.part == "Patient"
     assert note.reference == "Patient/p1"
     assert words in note.reason
@@ -700,7 +739,309 @@ def test_any_junk_in_a_patient_leaves_the_results_read(field: str, junk: object)
 def test_a_bad_value_with_a_range_is_skipped_once_without_saying_the_value_is_kept() -> None:
     reading = panels_from_bundle(observation(HEMOGLOBIN, 130, "g/dL", low=120, high=160))
     assert not reading.panels
-    (skipped,) = reading.skipped
+    (skipped,) = reported(reading)
     assert skipped.part == "observation"
     assert "value is kept" not in skipped.reason
     assert "living patient" in skipped.reason
+
+
+# --- which laboratory range applies to this patient ---------------------------------------------
+
+GENDER = "http://hl7.org/fhir/administrative-gender"
+
+
+def hb_range(
+    low: float,
+    high: float,
+    *,
+    sex: str | None = None,
+    age: tuple[float | None, float | None] = (None, None),
+    age_unit: str = "a",
+) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "low": {"value": low, "unit": "g/dL"},
+        "high": {"value": high, "unit": "g/dL"},
+    }
+    if sex is not None:
+        item["appliesTo"] = [{"coding": [{"system": GENDER, "code": sex}], "text": sex}]
+    if age != (None, None):
+        item["age"] = {
+            side: {"value": bound, "system": "http://unitsofmeasure.org", "code": age_unit}
+            for side, bound in zip(("low", "high"), age, strict=True)
+            if bound is not None
+        }
+    return item
+
+
+def hb_with_ranges(value: float, *ranges: dict[str, Any]) -> dict[str, Any]:
+    resource = observation(HEMOGLOBIN, value, "g/dL", when="2024-03-01T08:30:00Z")
+    resource["referenceRange"] = list(ranges)
+    return resource
+
+
+def hb_interval(reading: FhirReading) -> tuple[float | None, float | None] | None:
+    hb = only_panel(reading).hemoglobin
+    assert hb is not None
+    ri = hb.reference_interval
+    return None if ri is None else (ri.low, ri.high)
+
+
+def range_notes(reading: FhirReading) -> list[str]:
+    return [s.reason for s in reading.skipped if s.part == "referenceRange"]
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_the_range_for_the_patients_sex_is_used_in_any_order(order: int) -> None:
+    ranges = [hb_range(13.5, 17.5, sex="male"), hb_range(12.0, 15.5, sex="female")][::order]
+    reading = panels_from_bundle(
+        bundle(patient(gender="female", birth="1984-02-29"), hb_with_ranges(12.5, *ranges))
+    )
+    assert hb_interval(reading) == (12.0, 15.5)
+    assert not reported(reading)
+    flag = labinterp.interpret(only_panel(reading)).flag("hemoglobin")
+    assert flag is not None
+    assert flag.code == "N"
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_the_range_for_the_patients_age_is_used_in_any_order(order: int) -> None:
+    ranges = [hb_range(9.5, 13.5, age=(0, 1)), hb_range(12.0, 15.5, age=(18, None))][::order]
+    reading = panels_from_bundle(bundle(patient(birth="1984-02-29"), hb_with_ranges(10.5, *ranges)))
+    assert hb_interval(reading) == (12.0, 15.5)
+    flag = labinterp.interpret(only_panel(reading)).flag("hemoglobin")
+    assert flag is not None
+    assert flag.code == "L"
+
+
+def test_an_age_band_in_months_covers_an_infant() -> None:
+    ranges = [hb_range(9.5, 13.5, age=(6, 23), age_unit="mo"), hb_range(12.0, 15.5, age=(2, None))]
+    reading = panels_from_bundle(bundle(patient(birth="2023-05-01"), hb_with_ranges(10.5, *ranges)))
+    assert hb_interval(reading) == (9.5, 13.5)
+
+
+def test_a_whole_upper_age_covers_that_whole_year() -> None:
+    # "0-17 a" then "18- a": a patient of 17 and a half is in the first band, not in a gap.
+    ranges = [hb_range(11.0, 15.0, age=(0, 17)), hb_range(12.0, 15.5, age=(18, None))]
+    reading = panels_from_bundle(bundle(patient(birth="2006-09-01"), hb_with_ranges(12.5, *ranges)))
+    assert hb_interval(reading) == (11.0, 15.0)
+
+
+def test_sex_specific_ranges_for_a_patient_of_unknown_sex_are_not_guessed() -> None:
+    ranges = [hb_range(13.5, 17.5, sex="male"), hb_range(12.0, 15.5, sex="female")]
+    reading = panels_from_bundle(bundle(patient(gender=None), hb_with_ranges(12.5, *ranges)))
+    assert hb_interval(reading) is None
+    (note,) = range_notes(reading)
+    assert "cannot tell which referenceRange applies" in note
+    assert "sex is unknown" in note
+    assert "the value is kept" in note
+
+
+def test_ranges_for_a_subject_without_a_patient_are_not_guessed() -> None:
+    ranges = [hb_range(13.5, 17.5, sex="male"), hb_range(12.0, 15.5, sex="female")]
+    reading = panels_from_bundle(bundle(hb_with_ranges(12.5, *ranges)))
+    assert hb_interval(reading) is None
+    (note,) = range_notes(reading)
+    assert "no Patient resource for 'Patient/p1'" in note
+
+
+def test_no_range_for_this_patient_uses_none() -> None:
+    reading = panels_from_bundle(
+        bundle(patient(gender="female"), hb_with_ranges(12.5, hb_range(13.5, 17.5, sex="male")))
+    )
+    assert hb_interval(reading) is None
+    (note,) = range_notes(reading)
+    assert "no referenceRange applies to this patient (female, age 43.7 years)" in note
+
+
+def test_several_different_ranges_that_apply_are_not_guessed() -> None:
+    reading = panels_from_bundle(
+        bundle(patient(), hb_with_ranges(12.5, hb_range(12.0, 15.5), hb_range(11.5, 15.0)))
+    )
+    assert hb_interval(reading) is None
+    (note,) = range_notes(reading)
+    assert "several referenceRanges with different limits" in note
+    assert "referenceRange[0], referenceRange[1]" in note
+
+
+def test_a_range_for_a_population_labinterp_cannot_check_is_not_guessed() -> None:
+    pregnant = hb_range(11.0, 14.0)
+    pregnant["appliesTo"] = [
+        {"coding": [{"system": "http://snomed.info/sct", "code": "77386006"}], "text": "pregnant"}
+    ]
+    reading = panels_from_bundle(
+        bundle(patient(), hb_with_ranges(12.5, hb_range(12.0, 15.5), pregnant))
+    )
+    assert hb_interval(reading) is None
+    (note,) = range_notes(reading)
+    assert "referenceRange[1]: it applies to pregnant, which labinterp cannot check" in note
+
+
+def test_ldh_range_for_an_adult_is_not_the_infants() -> None:
+    ldh = observation("2532-0", 400, "U/L", when="2024-03-01T08:30:00Z")
+    ldh["referenceRange"] = [
+        {
+            "low": {"value": 170, "unit": "U/L"},
+            "high": {"value": 580, "unit": "U/L"},
+            "age": {"low": {"value": 0, "code": "a"}, "high": {"value": 1, "code": "a"}},
+        },
+        {
+            "low": {"value": 122, "unit": "U/L"},
+            "high": {"value": 222, "unit": "U/L"},
+            "age": {"low": {"value": 18, "code": "a"}},
+        },
+    ]
+    panel = only_panel(panels_from_bundle(bundle(patient(), ldh)))
+    assert panel.ldh is not None
+    assert panel.ldh.reference_interval is not None
+    assert panel.ldh.reference_interval.high == 222
+
+
+# --- one patient, however the reference is spelt ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "Patient/p1",
+        "https://srv/fhir/Patient/p1",
+        "Patient/p1/_history/3",
+        "https://srv/fhir/Patient/p1/_history/7",
+    ],
+)
+def test_references_to_one_patient_spelt_differently_are_one_subject(spelling: str) -> None:
+    doc = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [
+            {"fullUrl": "https://srv/fhir/Patient/p1", "resource": patient(gender="male")},
+            {
+                "fullUrl": "https://srv/fhir/Observation/a",
+                "resource": observation(HEMOGLOBIN, 11.0, "g/dL", oid="a", subject="Patient/p1"),
+            },
+            {
+                "fullUrl": "https://srv/fhir/Observation/b",
+                "resource": observation(FERRITIN, 11.0, "ng/mL", oid="b", subject=spelling),
+            },
+        ],
+    }
+    reading = panels_from_bundle(doc)
+    (key,) = reading.panels
+    assert key.subject == "Patient/p1"
+    panel = only_panel(reading)
+    assert set(panel.measurements) == {"hemoglobin", "ferritin"}
+    assert panel.sex == "male"
+    assert not reported(reading)
+    assert not reading.skipped
+
+
+def test_a_versioned_reference_finds_its_patient_without_a_bundle() -> None:
+    reading = panels_from_bundle(
+        [patient(gender="male"), observation(FERRITIN, 20, "ug/L", subject="Patient/p1/_history/2")]
+    )
+    assert only_panel(reading).sex == "male"
+    assert not reading.skipped
+
+
+def test_one_id_on_two_servers_is_two_patients() -> None:
+    reading = panels_from_bundle(
+        [
+            observation(FERRITIN, 20, "ug/L", oid="a", subject="https://one/fhir/Patient/p1"),
+            observation(FERRITIN, 30, "ug/L", oid="b", subject="https://two/fhir/Patient/p1"),
+        ]
+    )
+    assert [k.subject for k in reading.panels] == [
+        "https://one/fhir/Patient/p1",
+        "https://two/fhir/Patient/p1",
+    ]
+
+
+def test_a_subject_whose_patient_is_not_found_is_reported_once() -> None:
+    reading = panels_from_bundle(
+        [
+            patient(pid="p2"),
+            observation(FERRITIN, 20, "ug/L", oid="a"),
+            observation(HEMOGLOBIN, 12, "g/dL", oid="b"),
+        ]
+    )
+    (note,) = reading.skipped
+    assert note.part == "Patient"
+    assert note.subject == "Patient/p1"
+    assert "no Patient resource for 'Patient/p1' in the input" in note.reason
+    assert only_panel(reading).sex is None
+
+
+# --- results of one test at the same time ---------------------------------------------------
+
+
+def test_conflicting_results_at_the_same_time_are_not_called_later() -> None:
+    reading = panels_from_bundle(
+        [
+            patient(),
+            observation(HEMOGLOBIN, 9.0, "g/dL", oid="hb-a"),
+            observation(HEMOGLOBIN, 13.0, "g/dL", oid="hb-b"),
+            observation(HEMOGLOBIN, 11.0, "g/dL", oid="hb-c", when=None),
+        ]
+    )
+    hb = only_panel(reading).hemoglobin
+    assert hb is not None
+    assert is_close(hb.value, 13.0)  # the later in the input, as documented
+    reasons = {s.reference: s.reason for s in reading.skipped}
+    assert not any("later hemoglobin" in r for r in reasons.values())
+    assert reasons["Observation/hb-a"].startswith(
+        "conflicting results at the same time (2024-03-01T09:00:00+00:00): 9 g/dL here, "
+        "13 g/dL in Observation/hb-b; the one later in the input is kept"
+    )
+    assert reasons["Observation/hb-c"].startswith(
+        "replaced by a hemoglobin result with a time (Observation/hb-b"
+    )
+
+
+def test_an_equal_result_at_the_same_time_is_a_duplicate() -> None:
+    reading = panels_from_bundle(
+        [
+            patient(),
+            observation(FERRITIN, 20, "ug/L", oid="a"),
+            observation(FERRITIN, 20, "ug/L", oid="b"),
+        ]
+    )
+    (note,) = reading.skipped
+    assert note.reason.startswith("a duplicate of Observation/b (same time")
+
+
+@pytest.mark.parametrize(
+    ("loinc", "value", "unit", "high"),
+    [("2532-0", 300, "U/L", 250), ("1975-2", 2.0, "mg/dL", 1.2), ("1988-5", 12, "mg/L", 5)],
+)
+def test_a_lower_reference_limit_of_zero_is_no_lower_limit(
+    loinc: str, value: float, unit: str, high: float
+) -> None:
+    reading = panels_from_bundle(observation(loinc, value, unit, low=0, high=high))
+    assert not [s for s in reading.skipped if s.part == "referenceRange"]
+    (measurement,) = only_panel(reading).measurements.values()
+    assert measurement.reference_interval is not None
+    assert measurement.reference_interval.low is None
+    assert measurement.reference_interval.high is not None
+    assert is_close(measurement.reference_interval.high, high)
+    flags = labinterp.interpret(only_panel(reading)).flags
+    assert [f.code for f in flags] == ["H"]
+
+
+def test_a_ucum_annotation_is_dropped_when_a_unit_remains() -> None:
+    reading = panels_from_bundle(observation("17849-1", 1.2, "%", code="%{RBCs}"))
+    retic = only_panel(reading).reticulocytes
+    assert retic is not None
+    assert retic.unit == "%"
+    assert is_close(retic.value, 1.2)
+
+
+@pytest.mark.parametrize(
+    ("loinc", "code"),
+    [("2502-3", "{percent}"), ("4544-3", "{fraction}"), ("2532-0", "[IU]/L")],
+)
+def test_units_labinterp_cannot_map_exactly_are_refused(loinc: str, code: str) -> None:
+    # An annotation alone is UCUM's unity 1 (a percentage would be read 100 times off);
+    # UCUM's [IU] is an arbitrary unit, not the enzyme unit U.
+    reading = panels_from_bundle(observation(loinc, 9, None, code=code))
+    assert not reading.panels
+    (skipped,) = reported(reading)
+    assert "unknown unit" in skipped.reason

@@ -31,6 +31,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.observationdefinition import ObservationDefinition
 
 import labinterp
+from labinterp._units import is_close
 from labinterp.fhir import (
     PACK_SYSTEM,
     PATTERN_SYSTEM,
@@ -362,6 +363,129 @@ def test_restated_values_read_back_as_the_same_measurements(values: dict[str, st
             original.unit,
             original.comparator,
         )
-    # The patterns Observation has no LOINC code: reported, not read as a result.
-    (patterns,) = reading.skipped
+    # The patterns Observation has no LOINC code: reported, not read as a result; no Patient
+    # was given, and that is said once.
+    patterns, no_patient = reading.skipped
     assert "no LOINC coding" in patterns.reason
+    assert no_patient.part == "Patient"
+    assert "no Patient resource for 'Patient/rt'" in no_patient.reason
+
+
+# --- ids never collide ----------------------------------------------------------------------
+
+
+def _ids(doc: dict[str, Any]) -> list[str]:
+    return [e["resource"]["id"] for e in doc["entry"]]
+
+
+def _bundle_of_one_date(value: float, when: str) -> dict[str, Any]:
+    reading = panels_from_bundle(
+        bundle(patient(), observation(HEMOGLOBIN, value, "g/dL", oid=f"hb-{when[:4]}", when=when))
+    )
+    (fhir_panel,) = reading.panels.values()
+    return to_fhir(labinterp.interpret(fhir_panel.panel), source=fhir_panel)
+
+
+def test_one_patients_panels_on_two_dates_never_share_ids() -> None:
+    first = _bundle_of_one_date(10.0, "2024-03-01T08:00:00Z")
+    second = _bundle_of_one_date(13.5, "2026-03-01T08:00:00Z")
+    assert not set(_ids(first)) & set(_ids(second))
+    # ... and each stays the same when made again.
+    assert _ids(first) == _ids(_bundle_of_one_date(10.0, "2024-03-01T08:00:00Z"))
+
+
+def test_two_patients_without_a_source_never_share_full_urls() -> None:
+    a = labinterp.Panel.from_mapping({"hemoglobin": "10 g/dL", "sex": "female", "age": 30})
+    b = labinterp.Panel.from_mapping({"hemoglobin": "14 g/dL", "sex": "male", "age": 70})
+    one, other = to_fhir(labinterp.interpret(a)), to_fhir(labinterp.interpret(b))
+    merged = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": one["entry"] + other["entry"],
+    }
+    urls = [e["fullUrl"] for e in merged["entry"]]
+    assert len(set(urls)) == len(urls) == 4
+    Bundle.model_validate(merged)
+    assert _ids(one) == _ids(to_fhir(labinterp.interpret(a)))
+
+
+def test_two_subjects_with_the_same_results_never_share_ids() -> None:
+    result = labinterp.interpret(labinterp.Panel.from_mapping({"hemoglobin": "10 g/dL"}))
+    assert not set(_ids(to_fhir(result, subject="Patient/a"))) & set(
+        _ids(to_fhir(result, subject="Patient/b"))
+    )
+
+
+# --- results labinterp computed -------------------------------------------------------------
+
+
+def _iron_study_bundle(**extra: dict[str, Any]) -> tuple[FhirPanel, dict[str, Any]]:
+    reading = panels_from_bundle(
+        bundle(
+            patient(),
+            observation("2498-4", 35, "ug/dL", oid="fe"),
+            observation("2500-7", 430, "ug/dL", oid="tibc"),
+            observation(FERRITIN, 12, "ng/mL", oid="ferr"),
+            observation(HEMOGLOBIN, 10.0, "g/dL", oid="hb"),
+            *extra.values(),
+        )
+    )
+    (fhir_panel,) = reading.panels.values()
+    return fhir_panel, to_fhir(labinterp.interpret(fhir_panel.panel), source=fhir_panel)
+
+
+def test_a_computed_transferrin_saturation_is_its_own_observation() -> None:
+    _, doc = _iron_study_bundle()
+    Bundle.model_validate(doc)
+    (tsat,) = [
+        r for r in resources(doc) if r["code"].get("coding", [{}])[0].get("code") == "2502-3"
+    ]
+    assert tsat["status"] == "preliminary"
+    # Six figures are written: 8.13953 %.
+    assert is_close(tsat["valueQuantity"]["value"], 8.13953)
+    assert abs(tsat["valueQuantity"]["value"] - 35 / 430 * 100) < 1e-5
+    assert tsat["valueQuantity"]["code"] == "%"
+    assert tsat["derivedFrom"] == [
+        {"reference": "Observation/fe"},
+        {"reference": "Observation/tibc"},
+    ]
+    assert "Calculated by labinterp, not measured by the laboratory" in tsat["note"][0]["text"]
+    assert "interpretation" not in tsat  # a computed result gets no flag
+    entries = doc["entry"]
+    url = next(e["fullUrl"] for e in entries if e["resource"] is tsat)
+    _, patterns = resources(doc)[-2:]
+    assert {"reference": url} in patterns["derivedFrom"]
+
+
+def test_a_reported_transferrin_saturation_is_not_computed_again() -> None:
+    _, doc = _iron_study_bundle(tsat=observation("2502-3", 9, "%", oid="ts"))
+    tsats = [r for r in resources(doc) if r["code"].get("coding", [{}])[0].get("code") == "2502-3"]
+    assert len(tsats) == 1
+    assert tsats[0]["status"] == "final"
+    assert tsats[0]["derivedFrom"] == [{"reference": "Observation/ts"}]
+
+
+def test_indices_without_a_loinc_code_are_not_exported() -> None:
+    result = labinterp.interpret(
+        labinterp.Panel.from_mapping({"mcv": "65 fL", "rbc": "5.6 10*12/L"}), pack="default"
+    )
+    assert result.panel.measurements.keys() == {"mcv", "rbc"}
+    codes = [r["code"]["text"] for r in resources(to_fhir(result))]
+    assert not any("Mentzer" in c for c in codes)
+
+
+def test_a_date_without_a_time_is_written_back_as_that_date() -> None:
+    reading = panels_from_bundle(
+        bundle(
+            patient(),
+            observation(HEMOGLOBIN, 6.0, "g/dL", oid="hb", when="2024-03-01"),
+            observation(FERRITIN, 20, "ug/L", oid="fe", when="2024-02-28T10:00:00Z"),
+        )
+    )
+    (fhir_panel,) = reading.panels.values()
+    doc = to_fhir(labinterp.interpret(fhir_panel.panel), source=fhir_panel)
+    Bundle.model_validate(doc)
+    *values, patterns = resources(doc)
+    times = {v["code"]["coding"][0]["code"]: v["effectiveDateTime"] for v in values}
+    assert times == {HEMOGLOBIN: "2024-03-01", FERRITIN: "2024-02-28T10:00:00+00:00"}
+    assert patterns["effectiveDateTime"] == "2024-03-01"
