@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 from _engine_helpers import PACK_NAMES, REPO_ROOT, pack
-from hypothesis import given
+from hypothesis import find, given
 
 import labinterp
 from labinterp import ANALYTES, Interpretation, Outcome, Pack, extend_pack, interpret
@@ -27,8 +27,11 @@ from labinterp.testing import (
     MissingExtraError,
     broken_packs,
     check_pack,
+    contexts,
     edge_values,
     measurements,
+    pack_analytes,
+    pack_edges,
     panels,
 )
 from labinterp.testing._edges import cutoff_leaves
@@ -153,6 +156,34 @@ def test_edge_values_name_an_unknown_threshold() -> None:
 def test_panels_are_always_read(panel: dict[str, Any]) -> None:
     result = interpret(panel, pack=pack("who_2020_ferritin"))
     assert json.loads(result.to_json())["patterns"]
+
+
+OUR_LAB = REPO_ROOT / "tests" / "downstream" / "our_lab.yaml"
+
+
+@pytest.mark.parametrize("given_as", ["who_2020_ferritin", OUR_LAB, str(OUR_LAB)])
+def test_strategies_take_a_pack_name_or_file_as_check_pack_does(given_as: Any) -> None:
+    # Review 6 #6: each of these raised AttributeError ('str' object has no attribute ...).
+    chosen = labinterp.load_pack(given_as)
+    panel = find(panels(given_as, context=False), lambda p: "ferritin" in p)
+    assert panel.keys() <= set(pack_analytes(chosen))
+    assert find(contexts(given_as), lambda c: c.get("pregnant") is True)["pregnant"]
+    edge = find(edge_values(given_as, "ferritin_depleted_stores"), lambda e: e.expected)
+    assert interpret(edge.panel(), pack=chosen).patterns
+    assert pack_edges(given_as, "ferritin") == pack_edges(chosen, "ferritin")
+    assert pack_analytes(given_as) == pack_analytes(chosen)
+
+
+@pytest.mark.parametrize(
+    ("given_as", "message"),
+    [
+        ("no_such_pack", r"panels: no bundled pack named 'no_such_pack'"),
+        (123, r"panels: pack must be a Pack, a bundled pack's name or a pack file, got int"),
+    ],
+)
+def test_strategies_refuse_an_unknown_pack_with_a_pack_error(given_as: Any, message: str) -> None:
+    with pytest.raises(labinterp.PackError, match=message):
+        panels(given_as)
 
 
 @given(broken=broken_packs())
