@@ -34,6 +34,7 @@ from labinterp.testing import (
     pack_edges,
     panels,
 )
+from labinterp.testing._cases import trace_nodes
 from labinterp.testing._edges import cutoff_leaves
 
 FAST = 5  # examples per searched property where a test is about one property only
@@ -480,6 +481,35 @@ def test_the_documented_downstream_test_is_the_one_that_runs() -> None:
     assert len(example.splitlines()) < 15
     pack_file = (REPO_ROOT / "tests" / "downstream" / "our_lab.yaml").read_text(encoding="utf-8")
     assert pack_file in re.findall(r"```yaml\n(.*?)```", doc, flags=re.S)
+
+
+def _packs_md_override(tmp_path: Path) -> Path:
+    doc = (REPO_ROOT / "docs" / "packs.md").read_text(encoding="utf-8")
+    shown = [b for b in re.findall(r"```yaml\n(.*?)```", doc, flags=re.S) if "# my_pack.yaml" in b]
+    target = tmp_path / "my_pack.yaml"
+    target.write_text(shown[0], encoding="utf-8")
+    return target
+
+
+@pytest.mark.parametrize("which", ["testing.md", "packs.md"])
+def test_the_documented_overrides_keep_ferritin_uncovered_for_children(
+    which: str, tmp_path: Path
+) -> None:
+    # Review 6 #8: the examples replaced the default's ferritin threshold with one cut-off for
+    # everyone, so an adult cut-off (45 ug/L) decided iron deficiency for an 8-year-old.
+    ours = labinterp.load_pack(OUR_LAB if which == "testing.md" else _packs_md_override(tmp_path))
+    results = {"ferritin": "40 ug/L", "tsat": "10 %", "hb": "10 g/dL", "sex": "female"}
+
+    def ferritin_leaf(age: float) -> Any:
+        found = interpret({**results, "age": age}, pack=ours).pattern("iron_deficiency")
+        leaves = [n for n in trace_nodes(found.criteria) if n.rule.startswith("ferritin <")]
+        return leaves[0]
+
+    child = ferritin_leaf(8)
+    assert child.outcome is Outcome.UNDECIDED
+    assert child.not_covered
+    assert "age < 15" in child.not_covered[0].applies_to
+    assert ferritin_leaf(30).outcome is Outcome.HELD
 
 
 def test_censored_measurements_never_sit_on_a_plausibility_limit() -> None:
