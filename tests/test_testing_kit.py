@@ -285,6 +285,41 @@ def test_a_unit_slip_that_puts_an_edge_out_of_reach_is_caught() -> None:
     report = check_pack(_changed("slip", {"hb_severe": spec}), properties=["edge exactness"])
     text = _failed(report, "edge exactness")
     assert re.search(r"threshold 'hb_severe', cut-off 2: the edge 70 g/dL is outside", text)
+    # Review 6 #15: the hint named the slip backwards ("g/L written for g/dL").
+    assert "(a unit slip? 70 would fit in g/L)" in text
+
+
+def test_a_pregnancy_cut_off_outside_the_pregnancy_ages_says_so() -> None:
+    spec = _dumped("hb_anemia")
+    for cut in spec["cutoffs"]:
+        if cut["when"].get("pregnant"):
+            cut["when"]["age_min"] = 60
+    spec["not_covered"] = [
+        *spec.get("not_covered", []),
+        *(
+            {"when": {**cut["when"], "age_min": None, "age_max": 60}, "reason": "not cited"}
+            for cut in spec["cutoffs"]
+            if cut["when"].get("pregnant")
+        ),
+    ]
+    report = check_pack(_changed("old", {"hb_anemia": spec}), properties=["reachable contexts"])
+    text = _failed(report, "reachable contexts")
+    assert "outside the pack's pregnancy ages (10 to 55 years)" in text
+    assert "population" not in text
+
+
+def test_properties_not_run_on_an_invalid_pack_read_skip_not_ok() -> None:
+    report = check_pack(123)  # type: ignore[arg-type]
+    shown = str(report)
+    assert "FAIL valid" in shown
+    assert "  skip edge exactness\n" in shown
+    assert "ok   " not in shown
+    assert report["edge exactness"].skipped
+
+
+def test_a_wrapper_that_returns_no_interpretation_is_named() -> None:
+    with pytest.raises(labinterp.PackError, match=r"interpret= returned NoneType, expected an"):
+        check_pack(pack(), interpret=lambda panel, chosen: None)  # type: ignore[arg-type,return-value]
 
 
 def test_a_cut_off_whose_context_can_never_apply_is_caught() -> None:
@@ -510,6 +545,28 @@ def test_the_documented_overrides_keep_ferritin_uncovered_for_children(
     assert child.not_covered
     assert "age < 15" in child.not_covered[0].applies_to
     assert ferritin_leaf(30).outcome is Outcome.HELD
+
+
+def test_the_soundness_note_names_the_assumed_age_not_a_grey_zone() -> None:
+    # Review 6 #11: 'microcytic' (no grey zone) was said to flip "through a grey zone"; the
+    # cause is the adult age assumed for a panel without one.
+    report = check_pack(pack(), properties=["three-valued soundness"], max_examples=FAST * 5)
+    notes = report["three-valued soundness"].notes
+    flipped_by_age = [n for n in notes if "'microcytic'" in n]
+    assert len(flipped_by_age) == 1
+    assert "when_age_unknown" in flipped_by_age[0]
+    assert "not covered for age < 15 y" in flipped_by_age[0]
+    assert "grey zone" not in flipped_by_age[0]
+
+
+def test_the_soundness_note_names_a_grey_zone_that_holds() -> None:
+    from labinterp.testing._soundness import _flip_cause
+
+    found = interpret({"b12": "250 ng/L", "sex": "male", "age": 40}).pattern("hypoproliferative")
+    assert found.status == "indeterminate"
+    cause = _flip_cause({"b12": "250 ng/L"}, {}, found)
+    assert "the grey zone 'all(context(age >= 15 y), 2 <= reticulocyte_production_index" in cause
+    assert "when_age_unknown" not in cause
 
 
 def test_censored_measurements_never_sit_on_a_plausibility_limit() -> None:
