@@ -322,6 +322,34 @@ def test_a_wrapper_that_returns_no_interpretation_is_named() -> None:
         check_pack(pack(), interpret=lambda panel, chosen: None)  # type: ignore[arg-type,return-value]
 
 
+@pytest.mark.parametrize(
+    ("threshold", "unit", "value", "expected"),
+    [
+        # Review 6 #7: 1000-fold slips that stay plausible passed every check.
+        ("ferritin_iron_deficiency", "mg/L", 45, "45 mg/L (45000 ug/L) is 1500 times away"),
+        ("tsat_iron_deficiency", "%", 0.15, "0.15 % is 100 times away"),
+    ],
+)
+def test_a_cut_off_far_from_the_default_pack_is_noted(
+    threshold: str, unit: str, value: float, expected: str
+) -> None:
+    spec = _dumped(threshold)
+    spec["cutoffs"][0].update(unit=unit, value=value)
+    report = check_pack(_changed("slip", {threshold: spec}), properties=["cut-off scale"])
+    assert report.passed  # a heuristic: noted, never failed
+    notes = report["cut-off scale"].notes
+    assert len(notes) == 1
+    assert f"threshold {threshold!r}, cut-off 1: {expected}" in notes[0]
+    assert "a unit slip?" in notes[0]
+
+
+def test_the_bundled_packs_have_no_cut_off_far_from_the_default() -> None:
+    for name in PACK_NAMES:
+        result = check_pack(name, properties=["cut-off scale"])["cut-off scale"]
+        assert result.checked > 50
+        assert result.notes == ()
+
+
 def test_a_cut_off_whose_context_can_never_apply_is_caught() -> None:
     """A ferritin cut-off for inflammation (70 ug/L, WHO 2020), with CRP's limit slipped from
     5 mg/L to 5 g/L: no CRP can then show inflammation, so the cut-off never applies."""

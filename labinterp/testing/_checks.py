@@ -27,6 +27,7 @@ from labinterp._packs import check_pack as check_references
 from labinterp.testing._cases import Interpreter, cutoff_cases
 from labinterp.testing._exhaustive import edge_exactness, reachability
 from labinterp.testing._report import PROPERTIES, PackReport, PropertyResult
+from labinterp.testing._scale import cutoff_scale
 from labinterp.testing._searched import determinism, monotonicity, unit_invariance
 from labinterp.testing._soundness import soundness
 
@@ -147,6 +148,7 @@ def check_pack(
     checks: dict[str, Callable[[], PropertyResult]] = {
         "reachable contexts": lambda: reachability(chosen, cases, unreachable, run),
         "edge exactness": lambda: edge_exactness(chosen, cases, run),
+        "cut-off scale": lambda: cutoff_scale(chosen),
         "monotonicity": lambda: monotonicity(chosen, cases, run, config),
         "unit invariance": lambda: unit_invariance(chosen, run, config),
         "three-valued soundness": lambda: soundness(chosen, run, config),

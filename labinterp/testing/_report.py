@@ -12,6 +12,7 @@ PROPERTIES = (
     "valid",
     "reachable contexts",
     "edge exactness",
+    "cut-off scale",
     "monotonicity",
     "unit invariance",
     "three-valued soundness",
