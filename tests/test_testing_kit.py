@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 from _engine_helpers import PACK_NAMES, REPO_ROOT, pack
-from hypothesis import given
+from hypothesis import find, given
 
 import labinterp
 from labinterp import ANALYTES, Interpretation, Outcome, Pack, extend_pack, interpret
@@ -27,10 +27,14 @@ from labinterp.testing import (
     MissingExtraError,
     broken_packs,
     check_pack,
+    contexts,
     edge_values,
     measurements,
+    pack_analytes,
+    pack_edges,
     panels,
 )
+from labinterp.testing._cases import trace_nodes
 from labinterp.testing._edges import cutoff_leaves
 
 FAST = 5  # examples per searched property where a test is about one property only
@@ -155,6 +159,34 @@ def test_panels_are_always_read(panel: dict[str, Any]) -> None:
     assert json.loads(result.to_json())["patterns"]
 
 
+OUR_LAB = REPO_ROOT / "tests" / "downstream" / "our_lab.yaml"
+
+
+@pytest.mark.parametrize("given_as", ["who_2020_ferritin", OUR_LAB, str(OUR_LAB)])
+def test_strategies_take_a_pack_name_or_file_as_check_pack_does(given_as: Any) -> None:
+    # Review 6 #6: each of these raised AttributeError ('str' object has no attribute ...).
+    chosen = labinterp.load_pack(given_as)
+    panel = find(panels(given_as, context=False), lambda p: "ferritin" in p)
+    assert panel.keys() <= set(pack_analytes(chosen))
+    assert find(contexts(given_as), lambda c: c.get("pregnant") is True)["pregnant"]
+    edge = find(edge_values(given_as, "ferritin_depleted_stores"), lambda e: e.expected)
+    assert interpret(edge.panel(), pack=chosen).patterns
+    assert pack_edges(given_as, "ferritin") == pack_edges(chosen, "ferritin")
+    assert pack_analytes(given_as) == pack_analytes(chosen)
+
+
+@pytest.mark.parametrize(
+    ("given_as", "message"),
+    [
+        ("no_such_pack", r"panels: no bundled pack named 'no_such_pack'"),
+        (123, r"panels: pack must be a Pack, a bundled pack's name or a pack file, got int"),
+    ],
+)
+def test_strategies_refuse_an_unknown_pack_with_a_pack_error(given_as: Any, message: str) -> None:
+    with pytest.raises(labinterp.PackError, match=message):
+        panels(given_as)
+
+
 @given(broken=broken_packs())
 def test_broken_packs_raise_the_error_they_carry(broken: BrokenPack) -> None:
     with pytest.raises(broken.error, match=broken.match):
@@ -253,6 +285,69 @@ def test_a_unit_slip_that_puts_an_edge_out_of_reach_is_caught() -> None:
     report = check_pack(_changed("slip", {"hb_severe": spec}), properties=["edge exactness"])
     text = _failed(report, "edge exactness")
     assert re.search(r"threshold 'hb_severe', cut-off 2: the edge 70 g/dL is outside", text)
+    # Review 6 #15: the hint named the slip backwards ("g/L written for g/dL").
+    assert "(a unit slip? 70 would fit in g/L)" in text
+
+
+def test_a_pregnancy_cut_off_outside_the_pregnancy_ages_says_so() -> None:
+    spec = _dumped("hb_anemia")
+    for cut in spec["cutoffs"]:
+        if cut["when"].get("pregnant"):
+            cut["when"]["age_min"] = 60
+    spec["not_covered"] = [
+        *spec.get("not_covered", []),
+        *(
+            {"when": {**cut["when"], "age_min": None, "age_max": 60}, "reason": "not cited"}
+            for cut in spec["cutoffs"]
+            if cut["when"].get("pregnant")
+        ),
+    ]
+    report = check_pack(_changed("old", {"hb_anemia": spec}), properties=["reachable contexts"])
+    text = _failed(report, "reachable contexts")
+    assert "outside the pack's pregnancy ages (10 to 55 years)" in text
+    assert "population" not in text
+
+
+def test_properties_not_run_on_an_invalid_pack_read_skip_not_ok() -> None:
+    report = check_pack(123)  # type: ignore[arg-type]
+    shown = str(report)
+    assert "FAIL valid" in shown
+    assert "  skip edge exactness\n" in shown
+    assert "ok   " not in shown
+    assert report["edge exactness"].skipped
+
+
+def test_a_wrapper_that_returns_no_interpretation_is_named() -> None:
+    with pytest.raises(labinterp.PackError, match=r"interpret= returned NoneType, expected an"):
+        check_pack(pack(), interpret=lambda panel, chosen: None)  # type: ignore[arg-type,return-value]
+
+
+@pytest.mark.parametrize(
+    ("threshold", "unit", "value", "expected"),
+    [
+        # Review 6 #7: 1000-fold slips that stay plausible passed every check.
+        ("ferritin_iron_deficiency", "mg/L", 45, "45 mg/L (45000 ug/L) is 1500 times away"),
+        ("tsat_iron_deficiency", "%", 0.15, "0.15 % is 100 times away"),
+    ],
+)
+def test_a_cut_off_far_from_the_default_pack_is_noted(
+    threshold: str, unit: str, value: float, expected: str
+) -> None:
+    spec = _dumped(threshold)
+    spec["cutoffs"][0].update(unit=unit, value=value)
+    report = check_pack(_changed("slip", {threshold: spec}), properties=["cut-off scale"])
+    assert report.passed  # a heuristic: noted, never failed
+    notes = report["cut-off scale"].notes
+    assert len(notes) == 1
+    assert f"threshold {threshold!r}, cut-off 1: {expected}" in notes[0]
+    assert "a unit slip?" in notes[0]
+
+
+def test_the_bundled_packs_have_no_cut_off_far_from_the_default() -> None:
+    for name in PACK_NAMES:
+        result = check_pack(name, properties=["cut-off scale"])["cut-off scale"]
+        assert result.checked > 50
+        assert result.notes == ()
 
 
 def test_a_cut_off_whose_context_can_never_apply_is_caught() -> None:
@@ -449,6 +544,57 @@ def test_the_documented_downstream_test_is_the_one_that_runs() -> None:
     assert len(example.splitlines()) < 15
     pack_file = (REPO_ROOT / "tests" / "downstream" / "our_lab.yaml").read_text(encoding="utf-8")
     assert pack_file in re.findall(r"```yaml\n(.*?)```", doc, flags=re.S)
+
+
+def _packs_md_override(tmp_path: Path) -> Path:
+    doc = (REPO_ROOT / "docs" / "packs.md").read_text(encoding="utf-8")
+    shown = [b for b in re.findall(r"```yaml\n(.*?)```", doc, flags=re.S) if "# my_pack.yaml" in b]
+    target = tmp_path / "my_pack.yaml"
+    target.write_text(shown[0], encoding="utf-8")
+    return target
+
+
+@pytest.mark.parametrize("which", ["testing.md", "packs.md"])
+def test_the_documented_overrides_keep_ferritin_uncovered_for_children(
+    which: str, tmp_path: Path
+) -> None:
+    # Review 6 #8: the examples replaced the default's ferritin threshold with one cut-off for
+    # everyone, so an adult cut-off (45 ug/L) decided iron deficiency for an 8-year-old.
+    ours = labinterp.load_pack(OUR_LAB if which == "testing.md" else _packs_md_override(tmp_path))
+    results = {"ferritin": "40 ug/L", "tsat": "10 %", "hb": "10 g/dL", "sex": "female"}
+
+    def ferritin_leaf(age: float) -> Any:
+        found = interpret({**results, "age": age}, pack=ours).pattern("iron_deficiency")
+        leaves = [n for n in trace_nodes(found.criteria) if n.rule.startswith("ferritin <")]
+        return leaves[0]
+
+    child = ferritin_leaf(8)
+    assert child.outcome is Outcome.UNDECIDED
+    assert child.not_covered
+    assert "age < 15" in child.not_covered[0].applies_to
+    assert ferritin_leaf(30).outcome is Outcome.HELD
+
+
+def test_the_soundness_note_names_the_assumed_age_not_a_grey_zone() -> None:
+    # Review 6 #11: 'microcytic' (no grey zone) was said to flip "through a grey zone"; the
+    # cause is the adult age assumed for a panel without one.
+    report = check_pack(pack(), properties=["three-valued soundness"], max_examples=FAST * 5)
+    notes = report["three-valued soundness"].notes
+    flipped_by_age = [n for n in notes if "'microcytic'" in n]
+    assert len(flipped_by_age) == 1
+    assert "when_age_unknown" in flipped_by_age[0]
+    assert "not covered for age < 15 y" in flipped_by_age[0]
+    assert "grey zone" not in flipped_by_age[0]
+
+
+def test_the_soundness_note_names_a_grey_zone_that_holds() -> None:
+    from labinterp.testing._soundness import _flip_cause
+
+    found = interpret({"b12": "250 ng/L", "sex": "male", "age": 40}).pattern("hypoproliferative")
+    assert found.status == "indeterminate"
+    cause = _flip_cause({"b12": "250 ng/L"}, {}, found)
+    assert "the grey zone 'all(context(age >= 15 y), 2 <= reticulocyte_production_index" in cause
+    assert "when_age_unknown" not in cause
 
 
 def test_censored_measurements_never_sit_on_a_plausibility_limit() -> None:

@@ -27,6 +27,7 @@ from labinterp._packs import check_pack as check_references
 from labinterp.testing._cases import Interpreter, cutoff_cases
 from labinterp.testing._exhaustive import edge_exactness, reachability
 from labinterp.testing._report import PROPERTIES, PackReport, PropertyResult
+from labinterp.testing._scale import cutoff_scale
 from labinterp.testing._searched import determinism, monotonicity, unit_invariance
 from labinterp.testing._soundness import soundness
 
@@ -57,6 +58,45 @@ def _default_interpret(panel: Mapping[str, Any], pack: Pack) -> Interpretation:
     return labinterp_interpret(panel, pack=pack)
 
 
+def _checked_interpreter(interpret: Interpreter) -> Interpreter:
+    """The caller's ``interpret=`` made to say so when it returns something else than an
+    Interpretation, instead of failing deep inside a property."""
+    if not callable(interpret):
+        raise PackError(
+            f"check_pack: interpret= must be a callable (panel_mapping, pack) -> "
+            f"Interpretation, got {type(interpret).__name__}",
+            field="interpret",
+            value=interpret,
+            expected="a callable (panel_mapping, pack) -> Interpretation",
+        )
+
+    def run(panel: Mapping[str, Any], pack: Pack) -> Interpretation:
+        result = interpret(panel, pack)
+        if not isinstance(result, Interpretation):
+            raise PackError(
+                f"check_pack: interpret= returned {type(result).__name__}, expected an "
+                "Interpretation (return what labinterp.interpret returns)",
+                field="interpret",
+                value=type(result).__name__,
+                expected="an Interpretation",
+            )
+        return result
+
+    return run
+
+
+def _probe(run: Interpreter, pack: Pack) -> None:
+    """Call the caller's interpret= once, so that one returning something else than an
+    Interpretation stops the check with that message, instead of failing every property."""
+    try:
+        run({"hemoglobin": {"value": 13.0, "unit": "g/dL"}, "sex": "female", "age": 40}, pack)
+    except PackError as exc:
+        if exc.field == "interpret":
+            raise
+    except LabinterpError:
+        pass  # the wrapper refuses this panel: the properties report its refusals
+
+
 def check_pack(
     pack: Pack | str | Path,
     *,
@@ -85,12 +125,12 @@ def check_pack(
             value=max_examples,
             expected="an integer of at least 1",
         )
-    run = interpret or _default_interpret
+    run = _default_interpret if interpret is None else _checked_interpreter(interpret)
     chosen, valid = _loaded(pack)
     label = chosen.name if chosen is not None else str(pack)[:80]
     if chosen is None:
         skipped = tuple(
-            PropertyResult(name, notes=("not checked: the pack is not valid",))
+            PropertyResult(name, notes=("not checked: the pack is not valid",), skipped=True)
             for name in wanted
             if name != "valid"
         )
@@ -102,10 +142,13 @@ def check_pack(
         deadline=None,
         suppress_health_check=list(HealthCheck),
     )
+    if interpret is not None:
+        _probe(run, chosen)
     cases, unreachable = cutoff_cases(chosen, run)
     checks: dict[str, Callable[[], PropertyResult]] = {
         "reachable contexts": lambda: reachability(chosen, cases, unreachable, run),
         "edge exactness": lambda: edge_exactness(chosen, cases, run),
+        "cut-off scale": lambda: cutoff_scale(chosen),
         "monotonicity": lambda: monotonicity(chosen, cases, run, config),
         "unit invariance": lambda: unit_invariance(chosen, run, config),
         "three-valued soundness": lambda: soundness(chosen, run, config),

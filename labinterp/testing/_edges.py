@@ -129,11 +129,22 @@ def _age_for(when: When, pack: Pack) -> tuple[float | None, str | None]:
         highs.append(ages.max + 1e-9)  # both ends included, where high is excluded
     low, high = max(lows, default=0.0), min(highs, default=float(MAX_AGE))
     if low >= high:
-        return None, (
-            f"its ages ({when.describe()}) lie outside the pack's population "
-            f"({pop.description}) or pregnancy ages, where no cut-off is applied"
-        )
+        return None, f"its ages ({when.describe()}) lie outside {_where_not(when, pack)}"
     return (40.0 if low <= 40.0 < high else low + (high - low) / 2), None
+
+
+def _where_not(when: When, pack: Pack) -> str:
+    """Which ages a cut-off's band misses: the pack's population, or its pregnancy ages."""
+    pop = pack.population
+    lows = [a for a in (when.age_min, pop.age_min) if a is not None]
+    highs = [a for a in (when.age_max, pop.age_max) if a is not None]
+    if max(lows, default=0.0) >= min(highs, default=float(MAX_AGE)):
+        return f"the pack's population ({pop.description}), where no cut-off is applied"
+    ages = pop.pregnancy_ages
+    return (
+        f"the pack's pregnancy ages ({ages.min:g} to {ages.max:g} years), outside which "
+        "interpret refuses a pregnancy"
+    )
 
 
 def _first_allowed(ids: list[str], excluded: list[str]) -> str:
@@ -282,8 +293,23 @@ def _lost_edge(analyte: str, edge: float, unit: str) -> str:
     return (
         f"the edge {edge:g} {unit} is outside the plausible range of {analyte} "
         f"({limits.low:g}-{limits.high:g} {canonical}): no measurable value lies on one side "
-        "of it (a unit slip, such as g/L written for g/dL?)"
+        f"of it ({_slip_hint(analyte, edge, unit)})"
     )
+
+
+def _slip_hint(analyte: str, edge: float, unit: str) -> str:
+    """The units in which the same number would be a plausible edge: the likely slip."""
+    limits = ANALYTES[analyte].plausible
+    canonical = ANALYTES[analyte].canonical_unit
+    fits = [
+        other
+        for other in ANALYTES[analyte].common_units
+        if normalize_unit(other) != normalize_unit(unit)
+        and limits.low < rescale(analyte, edge, other, canonical) < limits.high
+    ]
+    if not fits:
+        return "check the value and its unit"
+    return f"a unit slip? {edge:g} would fit in {' or '.join(fits)}"
 
 
 def threshold_edges(pack: Pack, threshold_id: str) -> list[EdgeValue]:

@@ -12,6 +12,7 @@ PROPERTIES = (
     "valid",
     "reachable contexts",
     "edge exactness",
+    "cut-off scale",
     "monotonicity",
     "unit invariance",
     "three-valued soundness",
@@ -22,13 +23,15 @@ PROPERTIES = (
 @dataclass(frozen=True)
 class PropertyResult:
     """One property's verdict: ``failures`` name the threshold or pattern at fault;
-    ``counterexample`` is the smallest panel found that breaks it (None when passed)."""
+    ``counterexample`` is the smallest panel found that breaks it (None when passed);
+    ``skipped`` says it was not run (the pack is not valid), so its "passed" means nothing."""
 
     name: str
     checked: int = 0
     failures: tuple[str, ...] = ()
     counterexample: Mapping[str, Any] | None = None
     notes: tuple[str, ...] = ()
+    skipped: bool = False
 
     @property
     def passed(self) -> bool:
@@ -68,7 +71,10 @@ class PackReport:
     def __str__(self) -> str:
         lines = [f"check_pack({self.pack}): {'passed' if self.passed else 'FAILED'}"]
         for r in self.results:
-            lines.append(f"  {'ok  ' if r.passed else 'FAIL'} {r.name} ({r.checked} checked)")
+            if r.skipped:
+                lines.append(f"  skip {r.name}")
+            else:
+                lines.append(f"  {'ok  ' if r.passed else 'FAIL'} {r.name} ({r.checked} checked)")
             lines += [f"       {f}" for f in r.failures[:10]]
             if len(r.failures) > 10:
                 lines.append(f"       ... and {len(r.failures) - 10} more")

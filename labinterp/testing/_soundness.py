@@ -87,12 +87,40 @@ def _explained(found: Any) -> bool:
     return any(node.not_covered or node.reason for root in roots for node in trace_nodes(root))
 
 
+def _short(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _flip_cause(panel: Mapping[str, Any], full: Mapping[str, Any], found: Any) -> str:
+    """Why a pattern decided with data missing is indeterminate once the data is filled in:
+    the grey zone that now holds, or the context (often an age the pack assumed) that its
+    source does not cover."""
+    zones = [z for z in found.grey_zones if z.outcome is not Outcome.FAILED]
+    if zones:
+        return (
+            f"the grey zone {_short(zones[0].result.rule)!r} holds or may hold with the data "
+            "filled in, and did not without it (a zone that reads 'missing:' decides on what "
+            "was measured)"
+        )
+    roots = [found.criteria, *(z.result for z in found.grey_zones)]
+    uncovered = [u for root in roots for n in trace_nodes(root) for u in n.not_covered]
+    context = f"not covered for {uncovered[0].applies_to}" if uncovered else "outside the pack"
+    if "age" not in panel and "age" in full:
+        return (
+            f"the panel without an age was read with the age the pack assumes when none is "
+            f"given (when_age_unknown), and the age filled in ({full['age']:g} years) is "
+            f"{context}"
+        )
+    return f"the context filled in is {context}"
+
+
 _COMPLETIONS = 6
 
 
 def soundness(pack: Pack, run: Interpreter, config: settings) -> PropertyResult:
     strategy = st.tuples(panels(pack), st.integers(0, 2**32 - 1))
-    undecided_by_grey_zone: set[str] = set()
+    # pattern id -> why it is indeterminate once the missing data is filled in (first seen)
+    flipped: dict[str, str] = {}
 
     def broken(example: tuple[dict[str, Any], int]) -> str | None:
         panel, seed = example
@@ -108,8 +136,9 @@ def soundness(pack: Pack, run: Interpreter, config: settings) -> PropertyResult:
                 was = statuses[found.id]
                 if was != "indeterminate" and found.status == "indeterminate" and _explained(found):
                     # More data raised a grey zone that reads "missing:" (decides on what was
-                    # measured): a choice of the pack, listed rather than failed.
-                    undecided_by_grey_zone.add(found.id)
+                    # measured), or put the patient where the source has no cut-off: a choice
+                    # of the pack, listed rather than failed.
+                    flipped.setdefault(found.id, _flip_cause(panel, full, found))
                 elif was != "indeterminate" and found.status != was:
                     return (
                         f"pattern {found.id!r} is {was} with data missing, and {found.status} "
@@ -127,10 +156,15 @@ def soundness(pack: Pack, run: Interpreter, config: settings) -> PropertyResult:
         return None
 
     result = search_property("three-valued soundness", strategy, broken, config)
+    # One note per cause, so that a pack extending another keeps the inherited choices to
+    # one line and a note about its own change stands out.
+    by_cause: dict[str, list[str]] = {}
+    for pid in sorted(flipped):
+        by_cause.setdefault(flipped[pid], []).append(pid)
     notes = tuple(
-        f"pattern {pid!r} is decided with results missing and indeterminate once they are "
-        "measured, through a grey zone: the grey zone reads 'missing:', so that it decides on "
-        "what was measured (a choice of the pack; check that it is meant)"
-        for pid in sorted(undecided_by_grey_zone)
+        f"{'pattern' if len(pids) == 1 else 'patterns'} {', '.join(map(repr, pids))} "
+        f"{'is' if len(pids) == 1 else 'are'} decided with data missing and indeterminate once "
+        f"it is filled in: {cause} (a choice of the pack; check that it is meant)"
+        for cause, pids in by_cause.items()
     )
     return replace(result, notes=result.notes + notes)

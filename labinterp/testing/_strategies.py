@@ -7,6 +7,7 @@ so that a failing example prints as JSON a person can paste into ``labinterp int
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
@@ -14,8 +15,8 @@ from hypothesis import strategies as st
 from labinterp._analytes import ANALYTES, resolve_analyte_id
 from labinterp._context import CONTEXT_VOCABULARIES
 from labinterp._convert import convert
-from labinterp._errors import InvalidValueError, UnknownPatternError
-from labinterp._packs import Pack, default_pack
+from labinterp._errors import InvalidValueError, PackError, UnknownPatternError
+from labinterp._packs import Pack, default_pack, load_pack
 from labinterp._units import is_close, normalize_unit
 from labinterp.testing._edges import EdgeValue, is_derived, rescale, threshold_edges, unit_spellings
 
@@ -35,6 +36,32 @@ REPORTED_FIELDS = ("conditions", "medications", "symptoms", "diet")
 _DRAW_CEILING = 1e5
 # Where near-edge values sit, as multiples of a cut-off: both sides, close and far.
 _EDGE_FACTORS = (0.5, 0.9, 0.999, 1.0, 1.001, 1.1, 2.0)
+
+
+def resolve_pack(pack: Pack | str | Path | None, caller: str) -> Pack:
+    """The pack a strategy draws for: a Pack as given, a bundled pack's name or a pack file
+    loaded as :func:`labinterp.testing.check_pack` loads it, the default pack for None."""
+    if pack is None:
+        return default_pack()
+    if isinstance(pack, Pack):
+        return pack
+    if not isinstance(pack, str | Path):
+        raise PackError(
+            f"{caller}: pack must be a Pack, a bundled pack's name or a pack file, got "
+            f"{type(pack).__name__}",
+            field="pack",
+            value=pack,
+            expected="a Pack (load_pack(...)), a name such as 'default', or a .yaml path",
+        )
+    try:
+        return load_pack(pack)
+    except PackError as exc:
+        raise PackError(
+            f"{caller}: {exc}",
+            field="pack",
+            value=pack,
+            expected="a Pack (load_pack(...)), a name such as 'default', or a .yaml path",
+        ) from exc
 
 
 def _analyte_id(analyte: str) -> str:
@@ -136,8 +163,10 @@ def _entries(
 _EDGE_CACHE: dict[int, tuple[Pack, dict[str, list[float]]]] = {}
 
 
-def pack_edges(pack: Pack, analyte: str) -> list[float]:
-    """Every cut-off and reference bound of ``analyte`` in ``pack``, in the canonical unit."""
+def pack_edges(pack: Pack | str | Path, analyte: str) -> list[float]:
+    """Every cut-off and reference bound of ``analyte`` in ``pack`` (a Pack, a bundled pack's
+    name or a pack file), in the canonical unit."""
+    pack = resolve_pack(pack, "pack_edges")
     # Packs are immutable: the edges are worked out once per pack object (a few packs).
     hit = _EDGE_CACHE.get(id(pack))
     if hit is None or hit[0] is not pack:
@@ -167,9 +196,11 @@ def _edges_of(pack: Pack, analyte: str) -> list[float]:
     return sorted(set(edges))
 
 
-def pack_analytes(pack: Pack) -> list[str]:
-    """The measured analytes a pack reads: its thresholds' and reference intervals' analytes,
-    with a derived index replaced by the results it is computed from."""
+def pack_analytes(pack: Pack | str | Path) -> list[str]:
+    """The measured analytes a pack (a Pack, a bundled pack's name or a pack file) reads: its
+    thresholds' and reference intervals' analytes, with a derived index replaced by the
+    results it is computed from."""
+    pack = resolve_pack(pack, "pack_analytes")
     found: dict[str, None] = {}
     for analyte in [s.analyte for s in pack.thresholds.values()] + list(pack.reference_intervals):
         derivation = ANALYTES[analyte].derived
@@ -236,17 +267,18 @@ def _context(
 
 
 def contexts(
-    pack: Pack | None = None, *, reported: bool = False
+    pack: Pack | str | Path | None = None, *, reported: bool = False
 ) -> st.SearchStrategy[dict[str, Any]]:
     """A patient context as panel keys, each part possibly unknown (left out): sex, pregnancy,
     trimester and age (ages include the pack's age bands' ends); with ``reported``, also
     reported conditions, medications, symptoms and diet from labinterp's vocabularies."""
-    ages = (pack if pack is not None else default_pack()).population.pregnancy_ages
-    return _context(_ages(pack), reported, (ages.min, ages.max))
+    chosen = None if pack is None else resolve_pack(pack, "contexts")
+    ages = (chosen if chosen is not None else default_pack()).population.pregnancy_ages
+    return _context(_ages(chosen), reported, (ages.min, ages.max))
 
 
 def panels(
-    pack: Pack | None = None,
+    pack: Pack | str | Path | None = None,
     *,
     analytes: Sequence[str] | None = None,
     context: bool | Mapping[str, Any] = True,
@@ -261,7 +293,7 @@ def panels(
     ``context`` True draws a patient context with parts missing (:func:`contexts`); a mapping
     is used as the context of every panel; False gives none.
     """
-    chosen = pack if pack is not None else default_pack()
+    chosen = resolve_pack(pack, "panels")
     names = pack_analytes(chosen) if analytes is None else [_analyte_id(a) for a in analytes]
     strategies = {
         a: _entries(
@@ -300,20 +332,22 @@ def _canonical_values(analyte: str) -> st.SearchStrategy[float]:
     )
 
 
-def edge_values(pack: Pack, threshold_id: str) -> st.SearchStrategy[EdgeValue]:
+def edge_values(pack: Pack | str | Path, threshold_id: str) -> st.SearchStrategy[EdgeValue]:
     """Values just below, on and just above every edge of a threshold's cut-offs, in the
     cut-off's unit and every other accepted unit, each with the patient the cut-off applies
-    to and whether it must hold there (:class:`EdgeValue`)."""
-    if threshold_id not in pack.thresholds:
-        known = ", ".join(sorted(pack.thresholds)[:10])
+    to and whether it must hold there (:class:`EdgeValue`). ``pack`` is a Pack, a bundled
+    pack's name or a pack file."""
+    chosen = resolve_pack(pack, "edge_values")
+    if threshold_id not in chosen.thresholds:
+        known = ", ".join(sorted(chosen.thresholds)[:10])
         raise UnknownPatternError(
-            f"edge_values: pack {pack.name!r} has no threshold {threshold_id!r}"[:200]
-            + f" (it has {known}{', ...' if len(pack.thresholds) > 10 else ''})",
+            f"edge_values: pack {chosen.name!r} has no threshold {threshold_id!r}"[:200]
+            + f" (it has {known}{', ...' if len(chosen.thresholds) > 10 else ''})",
             field="threshold_id",
             value=threshold_id,
             expected="a threshold id of the pack",
         )
-    found = threshold_edges(pack, threshold_id)
+    found = threshold_edges(chosen, threshold_id)
     if not found:
         raise InvalidValueError(
             f"edge_values: threshold {threshold_id!r} has no edge a panel can reach (its "
