@@ -66,6 +66,7 @@ class ArrayFacts:
     outcomes: dict[str, Codes] = field(default_factory=dict)
     _when_cache: dict[int, Codes] = field(default_factory=dict)
     _band_cache: dict[tuple[str, Band], Codes] = field(default_factory=dict)
+    _part_cache: dict[tuple[object, ...], Codes] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -154,17 +155,23 @@ class ArrayFacts:
         def part(codes: Codes) -> None:
             np.minimum(result, codes, out=result)
 
-        if when.sex is not None:
-            part(_tri(self.sex == 0, self.sex == SEX_CODES[when.sex]))
+        sex = when.sex
+        if sex is not None:
+            part(self._part(("sex", sex), lambda: _tri(self.sex == 0, self.sex == SEX_CODES[sex])))
         if when.pregnant is not None:
             wanted = HELD if when.pregnant else FAILED
-            part(_tri(self.pregnant == 0, self.pregnant == wanted))
+            part(
+                self._part(
+                    ("pregnant", when.pregnant),
+                    lambda: _tri(self.pregnant == 0, self.pregnant == wanted),
+                )
+            )
         if when.trimester is not None:
             codes = _tri(self.trimester == 0, np.isin(self.trimester, list(when.trimester)))
             codes[self.pregnant == FAILED] = FAILED
             part(codes)
         if when.age_min is not None or when.age_max is not None:
-            part(self._age_applies(when))
+            part(self._part(("age", when.age_min, when.age_max), lambda: self._age_applies(when)))
         inflammation = self.pack.inflammation_pattern
         if when.inflammation is not None and inflammation is not None:
             inflamed = self.outcomes[inflammation]
@@ -177,6 +184,14 @@ class ArrayFacts:
                 excluded |= self.has(name, ids)
             part(np.where(excluded, FAILED, HELD).astype(np.int8))
         return result
+
+    def _part(self, key: tuple[object, ...], build: Callable[[], Codes]) -> Codes:
+        """One part of a ``when`` for every row, computed once per chunk: many contexts
+        share their parts (the same sex, the same age band)."""
+        hit = self._part_cache.get(key)
+        if hit is None:
+            hit = self._part_cache[key] = build()
+        return hit
 
     def _age_applies(self, when: When) -> Codes:
         """``_rule_base._age_applies`` for every row: the row's age in the band of ``when``;
@@ -202,7 +217,10 @@ def _assumed_age_code(assumed: tuple[float, float] | None, low: float, high: flo
 
 
 def _tri(unknown: Bools, true: Bools) -> Codes:
-    return np.where(unknown, UNDECIDED, np.where(true, HELD, FAILED)).astype(np.int8)
+    # 1 where true, -1 where not, 0 where unknown: a boolean read as 0/1, doubled, less 1.
+    codes = true.view(np.int8) * np.int8(2) - np.int8(1)
+    codes[unknown] = UNDECIDED
+    return codes
 
 
 # --- derived indices ----------------------------------------------------------------------------
