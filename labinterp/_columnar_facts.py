@@ -60,7 +60,7 @@ class ArrayFacts:
     # Rows where a derivable result (transferrin saturation) was computed, not reported: no
     # flag there, as the engine flags measured results only.
     computed: Mapping[str, Bools] = field(default_factory=dict)
-    # Ranges of derived results (``Facts.bounded``), worked out on first use per analyte:
+    # Ranges of derived results (``Facts.bound``), worked out on first use per analyte:
     # only the analytes a pack's rules read pay for them.
     _bounded_cache: dict[str, Observed | None] = field(default_factory=dict)
     outcomes: dict[str, Codes] = field(default_factory=dict)
@@ -110,7 +110,7 @@ class ArrayFacts:
             computed=computed,
         )
 
-    def bounded(self, analyte: str) -> Observed | None:
+    def bound(self, analyte: str) -> Observed | None:
         """The range of a derived result where it was not computed exactly
         (``bounded_derived``), or None when no row has one."""
         if analyte not in self._bounded_cache:

@@ -80,7 +80,7 @@ def _leaf(analyte: str, cutoffs: Iterable[Any], facts: ArrayFacts) -> Codes:
     codes = _agree(outcomes, facts.n)
     absent = ~facts.observed(analyte).present
     codes[absent] = UNDECIDED
-    bounded = facts.bounded(analyte)
+    bounded = facts.bound(analyte)
     if bounded is not None:
         # _decide_leaf: where the index is absent, its range over the input not measured.
         rows = absent & bounded.present
@@ -118,7 +118,7 @@ def decide(rule: Any, facts: ArrayFacts) -> Codes:
         return facts.when(rule.when)
     if isinstance(rule, MissingRule):
         present = facts.observed(rule.analyte).present
-        bounded = facts.bounded(rule.analyte)
+        bounded = facts.bound(rule.analyte)
         if bounded is not None:  # a range from its inputs is a value (MissingRule.decide)
             present = present | bounded.present
         return np.where(present, FAILED, HELD).astype(np.int8)

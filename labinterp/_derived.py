@@ -24,6 +24,7 @@ import math
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from labinterp._analytes import ANALYTES, Analyte
 from labinterp._formulas import BOUND_WIDENING, FORMULAS, Formula, bound_points
@@ -31,6 +32,7 @@ from labinterp._panel import Measurement, Panel, fast_construct
 
 __all__ = [
     "Unavailable",
+    "bound_of",
     "bounded_derived",
     "compute_derived",
     "derived_measurements",
@@ -48,12 +50,12 @@ class Unavailable:
 
 # (index, its input ids, its formula) for each derived index of the catalog, in catalog order.
 _Spec = tuple[Analyte, tuple[str, ...], Formula]
-_SPECS: tuple[_Spec, ...] | None = None
+_SPECS: Mapping[str, _Spec] | None = None
 _LOCK = threading.Lock()
 
 
-def _specs() -> tuple[_Spec, ...]:
-    """The catalog's derived indices and derivable results (looked up once, on first use).
+def _specs() -> Mapping[str, _Spec]:
+    """The catalog's derived indices and derivable results by id (looked up once, on first use).
 
     Built whole and then published in one assignment, so that a thread never sees a list
     half filled by another."""
@@ -62,12 +64,12 @@ def _specs() -> tuple[_Spec, ...]:
     if specs is None:
         with _LOCK:
             if _SPECS is None:
-                found = []
+                found: dict[str, _Spec] = {}
                 for a in ANALYTES.values():
                     how = a.derived or a.derivable
                     if how is not None:
-                        found.append((a, how.inputs, FORMULAS[how.function]))
-                _SPECS = tuple(found)
+                        found[a.id] = (a, how.inputs, FORMULAS[how.function])
+                _SPECS = MappingProxyType(found)
             specs = _SPECS
     return specs
 
@@ -79,7 +81,7 @@ def compute_derived(values: Mapping[str, Measurement]) -> dict[str, Measurement]
     exact; why an index is missing is worked out on demand, by :func:`why_unavailable`.
     """
     computed: dict[str, Measurement] = {}
-    for analyte, inputs, formula in _specs():
+    for analyte, inputs, formula in _specs().values():
         if analyte.id in values:  # a reported result wins over one labinterp would compute
             continue
         canonical: dict[str, float] = {}
@@ -96,35 +98,43 @@ def compute_derived(values: Mapping[str, Measurement]) -> dict[str, Measurement]
 
 
 def bounded_derived(values: Mapping[str, Measurement]) -> dict[str, Measurement]:
-    """Derived indices (and derivable results) that could not be computed exactly because an
-    input was censored (``<10 ug/dL``) or not measured, as the range they take over every value
+    """Every range :func:`bound_of` finds in ``values``, by analyte id."""
+    found = {a.id: bound_of(values, a.id) for a, _, _ in _specs().values()}
+    return {aid: m for aid, m in found.items() if m is not None}
+
+
+def bound_of(values: Mapping[str, Measurement], analyte_id: str) -> Measurement | None:
+    """A derived index (or derivable result) that could not be computed exactly because an
+    input was censored (``<10 ug/dL``) or not measured, as the range it takes over every value
     those inputs allow: a censored input its interval, a missing one its plausible range. At
     least one input must be measured, and the formula monotone in every inexact input
     (``Formula.monotone_between``). The range is widened outwards by
     :data:`~labinterp._formulas.BOUND_WIDENING`; the rules use it only where it settles a
-    comparison."""
-    bounded: dict[str, Measurement] = {}
-    for analyte, inputs, formula in _specs():
-        if analyte.id in values:
-            continue
-        ranges = [_input_range(i, values.get(i), formula) for i in inputs]
-        if any(r is None for r in ranges):
-            continue
-        known = [r for r in ranges if r is not None]
-        states = {r.state for r in known}
-        if states in ({"exact"}, {"missing"}):
-            continue  # computed exactly (or refused), or nothing measured to bound it by
-        found: list[float | str] = []
-        for combination in itertools.product(*(r.points for r in known)):
-            found.append(formula.compute(dict(zip(inputs, combination, strict=True))))
-        numbers = [v for v in found if not isinstance(v, str) and math.isfinite(v)]
-        if len(numbers) != len(found):
-            continue  # outside the formula's domain somewhere in the range: no bound
-        low = min(numbers) * (1.0 - BOUND_WIDENING)
-        high = max(numbers) * (1.0 + BOUND_WIDENING)
-        how = "; ".join(r.text for r in known)
-        bounded[analyte.id] = _bounded_index(analyte, low, high, how)
-    return bounded
+    comparison. None when there is no such range (or the analyte is never computed).
+
+    Asked for one analyte at a time, by the rules that compare it, so that an interpretation
+    pays only for the ranges its pack reads."""
+    spec = _specs().get(analyte_id)
+    if spec is None or analyte_id in values:
+        return None
+    analyte, inputs, formula = spec
+    ranges = [_input_range(i, values.get(i), formula) for i in inputs]
+    if any(r is None for r in ranges):
+        return None
+    known = [r for r in ranges if r is not None]
+    states = {r.state for r in known}
+    if states in ({"exact"}, {"missing"}):
+        return None  # computed exactly (or refused), or nothing measured to bound it by
+    found = [
+        formula.compute(dict(zip(inputs, combination, strict=True)))
+        for combination in itertools.product(*(r.points for r in known))
+    ]
+    numbers = [v for v in found if not isinstance(v, str) and math.isfinite(v)]
+    if len(numbers) != len(found):
+        return None  # outside the formula's domain somewhere in the range: no bound
+    low = min(numbers) * (1.0 - BOUND_WIDENING)
+    high = max(numbers) * (1.0 + BOUND_WIDENING)
+    return _bounded_index(analyte, low, high, "; ".join(r.text for r in known))
 
 
 @dataclass(frozen=True, slots=True)

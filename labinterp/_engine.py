@@ -12,7 +12,7 @@ from typing import Any
 
 from labinterp._analytes import ANALYTES, resolve_analyte_id
 from labinterp._context import CONDITIONS
-from labinterp._derived import bounded_derived, compute_derived
+from labinterp._derived import compute_derived
 from labinterp._errors import LabinterpError, PanelError
 from labinterp._findings import (
     AnalyteFlag,
@@ -321,7 +321,6 @@ def _facts(panel: Panel, compiled: _Compiled, assumptions: list[str]) -> Facts:
     values = panel.measurements
     # Indices computed from the panel (Mentzer index ...) are seen by the rules as measured.
     values.update(compute_derived(values))
-    bounded = bounded_derived(values)
     # A male patient is not pregnant, and a pregnant patient is female: facts of the
     # context, not assumptions.
     pregnant = False if panel.sex == "male" and panel.pregnant is None else panel.pregnant
@@ -358,7 +357,6 @@ def _facts(panel: Panel, compiled: _Compiled, assumptions: list[str]) -> Facts:
         diet=panel.diet,
         pregnancy_assumed=assumed,
         assumed_ages=assumed_ages,
-        bounded=bounded,
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from labinterp._derived import bounded_derived, compute_derived
+from labinterp._derived import bound_of, compute_derived
 from labinterp._errors import InvalidValueError, LabinterpError, shorten
 from labinterp._findings import (
     AnalyteFlag,
@@ -139,7 +139,6 @@ class _Reader:
     def __init__(self, doc: InterpretationDoc, values: Mapping[str, Measurement]) -> None:
         self.doc = doc
         self.values = values
-        self.bounded = bounded_derived(values)
         self._cutoffs: dict[str, CutoffUsed] = {}
         self._gaps: dict[str, NotCoveredUsed] = {}
 
@@ -217,7 +216,7 @@ class _Reader:
             # A comparison settled by a range computed from censored or missing inputs
             # (labinterp._derived.bounded_derived), or a "missing" check that the range
             # answers; otherwise the engine keeps no value.
-            found = self.bounded.get(c.analyte)
+            found = bound_of(self.values, c.analyte)
         return found
 
     def criterion(self, c: CriterionDoc, path: str) -> CriterionResult:

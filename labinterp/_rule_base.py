@@ -19,6 +19,7 @@ from typing import Annotated, Literal, Protocol, TypeVar
 
 from pydantic import Field
 
+from labinterp._derived import bound_of
 from labinterp._packs import Unless, When
 from labinterp._panel import Measurement
 from labinterp._units import REL_TOL, with_unit
@@ -282,9 +283,16 @@ class Facts:
     # The ages [low, high) the pack takes a patient to have whose age is not given (its
     # population.when_age_unknown); None: age is unknown.
     assumed_ages: tuple[float, float] | None = None
-    # Derived indices with one input not measured, as the range they take over that input's
-    # plausible values (labinterp._derived.bounded_derived); used only where it settles.
-    bounded: Mapping[str, Measurement] = field(default_factory=dict)
+    # Ranges of derived results whose inputs are censored or missing (bound, below), worked
+    # out on first use: an interpretation pays only for the ones its rules read.
+    _bounds: dict[str, Measurement | None] = field(default_factory=dict, repr=False)
+
+    def bound(self, analyte: str) -> Measurement | None:
+        """The range ``analyte`` could take (:func:`labinterp._derived.bound_of`), if any;
+        the rules use it only where it settles a comparison."""
+        if analyte not in self._bounds:
+            self._bounds[analyte] = bound_of(self.values, analyte)
+        return self._bounds[analyte]
 
     def trace(self, pattern_id: str) -> PatternTrace:
         found = self.traces.get(pattern_id)

@@ -94,7 +94,7 @@ def _decide_leaf(analyte: str, cutoffs: tuple[CutoffUsed, ...], facts: Facts) ->
     if obs is None:
         # An index with one input not measured may still be settled by its whole range; an
         # outcome left undecided by that range is the same outcome as "not measured".
-        obs = facts.bounded.get(analyte)
+        obs = facts.bound(analyte)
         if obs is None:
             return Outcome.UNDECIDED
     lo, lo_incl, hi, hi_incl = obs.canonical_interval
@@ -116,7 +116,7 @@ def _explain_leaf(
     obs = facts.values.get(analyte)
     if obs is not None:
         return _explain_observed(kind, rule, analyte, cutoffs, facts, obs)
-    bounded = facts.bounded.get(analyte)
+    bounded = facts.bound(analyte)
     if bounded is not None:
         # Settled by the index's whole range (labinterp._derived.bounded_derived): the trace
         # shows that range and the input it covers. Unsettled, it is "not measured", below.
@@ -594,13 +594,13 @@ class MissingRule:
         return self.text
 
     def decide(self, facts: Facts) -> Outcome:
-        known = self.analyte in facts.values or self.analyte in facts.bounded
+        known = self.analyte in facts.values or facts.bound(self.analyte) is not None
         return Outcome.FAILED if known else Outcome.HELD
 
     def evaluate(self, facts: Facts) -> CriterionResult:
         # A range computed from censored or partly missing inputs is a value, as a censored
         # result is: the analyte is not missing.
-        obs = facts.values.get(self.analyte) or facts.bounded.get(self.analyte)
+        obs = facts.values.get(self.analyte) or facts.bound(self.analyte)
         if obs is None:
             # For a derived index, why it was not computed (the input that was not measured).
             return CriterionResult(
