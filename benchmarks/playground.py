@@ -13,29 +13,20 @@ Markdown table for docs/performance.md.
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import labinterp
 from labinterp.playground import build_site
-from labinterp.playground._chromium import CHROMIUM_FLAGS
+from labinterp.playground._chromium import CHROMIUM_FLAGS, serving
 from labinterp.playground.bridge import EXAMPLE_PANELS
 from labinterp.render import render
 
 PANEL = EXAMPLE_PANELS["iron deficiency"]
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 def _sizes(site: Path) -> dict[str, int]:
@@ -106,13 +97,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         site = Path(folder) / "site"
         build_site(site, log=lambda m: print(m, file=sys.stderr))
-        handler = functools.partial(_Quiet, directory=str(site))
-        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        url = f"http://127.0.0.1:{httpd.server_port}/"
-        runs = [_browser_run(url, args.repeat) for _ in range(args.runs)]
-        httpd.shutdown()
-        httpd.server_close()
+        with serving(site) as url:
+            runs = [_browser_run(url, args.repeat) for _ in range(args.runs)]
         sizes = _sizes(site)
     stage = {k: statistics.median(r[0][k] for r in runs) for k in runs[0][0]}
     again = statistics.median(t for r in runs for t in r[1])

@@ -8,12 +8,9 @@ and npm or a cached Pyodide runtime. Where one is absent the tests skip with the
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +21,7 @@ from _browser import CHROMIUM_ARGS, REQUIRE_ENV, require_browser
 
 import labinterp
 from labinterp.playground import PYODIDE, PlaygroundBuildError, build_site, default_cache_dir
+from labinterp.playground._chromium import serving
 from labinterp.playground.bridge import EXAMPLE_PANELS
 
 #: Loading Pyodide and the wheels takes seconds on a quiet machine; a busy CI machine gets room.
@@ -36,11 +34,6 @@ def _unavailable(reason: str) -> None:
     if os.environ.get(REQUIRE_ENV) == "1":
         pytest.fail(f"{REQUIRE_ENV}=1 but {reason}")
     pytest.skip(reason)
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -59,13 +52,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(site: Path) -> Iterator[str]:
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}/"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(site) as url:
+        yield url
 
 
 @dataclass

@@ -12,16 +12,13 @@ browser tests do; the playground is built into a temporary folder and served on 
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import sys
 import tempfile
-import threading
 from pathlib import Path
 from typing import Any
 
-from labinterp.playground._chromium import CHROMIUM_FLAGS
+from labinterp.playground._chromium import CHROMIUM_FLAGS, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 IMAGES = ROOT / "docs" / "images"
@@ -29,11 +26,6 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>report</title>
 </head><body style="margin:0 auto;padding:0 8px;font-family:system-ui,sans-serif">{0}</body>
 </html>"""
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 def report_screenshot(browser: Any) -> Path:
@@ -59,12 +51,9 @@ def playground_screenshot(browser: Any) -> Path:
     with tempfile.TemporaryDirectory() as folder:
         site = Path(folder) / "site"
         build_site(site, log=lambda message: print(message, file=sys.stderr))
-        handler = functools.partial(_Quiet, directory=str(site))
-        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        try:
+        with serving(site) as url:
             page = browser.new_page(viewport={"width": 1000, "height": 900})
-            page.goto(f"http://127.0.0.1:{httpd.server_port}/")
+            page.goto(url)
             page.wait_for_selector("body[data-ready=true]", timeout=300_000)
             page.select_option("#example", "iron deficiency")
             page.wait_for_function(
@@ -76,9 +65,6 @@ def playground_screenshot(browser: Any) -> Path:
             out = IMAGES / "playground.png"
             page.screenshot(path=str(out), full_page=False)
             page.close()
-        finally:
-            httpd.shutdown()
-            httpd.server_close()
     return out
 
 
