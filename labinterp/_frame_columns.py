@@ -14,6 +14,7 @@ import pandas as pd
 from labinterp._analytes import ANALYTES, resolve_analyte_id
 from labinterp._errors import LabinterpError, PanelError, UnknownAnalyteError, shorten
 from labinterp._frame_table import Table, scalar_cell
+from labinterp._panel_input import BOOLEAN_WORDS
 
 #: Context columns a wide table may hold, as :class:`labinterp.Panel` names them.
 CONTEXT_FIELDS: Final = (
@@ -30,10 +31,6 @@ CONTEXT_FIELDS: Final = (
 LIST_FIELDS: Final = ("conditions", "medications", "symptoms")
 #: Context fields that hold true or false. A CSV file has no booleans: its cells are text.
 BOOL_FIELDS: Final = ("pregnant",)
-# How a spreadsheet or CSV writes true and false (compared after strip().lower()). Blank cells
-# are missing before they get here (scalar_cell).
-_TRUE_TEXT: Final = frozenset({"true", "t", "yes", "y", "1", "1.0"})
-_FALSE_TEXT: Final = frozenset({"false", "f", "no", "n", "0", "0.0"})
 UNIT_SUFFIX: Final = "_unit"
 FLAG_SUFFIX: Final = "_flag"
 # A lab's own reference interval for a result, in the result's unit: <column>_low/_high.
@@ -374,9 +371,6 @@ def table_boolean(value: Any) -> Any:
     if isinstance(value, int | float) and value in (0, 1):
         return bool(value)
     if isinstance(value, str):
-        word = value.strip().lower()
-        if word in _TRUE_TEXT:
-            return True
-        if word in _FALSE_TEXT:
-            return False
+        # The panel reader's own words (blank cells are missing before they get here).
+        return BOOLEAN_WORDS.get(value.strip().lower(), value)
     return value

@@ -17,6 +17,7 @@ from labinterp._errors import InvalidValueError, LabinterpError, PanelError, sho
 from labinterp._units import is_boolean
 
 __all__ = [
+    "BOOLEAN_WORDS",
     "COMMAND_LINE_WORDS",
     "PYTHON_WORDS",
     "InputWords",
@@ -104,19 +105,27 @@ def read_sex(raw: object) -> object:
     )
 
 
-# How pregnancy is written in text (a CSV cell, a key=value word, a JSON string); any case.
-_PREGNANT_WORDS: Mapping[str, bool] = {
+#: How true and false are written in text (a CSV cell, a key=value word, a JSON string);
+#: compared after strip().lower(). One list for every reader, tables included.
+BOOLEAN_WORDS: Mapping[str, bool] = {
     "true": True,
+    "t": True,
     "yes": True,
+    "y": True,
     "1": True,
+    "1.0": True,
     "false": False,
+    "f": False,
     "no": False,
+    "n": False,
     "0": False,
+    "0.0": False,
 }
 
 
 def read_pregnant(raw: object) -> object:
-    """``true``/``yes``/``1`` (any case) as True, ``false``/``no``/``0`` as False; None stays.
+    """``true``/``yes``/``1`` (any case; :data:`BOOLEAN_WORDS`) as True, ``false``/``no``/``0``
+    as False; None stays.
 
     Text has no booleans (a CSV cell, a word on the command line), so the usual spellings
     are read; anything else is refused here with the spellings accepted.
@@ -126,7 +135,7 @@ def read_pregnant(raw: object) -> object:
     if is_boolean(raw):  # numpy's bool_
         return bool(raw)
     if isinstance(raw, str):
-        found = _PREGNANT_WORDS.get(raw.strip().lower()) if len(raw) <= 20 else None
+        found = BOOLEAN_WORDS.get(raw.strip().lower()) if len(raw) <= 20 else None
         if found is not None:
             return found
         if is_missing_word(raw):
